@@ -1,0 +1,39 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Account } from './account.entity.ts';
+import { Artifact } from './artifact.entity.ts';
+
+export const CAMPAIGN_STATUSES = ['running', 'completed', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export const SEARCH_STRATEGIES = ['random', 'grid'] as const;
+export type SearchStrategy = (typeof SEARCH_STRATEGIES)[number];
+export const VISIBILITIES = ['private', 'public'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+/** A campaign is a submitted brief: the researcher's question plus everything needed to run it. */
+const CampaignSchema = defineEntity({
+  name: 'Campaign',
+  properties: {
+    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    owner: () => p.manyToOne(Account).ref().deleteRule('cascade'),
+    name: p.string().length(200),
+    hypothesis: p.text(),
+    script: () => p.manyToOne(Artifact).ref(),
+    dataset: () => p.manyToOne(Artifact).ref(),
+    searchSpace: p.json<Record<string, unknown>>(),
+    strategy: p.enum([...SEARCH_STRATEGIES]),
+    taskCount: p.integer(),
+    budgetS: p.integer(),
+    seed: p.integer(),
+    maxAttempts: p.integer(),
+    priority: p.integer().default(0),
+    visibility: p.enum([...VISIBILITIES]).default('private'),
+    allowSimulated: p.boolean().default(false),
+    status: p.enum([...CAMPAIGN_STATUSES]).default('running').index(),
+    costCredits: p.bigint('number'),
+    createdAt: p.datetime().onCreate(() => new Date()).index(),
+    finishedAt: p.datetime().nullable(),
+  },
+});
+
+export class Campaign extends CampaignSchema.class {}
+CampaignSchema.setClass(Campaign);

@@ -1,0 +1,62 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Campaign } from './campaign.entity.ts';
+import { Worker } from './worker.entity.ts';
+
+export const TASK_STATUSES = ['queued', 'leased', 'succeeded', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['queued', 'leased'];
+
+export interface TaskProgress {
+  step?: number | null;
+  trainLoss?: number | null;
+  elapsedS?: number | null;
+  message?: string | null;
+}
+
+const TaskSchema = defineEntity({
+  name: 'Task',
+  properties: {
+    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    campaign: () => p.manyToOne(Campaign).ref().deleteRule('cascade'),
+    index: p.integer(),
+    config: p.json<Record<string, unknown>>(),
+    seed: p.integer(),
+    budgetS: p.integer(),
+    status: p.enum([...TASK_STATUSES]).default('queued'),
+    priority: p.integer().default(0),
+    attempts: p.integer().default(0),
+    maxAttempts: p.integer(),
+    reward: p.bigint('number').default(0),
+    worker: () => p.manyToOne(Worker).ref().nullable().deleteRule('set null'),
+    leaseToken: p.uuid().nullable(),
+    leaseExpiresAt: p.datetime().nullable(),
+    leasedAt: p.datetime().nullable(),
+    heartbeatAt: p.datetime().nullable(),
+    progress: p.json<TaskProgress>().nullable(),
+    failureReason: p.text().nullable(),
+    // Copied from the accepted result so ordering and aggregates stay within one table.
+    valBpb: p.double().nullable(),
+    simulated: p.boolean().default(false),
+    finishedAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+  uniques: [{ properties: ['campaign', 'index'] }],
+  indexes: [
+    { properties: ['campaign', 'status'] },
+    { properties: ['worker', 'status'] },
+    // The queue: only queued rows, in dispatch order, so a lease is one index probe.
+    {
+      name: 'task_queue_idx',
+      expression: 'create index "task_queue_idx" on "task" ("priority" desc, "created_at", "index") where "status" = \'queued\'',
+    },
+    // The reaper scans only live leases.
+    {
+      name: 'task_lease_expiry_idx',
+      expression: 'create index "task_lease_expiry_idx" on "task" ("lease_expires_at") where "status" = \'leased\'',
+    },
+  ],
+});
+
+export class Task extends TaskSchema.class {}
+TaskSchema.setClass(Task);

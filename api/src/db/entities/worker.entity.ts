@@ -1,0 +1,31 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Account } from './account.entity.ts';
+
+export interface Hardware {
+  cpu?: string | null;
+  cores?: number | null;
+  ramMb?: number | null;
+  gpu?: string | null;
+  gpuMemoryMb?: number | null;
+  torchVersion?: string | null;
+  pythonVersion?: string | null;
+  device?: string | null;
+  platform?: string | null;
+}
+
+const WorkerSchema = defineEntity({
+  name: 'Worker',
+  properties: {
+    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    account: () => p.manyToOne(Account).ref().deleteRule('cascade'),
+    name: p.string().length(200),
+    hardware: p.json<Hardware>(),
+    simulated: p.boolean().default(false),
+    slots: p.integer().default(1),
+    lastSeenAt: p.datetime().onCreate(() => new Date()),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+export class Worker extends WorkerSchema.class {}
+WorkerSchema.setClass(Worker);

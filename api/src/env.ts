@@ -1,0 +1,78 @@
+// The one place that reads process.env: parsed once, every problem listed at start.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  XEENET_DATA_DIR: z.string().min(1).default(path.join(repoRoot, '.xeenet')),
+  XEENET_PUBLIC_URL: z.string().url().optional(),
+  XEENET_TRAINING_SCRIPTS_DIR: z.string().min(1).default(path.join(repoRoot, 'training-scripts')),
+  XEENET_WEB_DIST: z.string().min(1).default(path.join(repoRoot, 'web', 'dist')),
+  XEENET_DATASETS_DIR: z.string().min(1).optional(),
+  XEENET_FETCH_DATASETS: booleanFlag.default(true),
+  XEENET_TINYSHAKESPEARE_URL: z
+    .string()
+    .url()
+    .default('https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'),
+  XEENET_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  XEENET_OPEN_REGISTRATION: booleanFlag.default(true),
+  XEENET_LEASE_TTL_S: z.coerce.number().int().min(5).max(3600).default(30),
+  XEENET_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  XEENET_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(512 * 1024),
+  XEENET_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  XEENET_RESEARCHER_GRANT: z.coerce.number().int().min(0).default(100_000),
+  XEENET_ADMIN_GRANT: z.coerce.number().int().min(0).default(10_000_000),
+  XEENET_CREDITS_PER_TASK_SECOND: z.coerce.number().int().min(0).max(1000).default(1),
+  XEENET_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  XEENET_SQL_DEBUG: booleanFlag.default(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Parses an environment; throws EnvError listing every problem at once. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Reads process.env; prints every problem and exits on bad configuration. */
+export function loadEnv(): Env {
+  try {
+    return parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+import { Account, ROLES, type Role } from '../../db/entities/account.entity.ts';
+import { ValidationError } from '../../errors.ts';
+import { builder } from '../builder.ts';
+import { AUTH_ERRORS } from './errors.ts';
+
+export const RoleEnum = builder.enumType('Role', {
+  values: Object.fromEntries(ROLES.map((role) => [role.toUpperCase(), { value: role }])) as Record<Uppercase<Role>, { value: Role }>,
+});
+
+export const AccountRef = builder.objectRef<Account>('Account');
+
+builder.node(AccountRef, {
+  isTypeOf: (value) => value instanceof Account,
+  description: 'A researcher, a volunteer (worker owner) or an admin.',
+  id: { resolve: (account) => account.id },
+  loadOne: (id, ctx) => ctx.em.findOne(Account, { id }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    role: t.field({ type: RoleEnum, resolve: (account) => account.role }),
+    createdAt: t.field({ type: 'DateTime', resolve: (account) => account.createdAt }),
+    balance: t.float({
+      nullable: true,
+      description: 'Credits (whole numbers); visible to the account itself and to admins.',
+      resolve: (account, _args, ctx) =>
+        ctx.viewer && (ctx.viewer.accountId === account.id || ctx.viewer.role === 'admin') ? ctx.loaders.balance.load(account.id) : null,
+    }),
+  }),
+});
+
+builder.queryField('me', (t) =>
+  t.field({
+    type: AccountRef,
+    nullable: true,
+    description: 'The account behind the request’s token, or null without one.',
+    resolve: (_root, _args, ctx) => (ctx.viewer ? ctx.em.findOne(Account, { id: ctx.viewer.accountId }) : null),
+  }),
+);
+
+const CreateAccountInput = builder.inputType('CreateAccountInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    role: t.field({ type: RoleEnum, required: true }),
+  }),
+});
+
+const IssuedTokenRef = builder.objectRef<{ account: Account; token: string }>('CreateAccountPayload').implement({
+  fields: (t) => ({
+    account: t.field({ type: AccountRef, resolve: (payload) => payload.account }),
+    token: t.exposeString('token', { description: 'Shown only once; store it safely.' }),
+  }),
+});
+
+builder.mutationField('createAccount', (t) =>
+  t.field({
+    type: IssuedTokenRef,
+    description: 'Admins create accounts; the new account gets its starting grant and a token.',
+    args: { input: t.arg({ type: CreateAccountInput, required: true }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError] },
+    resolve: (_root, { input }, ctx) => ctx.services.accounts.createByAdmin(ctx.viewer, input),
+  }),
+);

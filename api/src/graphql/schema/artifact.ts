@@ -1,0 +1,100 @@
+import { Artifact, ARTIFACT_KINDS, type ArtifactKind } from '../../db/entities/artifact.entity.ts';
+import { PayloadTooLargeError, ValidationError } from '../../errors.ts';
+import { builder } from '../builder.ts';
+import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
+import { AccountRef } from './account.ts';
+import { AUTH_ERRORS } from './errors.ts';
+
+export const ArtifactKindEnum = builder.enumType('ArtifactKind', {
+  values: Object.fromEntries(ARTIFACT_KINDS.map((kind) => [kind.toUpperCase(), { value: kind }])) as Record<
+    Uppercase<ArtifactKind>,
+    { value: ArtifactKind }
+  >,
+});
+
+const ArtifactSourceEnum = builder.enumType('ArtifactSource', {
+  values: {
+    BUILTIN: { value: 'builtin', description: 'Shipped with the platform in training-scripts/.' },
+    URL: { value: 'url', description: 'Fetched once from a public URL and verified against a pinned SHA-256.' },
+    PACKAGE: { value: 'package', description: 'Built from an npm package bundled with the API.' },
+    UPLOAD: { value: 'upload', description: 'Uploaded by a researcher.' },
+  } as const,
+});
+
+export const ArtifactRef = builder.objectRef<Artifact>('Artifact');
+
+builder.node(ArtifactRef, {
+  isTypeOf: (value) => value instanceof Artifact,
+  description: 'A training script or dataset, addressed by the SHA-256 of its bytes.',
+  id: { resolve: (artifact) => artifact.sha256 },
+  loadOne: (sha256, ctx) => ctx.em.findOne(Artifact, { sha256 }),
+  fields: (t) => ({
+    sha256: t.exposeString('sha256'),
+    kind: t.field({ type: ArtifactKindEnum, resolve: (artifact) => artifact.kind }),
+    name: t.exposeString('name'),
+    title: t.string({ resolve: (artifact) => artifact.metadata.title ?? artifact.name }),
+    description: t.string({ nullable: true, resolve: (artifact) => artifact.metadata.description ?? null }),
+    sizeBytes: t.exposeInt('sizeBytes'),
+    mediaType: t.exposeString('mediaType'),
+    source: t.field({ type: ArtifactSourceEnum, resolve: (artifact) => artifact.source }),
+    sourceUrl: t.string({ nullable: true, resolve: (artifact) => artifact.sourceUrl ?? null }),
+    url: t.string({
+      description: 'Where workers download it; the bytes always hash to sha256.',
+      resolve: (artifact, _args, ctx) => ctx.services.artifacts.url(artifact.sha256),
+    }),
+    available: t.boolean({
+      description: 'False while a dataset fetched from its public source has not arrived yet.',
+      resolve: async (artifact, _args, ctx) => (await ctx.services.artifacts.info(artifact.sha256))?.available ?? false,
+    }),
+    searchSpace: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'For scripts: the default search space shipped beside the script.',
+      resolve: (artifact) => artifact.metadata.searchSpace ?? null,
+    }),
+    defaultConfig: t.field({ type: 'JSON', nullable: true, resolve: (artifact) => artifact.metadata.defaultConfig ?? null }),
+    defaultBudgetS: t.int({ nullable: true, resolve: (artifact) => artifact.metadata.defaultBudgetS ?? null }),
+    metric: t.string({ nullable: true, resolve: (artifact) => artifact.metadata.metric ?? null }),
+    uploadedBy: t.field({ type: AccountRef, nullable: true, resolve: (artifact) => artifact.uploadedBy?.load() ?? null }),
+    createdAt: t.field({ type: 'DateTime', resolve: (artifact) => artifact.createdAt }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  artifacts: t.connection(
+    {
+      type: ArtifactRef,
+      args: { kind: t.arg({ type: ArtifactKindEnum }) },
+      complexity: connectionComplexity(100, 50),
+      resolve: (_root, args, ctx) =>
+        paginate(() =>
+          ctx.em.findByCursor(Artifact, {
+            where: args.kind ? { kind: args.kind } : {},
+            ...pageOptions(args, 50, 100),
+            orderBy: { createdAt: 'desc', sha256: 'asc' },
+          }),
+        ),
+    },
+    { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+  ),
+  artifact: t.field({
+    type: ArtifactRef,
+    nullable: true,
+    args: { sha256: t.arg.string({ required: true }) },
+    resolve: (_root, { sha256 }, ctx) => ctx.em.findOne(Artifact, { sha256: sha256.toLowerCase() }),
+  }),
+}));
+
+builder.mutationField('uploadDataset', (t) =>
+  t.field({
+    type: ArtifactRef,
+    description: 'Uploads a UTF-8 text dataset (multipart request). Identical bytes give the same artifact.',
+    args: { name: t.arg.string({ required: true }), file: t.arg({ type: 'File', required: true }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError, PayloadTooLargeError] },
+    resolve: async (_root, { name, file }, ctx) => {
+      const limit = ctx.deps.env.XEENET_MAX_UPLOAD_BYTES;
+      if (file.size > limit) throw new PayloadTooLargeError('the dataset', limit);
+      return ctx.services.artifacts.uploadDataset(ctx.viewer, name, Buffer.from(await file.arrayBuffer()));
+    },
+  }),
+);

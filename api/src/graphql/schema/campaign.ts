@@ -1,0 +1,282 @@
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import {
+  Campaign,
+  CAMPAIGN_STATUSES,
+  type CampaignStatus,
+  SEARCH_STRATEGIES,
+  type SearchStrategy,
+  VISIBILITIES,
+  type Visibility,
+} from '../../db/entities/campaign.entity.ts';
+import { Task } from '../../db/entities/task.entity.ts';
+import { rows, sql, toDate } from '../../db/sql.ts';
+import { InsufficientCreditsError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.ts';
+import type { CampaignStats } from '../../modules/campaigns/campaign-stats.ts';
+import type { CostEstimate } from '../../modules/campaigns/campaign.service.ts';
+import { refreshContext } from '../../context.ts';
+import { builder } from '../builder.ts';
+import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
+import { AccountRef } from './account.ts';
+import { ArtifactRef } from './artifact.ts';
+import { AUTH_ERRORS } from './errors.ts';
+import { TaskRef, TaskStatusEnum } from './task.ts';
+
+const upperEnum = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
+
+export const CampaignStatusEnum = builder.enumType('CampaignStatus', { values: upperEnum<CampaignStatus>(CAMPAIGN_STATUSES) });
+export const SearchStrategyEnum = builder.enumType('SearchStrategy', { values: upperEnum<SearchStrategy>(SEARCH_STRATEGIES) });
+export const VisibilityEnum = builder.enumType('Visibility', { values: upperEnum<Visibility>(VISIBILITIES) });
+
+const TaskOrderEnum = builder.enumType('TaskOrder', {
+  values: {
+    INDEX: { description: 'Task index, ascending (the order the brief generated them).' },
+    VAL_BPB: { description: 'Best result first; only tasks with a result.' },
+    RECENTLY_UPDATED: { description: 'Most recently changed first.' },
+  } as const,
+});
+
+const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').implement({
+  description: 'Task counts per state and val_bpb over accepted, non-simulated results.',
+  fields: (t) => ({
+    total: t.exposeInt('total'),
+    queued: t.exposeInt('queued'),
+    leased: t.exposeInt('leased'),
+    succeeded: t.exposeInt('succeeded'),
+    failed: t.exposeInt('failed'),
+    cancelled: t.exposeInt('cancelled'),
+    simulated: t.exposeInt('simulated', { description: 'Succeeded tasks with simulated results (never in the figures below).' }),
+    bestValBpb: t.exposeFloat('bestValBpb', { nullable: true }),
+    meanValBpb: t.exposeFloat('meanValBpb', { nullable: true }),
+    stdValBpb: t.exposeFloat('stdValBpb', { nullable: true }),
+  }),
+});
+
+interface ResultPoint {
+  taskId: string;
+  index: number;
+  valBpb: number;
+  finishedAt: Date;
+  config: Record<string, unknown>;
+  simulated: boolean;
+}
+
+const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
+  description: 'A compact finished-task record for charts: one row per succeeded task.',
+  fields: (t) => ({
+    taskId: t.id({ resolve: (point) => encodeGlobalID('Task', point.taskId) }),
+    index: t.exposeInt('index'),
+    valBpb: t.exposeFloat('valBpb'),
+    finishedAt: t.field({ type: 'DateTime', resolve: (point) => point.finishedAt }),
+    config: t.field({ type: 'JSON', resolve: (point) => point.config }),
+    simulated: t.exposeBoolean('simulated'),
+  }),
+});
+
+export const CampaignRef = builder.objectRef<Campaign>('Campaign');
+
+builder.node(CampaignRef, {
+  isTypeOf: (value) => value instanceof Campaign,
+  description: 'A submitted brief and the tasks it expanded into.',
+  id: { resolve: (campaign) => campaign.id },
+  loadOne: (id, ctx) => ctx.services.campaigns.find(ctx.viewer, id),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    hypothesis: t.exposeString('hypothesis'),
+    owner: t.field({ type: AccountRef, resolve: (campaign) => campaign.owner.loadOrFail() }),
+    script: t.field({ type: ArtifactRef, resolve: (campaign) => campaign.script.loadOrFail() }),
+    dataset: t.field({ type: ArtifactRef, resolve: (campaign) => campaign.dataset.loadOrFail() }),
+    searchSpace: t.field({ type: 'JSON', resolve: (campaign) => campaign.searchSpace }),
+    strategy: t.field({ type: SearchStrategyEnum, resolve: (campaign) => campaign.strategy }),
+    taskCount: t.exposeInt('taskCount'),
+    budgetS: t.exposeInt('budgetS', { description: 'Per-task time budget in seconds.' }),
+    seed: t.exposeInt('seed'),
+    maxAttempts: t.exposeInt('maxAttempts'),
+    visibility: t.field({ type: VisibilityEnum, resolve: (campaign) => campaign.visibility }),
+    allowSimulated: t.exposeBoolean('allowSimulated'),
+    status: t.field({ type: CampaignStatusEnum, resolve: (campaign) => campaign.status }),
+    costCredits: t.float({ description: 'Credits reserved at submission.', resolve: (campaign) => campaign.costCredits }),
+    createdAt: t.field({ type: 'DateTime', resolve: (campaign) => campaign.createdAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (campaign) => campaign.finishedAt ?? null }),
+    stats: t.field({
+      type: CampaignStatsRef,
+      complexity: 5,
+      resolve: (campaign, _args, ctx) => ctx.loaders.campaignStats.load(campaign.id),
+    }),
+    bestTask: t.field({
+      type: TaskRef,
+      nullable: true,
+      resolve: (campaign, _args, ctx) =>
+        ctx.em.findOne(
+          Task,
+          { campaign: campaign.id, status: 'succeeded', simulated: false, valBpb: { $ne: null } },
+          { orderBy: { valBpb: 'asc', index: 'asc' } },
+        ),
+    }),
+    resultPoints: t.field({
+      type: [ResultPointRef],
+      complexity: 20,
+      description: 'Every succeeded task as a chart point, oldest first (simulated ones flagged).',
+      resolve: async (campaign, _args, ctx) => {
+        const points = await rows<{ id: string; index: number; val_bpb: number; finished_at: string; config: Record<string, unknown>; simulated: boolean }>(
+          ctx.em,
+          sql`select id, index, val_bpb, finished_at, config, simulated from task
+              where campaign_id = ${campaign.id}::uuid and status = 'succeeded' and val_bpb is not null
+              order by finished_at, index`,
+        );
+        return points.map((point) => ({
+          taskId: point.id,
+          index: point.index,
+          valBpb: Number(point.val_bpb),
+          finishedAt: toDate(point.finished_at)!,
+          config: point.config,
+          simulated: point.simulated,
+        }));
+      },
+    }),
+    tasks: t.connection(
+      {
+        type: TaskRef,
+        args: {
+          status: t.arg({ type: TaskStatusEnum }),
+          orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX' }),
+        },
+        complexity: connectionComplexity(1000, 100),
+        resolve: (campaign, args, ctx) => {
+          const where: Record<string, unknown> = { campaign: campaign.id };
+          if (args.status) where.status = args.status;
+          if (args.orderBy === 'VAL_BPB') where.valBpb = { $ne: null };
+          const orderBy =
+            args.orderBy === 'VAL_BPB'
+              ? { valBpb: 'asc' as const, index: 'asc' as const }
+              : args.orderBy === 'RECENTLY_UPDATED'
+                ? { updatedAt: 'desc' as const, index: 'asc' as const }
+                : { index: 'asc' as const };
+          return paginate(() => ctx.em.findByCursor(Task, { where, ...pageOptions(args, 100, 1000), orderBy }));
+        },
+      },
+      { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  campaigns: t.connection(
+    {
+      type: CampaignRef,
+      description: 'Campaigns the caller may see (public ones, their own; all for admins), newest first.',
+      args: {
+        status: t.arg({ type: CampaignStatusEnum }),
+        ownerId: t.arg.globalID({ for: AccountRef }),
+        mine: t.arg.boolean(),
+      },
+      complexity: connectionComplexity(100, 20),
+      resolve: (_root, args, ctx) =>
+        paginate(() =>
+          ctx.em.findByCursor(Campaign, {
+            where: ctx.services.campaigns.visibleWhere(ctx.viewer, {
+              status: args.status,
+              ownerId: args.ownerId?.id,
+              mine: args.mine,
+            }),
+            ...pageOptions(args, 20, 100),
+            orderBy: { createdAt: 'desc', id: 'desc' },
+          }),
+        ),
+    },
+    { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+  ),
+  campaign: t.field({
+    type: CampaignRef,
+    nullable: true,
+    args: { id: t.arg.globalID({ required: true, for: CampaignRef }) },
+    resolve: (_root, { id }, ctx) => ctx.services.campaigns.find(ctx.viewer, id.id),
+  }),
+  estimateCampaignCost: t.field({
+    type: builder.objectRef<CostEstimate>('CostEstimate').implement({
+      fields: (f) => ({
+        taskCount: f.exposeInt('taskCount'),
+        budgetS: f.exposeInt('budgetS'),
+        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond'),
+        total: f.exposeFloat('total'),
+      }),
+    }),
+    description: 'What a brief would cost: taskCount × budgetS × creditsPerTaskSecond, reserved at submission.',
+    args: { taskCount: t.arg.int({ required: true }), budgetS: t.arg.int({ required: true }) },
+    resolve: (_root, { taskCount, budgetS }, ctx) => ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS)),
+  }),
+}));
+
+const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    hypothesis: t.string({ required: true }),
+    script: t.string({ required: true, description: 'SHA-256 or name of a registered training script (e.g. "char-transformer").' }),
+    dataset: t.string({ required: true, description: 'SHA-256 of a dataset, or the name of a platform one ("tinyshakespeare", "brown").' }),
+    searchSpace: t.field({
+      type: 'JSON',
+      required: true,
+      description: 'Parameter name → constant, or {"type": "choice"|"uniform"|"loguniform"|"int", ...}.',
+    }),
+    strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random' }),
+    taskCount: t.int({ required: true }),
+    budgetS: t.int({ required: true }),
+    seed: t.int({ defaultValue: 0 }),
+    maxAttempts: t.int({ defaultValue: 3 }),
+    visibility: t.field({ type: VisibilityEnum, defaultValue: 'private' }),
+    allowSimulated: t.boolean({ defaultValue: false, description: 'Let --simulate workers (demos, tests) take its tasks.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  submitBrief: t.field({
+    type: CampaignRef,
+    description: 'Validates a brief, reserves its cost and expands it into tasks, all or nothing.',
+    args: { input: t.arg({ type: SubmitBriefInput, required: true }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError, InsufficientCreditsError] },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.campaigns.submit(ctx.viewer, {
+        ...input,
+        strategy: input.strategy ?? undefined,
+        seed: input.seed ?? undefined,
+        maxAttempts: input.maxAttempts ?? undefined,
+        visibility: input.visibility ?? undefined,
+        allowSimulated: input.allowSimulated ?? undefined,
+      }),
+  }),
+  cancelCampaign: t.field({
+    type: CampaignRef,
+    description: 'Cancels queued and running tasks and returns the unspent credits.',
+    args: { id: t.arg.id({ required: true }) },
+    errors: { types: [...AUTH_ERRORS, NotFoundError, InvalidStateError] },
+    resolve: (_root, { id }, ctx) => ctx.services.campaigns.cancel(ctx.viewer, decodeId(String(id), 'Campaign')),
+  }),
+}));
+
+builder.subscriptionField('campaignUpdated', (t) =>
+  t.field({
+    type: CampaignRef,
+    description: 'The campaign whenever its status or task counts change (coalesced to 5 per second at most).',
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: async (_root, { id }, ctx) => {
+      const campaignId = decodeId(String(id), 'Campaign');
+      await ctx.services.campaigns.get(ctx.viewer, campaignId);
+      return ctx.deps.events.onCampaign(campaignId);
+    },
+    resolve: (event, _args, ctx) => {
+      refreshContext(ctx);
+      return ctx.services.campaigns.get(ctx.viewer, (event as { campaignId: string }).campaignId);
+    },
+  }),
+);
+
+/** Decodes a global ID of the expected type; a bad one is a clear NotFoundError, not a crash. */
+export function decodeId(globalId: string, typename: string): string {
+  try {
+    const decoded = decodeGlobalID(globalId);
+    if (decoded.typename === typename && decoded.id) return decoded.id;
+  } catch {
+    // fall through
+  }
+  throw new NotFoundError(typename.toLowerCase(), `${globalId} is not a ${typename} id`);
+}

@@ -1,0 +1,83 @@
+import type { LedgerKind } from '../../db/entities/ledger-entry.entity.ts';
+import { LEDGER_KINDS } from '../../db/entities/ledger-entry.entity.ts';
+import { Account } from '../../db/entities/account.entity.ts';
+import { requireViewer } from '../../modules/accounts/viewer.ts';
+import type { LeaderboardRow, LedgerRow } from '../../modules/credits/credit.service.ts';
+import { builder } from '../builder.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { AccountRef } from './account.ts';
+import { CampaignRef } from './campaign.ts';
+
+const LedgerKindEnum = builder.enumType('LedgerKind', {
+  values: Object.fromEntries(LEDGER_KINDS.map((kind) => [kind.toUpperCase(), { value: kind }])) as Record<
+    Uppercase<LedgerKind>,
+    { value: LedgerKind }
+  >,
+});
+
+const LedgerEntryRef = builder.objectRef<LedgerRow>('LedgerEntry').implement({
+  description: 'One side of a balanced ledger transaction on the caller’s wallet.',
+  fields: (t) => ({
+    id: t.id({ resolve: (entry) => String(entry.id) }),
+    txId: t.exposeString('txId'),
+    amount: t.exposeFloat('amount', { description: 'Positive when credits arrive, negative when they leave.' }),
+    kind: t.field({ type: LedgerKindEnum, resolve: (entry) => entry.kind }),
+    memo: t.exposeString('memo'),
+    campaign: t.field({
+      type: CampaignRef,
+      nullable: true,
+      resolve: (entry, _args, ctx) => (entry.campaignId ? ctx.services.campaigns.find(ctx.viewer, entry.campaignId) : null),
+    }),
+    taskId: t.id({ nullable: true, resolve: (entry) => (entry.taskId ? encodeGlobalID('Task', entry.taskId) : null) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (entry) => entry.createdAt }),
+  }),
+});
+
+const LedgerPageRef = builder.objectRef<{ entries: LedgerRow[]; hasMore: boolean }>('LedgerPage').implement({
+  fields: (t) => ({
+    entries: t.field({ type: [LedgerEntryRef], resolve: (page) => page.entries }),
+    hasMore: t.exposeBoolean('hasMore'),
+    nextBefore: t.id({
+      nullable: true,
+      description: 'Pass as "before" for the next (older) page.',
+      resolve: (page) => (page.hasMore ? String(page.entries.at(-1)!.id) : null),
+    }),
+  }),
+});
+
+const LeaderboardEntryRef = builder.objectRef<LeaderboardRow>('LeaderboardEntry').implement({
+  fields: (t) => ({
+    account: t.field({ type: AccountRef, resolve: (row, _args, ctx) => ctx.em.findOneOrFail(Account, { id: row.accountId }) }),
+    name: t.exposeString('name'),
+    earned: t.exposeFloat('earned'),
+    tasksPaid: t.exposeInt('tasksPaid'),
+  }),
+});
+
+builder.queryFields((t) => ({
+  creditLedger: t.field({
+    type: LedgerPageRef,
+    description: 'The caller’s ledger entries, newest first.',
+    args: { first: t.arg.int({ defaultValue: 50 }), before: t.arg.id() },
+    resolve: async (_root, args, ctx) => {
+      const viewer = requireViewer(ctx.viewer);
+      const first = args.first ?? 50;
+      if (first < 1 || first > 500) throw new GraphQLError('"first" must be between 1 and 500', { extensions: { code: 'BAD_USER_INPUT' } });
+      const before = args.before == null ? null : Number(args.before);
+      if (before !== null && !Number.isSafeInteger(before)) throw new GraphQLError('"before" is not a ledger entry id', { extensions: { code: 'BAD_USER_INPUT' } });
+      const entries = await ctx.services.credits.ledger(viewer.accountId, first + 1, before);
+      return { entries: entries.slice(0, first), hasMore: entries.length > first };
+    },
+  }),
+  leaderboard: t.field({
+    type: [LeaderboardEntryRef],
+    description: 'Volunteers ranked by credits earned for accepted results.',
+    args: { first: t.arg.int({ defaultValue: 20 }) },
+    resolve: (_root, args, ctx) => ctx.services.credits.leaderboard(Math.min(Math.max(args.first ?? 20, 1), 100)),
+  }),
+  creditsPerTaskSecond: t.int({
+    description: 'The price of compute: a task costs budgetS × this, paid to the worker whose result is accepted.',
+    resolve: (_root, _args, ctx) => ctx.deps.env.XEENET_CREDITS_PER_TASK_SECOND,
+  }),
+}));

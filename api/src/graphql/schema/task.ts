@@ -1,0 +1,93 @@
+import { RunResult } from '../../db/entities/run-result.entity.ts';
+import { Task, TASK_STATUSES, type TaskProgress, type TaskStatus } from '../../db/entities/task.entity.ts';
+import { canonical } from '../../modules/campaigns/sampler.ts';
+import { refreshContext } from '../../context.ts';
+import { builder } from '../builder.ts';
+import { toNumber } from './scalars.ts';
+import { CampaignRef, decodeId } from './campaign.ts';
+import { RunResultRef } from './run-result.ts';
+import { WorkerRef } from './worker.ts';
+
+export const TaskStatusEnum = builder.enumType('TaskStatus', {
+  values: Object.fromEntries(TASK_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<
+    Uppercase<TaskStatus>,
+    { value: TaskStatus }
+  >,
+});
+
+export const TaskProgressRef = builder.objectRef<TaskProgress>('TaskProgress').implement({
+  description: 'The latest progress a worker reported in a heartbeat.',
+  fields: (t) => ({
+    step: t.int({ nullable: true, resolve: (progress) => progress.step ?? null }),
+    trainLoss: t.float({ nullable: true, resolve: (progress) => progress.trainLoss ?? null }),
+    elapsedS: t.float({ nullable: true, resolve: (progress) => progress.elapsedS ?? null }),
+    message: t.string({ nullable: true, resolve: (progress) => progress.message ?? null }),
+  }),
+});
+
+export const TaskRef = builder.objectRef<Task>('Task');
+
+builder.node(TaskRef, {
+  isTypeOf: (value) => value instanceof Task,
+  description: 'One bounded training run: a concrete config, a seed and a time budget.',
+  id: { resolve: (task) => task.id },
+  loadOne: async (id, ctx) => {
+    const task = await ctx.em.findOne(Task, { id });
+    return task && (await ctx.services.campaigns.find(ctx.viewer, task.campaign.id)) ? task : null;
+  },
+  fields: (t) => ({
+    index: t.exposeInt('index'),
+    campaign: t.field({ type: CampaignRef, resolve: (task) => task.campaign.loadOrFail() }),
+    config: t.field({ type: 'JSON', description: 'The sampled hyperparameters, keys sorted.', resolve: (task) => canonical(task.config) }),
+    seed: t.exposeInt('seed'),
+    budgetS: t.exposeInt('budgetS'),
+    status: t.field({ type: TaskStatusEnum, resolve: (task) => task.status }),
+    attempts: t.exposeInt('attempts'),
+    maxAttempts: t.exposeInt('maxAttempts'),
+    worker: t.field({
+      type: WorkerRef,
+      nullable: true,
+      description: 'The worker holding the lease, or the last one that ran it.',
+      resolve: (task) => task.worker?.load() ?? null,
+    }),
+    leasedAt: t.field({ type: 'DateTime', nullable: true, resolve: (task) => task.leasedAt ?? null }),
+    leaseExpiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (task) => task.leaseExpiresAt ?? null }),
+    heartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (task) => task.heartbeatAt ?? null }),
+    progress: t.field({ type: TaskProgressRef, nullable: true, resolve: (task) => task.progress ?? null }),
+    valBpb: t.float({ nullable: true, description: 'From the accepted result.', resolve: (task) => toNumber(task.valBpb) }),
+    simulated: t.exposeBoolean('simulated', { description: 'The accepted result came from a --simulate worker.' }),
+    failureReason: t.string({ nullable: true, resolve: (task) => task.failureReason ?? null }),
+    result: t.field({
+      type: RunResultRef,
+      nullable: true,
+      description: 'The accepted result, once the task succeeded.',
+      resolve: (task, _args, ctx) => ctx.loaders.acceptedResult.load(task.id),
+    }),
+    history: t.field({
+      type: [RunResultRef],
+      description: 'Every attempt’s outcome, oldest first.',
+      complexity: 5,
+      resolve: (task, _args, ctx) => ctx.em.find(RunResult, { task: task.id }, { orderBy: { createdAt: 'asc' } }),
+    }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (task) => task.finishedAt ?? null }),
+    createdAt: t.field({ type: 'DateTime', resolve: (task) => task.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (task) => task.updatedAt }),
+  }),
+});
+
+builder.subscriptionField('taskUpdated', (t) =>
+  t.field({
+    type: TaskRef,
+    description: 'Each task of the campaign as it is leased, reports progress, succeeds or fails.',
+    args: { campaignId: t.arg.id({ required: true }) },
+    subscribe: async (_root, { campaignId }, ctx) => {
+      const id = decodeId(String(campaignId), 'Campaign');
+      await ctx.services.campaigns.get(ctx.viewer, id);
+      return ctx.deps.events.onTask(id);
+    },
+    resolve: async (event, _args, ctx) => {
+      refreshContext(ctx);
+      return ctx.em.findOneOrFail(Task, { id: (event as { taskId: string }).taskId });
+    },
+  }),
+);

@@ -1,0 +1,130 @@
+import { type Hardware, Worker } from '../../db/entities/worker.entity.ts';
+import { ForbiddenError, ValidationError } from '../../errors.ts';
+import { requireViewer } from '../../modules/accounts/viewer.ts';
+import { ONLINE_WINDOW_MS } from '../../modules/workers/worker.service.ts';
+import { refreshContext } from '../../context.ts';
+import { builder } from '../builder.ts';
+import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
+import { AccountRef } from './account.ts';
+import { TaskRef } from './task.ts';
+
+const HardwareRef = builder.objectRef<Hardware>('Hardware').implement({
+  description: 'What the worker found on its machine when it registered.',
+  fields: (t) => ({
+    cpu: t.string({ nullable: true, resolve: (hw) => hw.cpu ?? null }),
+    cores: t.int({ nullable: true, resolve: (hw) => hw.cores ?? null }),
+    ramMb: t.int({ nullable: true, resolve: (hw) => hw.ramMb ?? null }),
+    gpu: t.string({ nullable: true, resolve: (hw) => hw.gpu ?? null }),
+    gpuMemoryMb: t.int({ nullable: true, resolve: (hw) => hw.gpuMemoryMb ?? null }),
+    torchVersion: t.string({ nullable: true, resolve: (hw) => hw.torchVersion ?? null }),
+    pythonVersion: t.string({ nullable: true, resolve: (hw) => hw.pythonVersion ?? null }),
+    device: t.string({ nullable: true, resolve: (hw) => hw.device ?? null }),
+    platform: t.string({ nullable: true, resolve: (hw) => hw.platform ?? null }),
+  }),
+});
+
+const HardwareInput = builder.inputType('HardwareInput', {
+  fields: (t) => ({
+    cpu: t.string(),
+    cores: t.int(),
+    ramMb: t.int(),
+    gpu: t.string(),
+    gpuMemoryMb: t.int(),
+    torchVersion: t.string(),
+    pythonVersion: t.string(),
+    device: t.string(),
+    platform: t.string(),
+  }),
+});
+
+export const WorkerRef = builder.objectRef<Worker>('Worker');
+
+builder.node(WorkerRef, {
+  isTypeOf: (value) => value instanceof Worker,
+  description: 'A volunteer machine.',
+  id: { resolve: (worker) => worker.id },
+  loadOne: (id, ctx) => ctx.em.findOne(Worker, { id }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    owner: t.field({ type: AccountRef, resolve: (worker) => worker.account.loadOrFail() }),
+    hardware: t.field({ type: HardwareRef, resolve: (worker) => worker.hardware }),
+    simulated: t.exposeBoolean('simulated', { description: 'Runs in --simulate mode: its results are marked and earn nothing.' }),
+    slots: t.exposeInt('slots'),
+    online: t.boolean({
+      description: `Heard from (lease or heartbeat) within the last ${ONLINE_WINDOW_MS / 1000} s.`,
+      resolve: (worker) => Date.now() - worker.lastSeenAt.getTime() < ONLINE_WINDOW_MS,
+    }),
+    lastSeenAt: t.field({ type: 'DateTime', resolve: (worker) => worker.lastSeenAt }),
+    currentTasks: t.field({
+      type: [TaskRef],
+      description: 'Tasks it holds a lease on now, with their live progress.',
+      resolve: (worker, _args, ctx) => ctx.loaders.leasedTasks.load(worker.id),
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (worker) => worker.createdAt }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  workers: t.connection(
+    {
+      type: WorkerRef,
+      description: 'The fleet, most recently seen first. Needs a signed-in caller.',
+      args: { online: t.arg.boolean({ description: 'Only workers heard from recently (true) or not (false).' }) },
+      complexity: connectionComplexity(200, 50),
+      resolve: (_root, args, ctx) => {
+        requireViewer(ctx.viewer);
+        const since = new Date(Date.now() - ONLINE_WINDOW_MS);
+        const where = args.online == null ? {} : args.online ? { lastSeenAt: { $gte: since } } : { lastSeenAt: { $lt: since } };
+        return paginate(() => ctx.em.findByCursor(Worker, { where, ...pageOptions(args, 50, 200), orderBy: { lastSeenAt: 'desc', id: 'asc' } }));
+      },
+    },
+    { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+  ),
+}));
+
+const RegisterWorkerInput = builder.inputType('RegisterWorkerInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    hardware: t.field({ type: HardwareInput, required: true }),
+    simulated: t.boolean({ defaultValue: false }),
+    slots: t.int({ defaultValue: 1 }),
+  }),
+});
+
+const RegisterWorkerPayload = builder.objectRef<{ worker: Worker; token: string }>('RegisterWorkerPayload').implement({
+  fields: (t) => ({
+    worker: t.field({ type: WorkerRef, resolve: (payload) => payload.worker }),
+    token: t.exposeString('token', { description: 'This machine’s own API token, shown only once.' }),
+  }),
+});
+
+builder.mutationField('registerWorker', (t) =>
+  t.field({
+    type: RegisterWorkerPayload,
+    description: 'Registers a machine. Anonymous calls create a volunteer account (when open registration is on).',
+    args: { input: t.arg({ type: RegisterWorkerInput, required: true }) },
+    errors: { types: [ForbiddenError, ValidationError] },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.workers.register(ctx.viewer, {
+        name: input.name,
+        hardware: input.hardware,
+        simulated: input.simulated ?? undefined,
+        slots: input.slots ?? undefined,
+      }),
+  }),
+);
+
+builder.subscriptionField('workerUpdated', (t) =>
+  t.field({
+    type: WorkerRef,
+    description: 'A worker whenever it registers, leases, reports progress or finishes (coalesced per worker).',
+    subscribe: (_root, _args, ctx) => {
+      requireViewer(ctx.viewer);
+      return ctx.deps.events.onWorkers();
+    },
+    resolve: (event, _args, ctx) => {
+      refreshContext(ctx);
+      return ctx.em.findOneOrFail(Worker, { id: (event as { workerId: string }).workerId });
+    },
+  }),
+);

@@ -1,0 +1,48 @@
+// The task lifecycle, stated once. The SQL in lease.service.ts performs these transitions
+// atomically; this module explains a refusal when a statement matched no row.
+//
+//   queued ──lease──▶ leased ──complete──▶ succeeded
+//     ▲                 │ ├──fail (retryable, attempts left)──▶ queued
+//     │                 │ ├──fail (final or out of attempts)──▶ failed
+//     │                 │ ├──release (worker shutting down)───▶ queued (attempt not counted)
+//     └──expire (attempts left)─┘ └──expire (out of attempts)──▶ failed
+//   queued | leased ──cancel──▶ cancelled
+//
+// After an expiry the task keeps its last lease token until it is leased again, so a result
+// that arrives late from that worker is still accepted; a new lease makes the old token stale.
+import type { TaskStatus } from '../../db/entities/task.entity.ts';
+import { NotFoundError, StaleLeaseError } from '../../errors.ts';
+
+export interface LeaseRow {
+  status: TaskStatus;
+  lease_token: string | null;
+  worker_id: string | null;
+}
+
+export interface LeaseClaim {
+  taskId: string;
+  leaseToken: string;
+  workerId: string;
+}
+
+/** Why a heartbeat, completion, failure or release was refused; nothing was changed. */
+export function rejection(row: LeaseRow | undefined, claim: LeaseClaim): Error {
+  if (!row) return new NotFoundError('task', `task ${claim.taskId} does not exist`);
+  const { taskId, leaseToken, workerId } = claim;
+  if (row.status === 'cancelled') {
+    return new StaleLeaseError(taskId, 'cancelled', 'the campaign was cancelled; stop working on this task');
+  }
+  if (row.lease_token === leaseToken && row.worker_id !== workerId) {
+    return new StaleLeaseError(taskId, 'not_holder', 'this lease belongs to another worker');
+  }
+  if (row.lease_token !== leaseToken) {
+    if (row.lease_token === null && row.status === 'queued') {
+      return new StaleLeaseError(taskId, 'released', 'this lease was released or reported as failed; the task is back in the queue');
+    }
+    return new StaleLeaseError(taskId, 'expired', 'this lease expired and the task was leased again');
+  }
+  if (row.status === 'succeeded' || row.status === 'failed') {
+    return new StaleLeaseError(taskId, 'finished', `the task has already ${row.status}`);
+  }
+  return new StaleLeaseError(taskId, 'expired', 'this lease expired and was returned to the queue');
+}

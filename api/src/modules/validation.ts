@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import { type FieldError, ValidationError } from '../errors.ts';
+
+/** Parses service input with zod and turns every issue into a field-level error. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(zodFieldErrors(result.error));
+}
+
+export function zodFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
+}

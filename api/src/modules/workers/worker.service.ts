@@ -1,0 +1,96 @@
+// Volunteer machines: registration (open by default, as in BOINC), hardware profiles, presence.
+import { z } from 'zod';
+import type { Env } from '../../env.ts';
+import { Account } from '../../db/entities/account.entity.ts';
+import { Worker } from '../../db/entities/worker.entity.ts';
+import type { Db } from '../../db/sql.ts';
+import { ForbiddenError } from '../../errors.ts';
+import { AccountService } from '../accounts/account.service.ts';
+import type { Viewer } from '../accounts/viewer.ts';
+import { CreditService } from '../credits/credit.service.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import { parseInput } from '../validation.ts';
+
+/** A worker is online while it has been heard from (lease, heartbeat) within this window. */
+export const ONLINE_WINDOW_MS = 60_000;
+
+const text = (max: number) => z.string().trim().max(max).nullish();
+const hardwareSchema = z
+  .object({
+    cpu: text(200),
+    cores: z.number().int().min(1).max(4096).nullish(),
+    ramMb: z.number().int().min(1).max(1 << 30).nullish(),
+    gpu: text(200),
+    gpuMemoryMb: z.number().int().min(0).max(1 << 30).nullish(),
+    torchVersion: text(100),
+    pythonVersion: text(100),
+    device: text(50),
+    platform: text(100),
+  })
+  .strict();
+
+const registerSchema = z.object({
+  name: z.string().trim().min(1, 'is required').max(200),
+  hardware: hardwareSchema,
+  simulated: z.boolean().default(false),
+  slots: z.number().int().min(1).max(64).default(1),
+});
+
+export type RegisterWorkerInput = z.input<typeof registerSchema>;
+
+export interface RegisteredWorker {
+  worker: Worker;
+  token: string;
+}
+
+export class WorkerService {
+  private readonly em: Db;
+  private readonly env: Env;
+  private readonly events: EventBus;
+
+  constructor(em: Db, env: Env, events: EventBus) {
+    this.em = em;
+    this.env = env;
+    this.events = events;
+  }
+
+  /**
+   * Registers a machine and returns its own token (shown once). Signed in, the machine joins the
+   * caller's account; anonymous, a new volunteer account is created for it.
+   */
+  async register(viewer: Viewer | null, input: RegisterWorkerInput): Promise<RegisteredWorker> {
+    const data = parseInput(registerSchema, input);
+    if (!viewer && !this.env.XEENET_OPEN_REGISTRATION) {
+      throw new ForbiddenError('open registration is disabled on this server: ask an admin for a token');
+    }
+    const registered = await this.em.transactional(async (em) => {
+      let accountId = viewer?.accountId;
+      if (!accountId) {
+        const account = em.create(Account, { name: data.name, role: 'worker' });
+        await em.flush();
+        accountId = account.id;
+      }
+      await new CreditService(em).walletId(accountId);
+      const worker = em.create(Worker, {
+        account: em.getReference(Account, accountId),
+        name: data.name,
+        hardware: data.hardware,
+        simulated: data.simulated,
+        slots: data.slots,
+      });
+      await em.flush();
+      const token = await new AccountService(em, this.env).issueToken(accountId, `worker ${data.name}`, worker.id);
+      return { worker, token };
+    });
+    this.events.workerChanged(registered.worker.id);
+    return registered;
+  }
+
+  isOnline(worker: Worker, now = Date.now()): boolean {
+    return now - worker.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
+  }
+
+  onlineSince(now = Date.now()): Date {
+    return new Date(now - ONLINE_WINDOW_MS);
+  }
+}

@@ -1,0 +1,24 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Env, parseEnv } from '../../src/env.ts';
+
+export const ADMIN_TOKEN = 'xn_test_admin_token_0123456789abcdef';
+export const FIXTURE_SCRIPTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/training-scripts');
+
+/** An environment for tests: silent logs, a random port, no network fetches, a known admin token. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Env {
+  return parseEnv({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    XEENET_LOG_LEVEL: process.env.XEENET_TEST_LOG_LEVEL ?? 'silent',
+    XEENET_FETCH_DATASETS: 'false',
+    XEENET_ADMIN_TOKEN: ADMIN_TOKEN,
+    XEENET_TRAINING_SCRIPTS_DIR: FIXTURE_SCRIPTS,
+    XEENET_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'xeenet-test-')),
+    XEENET_REAPER_INTERVAL_MS: '60000',
+    ...overrides,
+  });
+}

@@ -1,0 +1,81 @@
+// Live updates over a real WebSocket: auth in onConnect, task, campaign and worker events.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASES, startTestApp, type TestApp } from '../helpers/app.ts';
+import { gql } from '../helpers/graphql.ts';
+import { complete, createAccount, HEARTBEAT, lease, registerWorker, submitBrief } from '../helpers/platform.ts';
+import { collect, wsClient } from '../helpers/ws.ts';
+
+describe.each(DATABASES)('subscriptions on %s', (database) => {
+  let app: TestApp;
+  let researcher: { token: string; id: string };
+  let worker: { token: string; id: string };
+
+  beforeAll(async () => {
+    app = await startTestApp(database);
+    researcher = await createAccount(app.graphqlUrl, 'Ada');
+    worker = await registerWorker(app.graphqlUrl, 'live-worker');
+  });
+  afterAll(() => app?.stop());
+
+  it('refuses a connection with an unknown token', async () => {
+    const client = wsClient(app.graphqlUrl, 'xn_not_a_real_token_at_all_000000');
+    const closed = new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as CloseEvent).code)));
+    const sub = collect(client, '{ __typename }');
+    expect(await closed).toBe(4403);
+    sub.dispose();
+    await client.dispose();
+  });
+
+  it('streams a task through leased, progress and succeeded, and the campaign’s new stats', async () => {
+    const campaign = await submitBrief(app.graphqlUrl, researcher.token, { taskCount: 2 });
+    const client = wsClient(app.graphqlUrl, researcher.token);
+    const tasks = collect(client, 'subscription ($id: ID!) { taskUpdated(campaignId: $id) { id status progress { step } valBpb } }', { id: campaign.id });
+    const campaigns = collect(client, 'subscription ($id: ID!) { campaignUpdated(id: $id) { id stats { succeeded bestValBpb } } }', { id: campaign.id });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const grant = (await lease(app.graphqlUrl, worker.token))!;
+    await tasks.next((e) => e.taskUpdated.id === grant.taskId && e.taskUpdated.status === 'LEASED');
+    await gql(app.graphqlUrl, HEARTBEAT, { input: { taskId: grant.taskId, leaseToken: grant.token, progress: { step: 7 } } }, worker.token);
+    await tasks.next((e) => e.taskUpdated.progress?.step === 7);
+    const started = Date.now();
+    await complete(app.graphqlUrl, worker.token, grant, 2.31);
+    const done = await tasks.next((e) => e.taskUpdated.status === 'SUCCEEDED');
+    expect(done.taskUpdated.valBpb).toBe(2.31);
+    const updated = await campaigns.next((e) => e.campaignUpdated.stats.succeeded === 1);
+    expect(updated.campaignUpdated.stats.bestValBpb).toBe(2.31);
+    expect(Date.now() - started).toBeLessThan(1000);
+    tasks.dispose();
+    campaigns.dispose();
+    await client.dispose();
+  });
+
+  it('does not let another researcher subscribe to a private campaign', async () => {
+    const campaign = await submitBrief(app.graphqlUrl, researcher.token, { taskCount: 1 });
+    const stranger = await createAccount(app.graphqlUrl, 'Mallory');
+    const client = wsClient(app.graphqlUrl, stranger.token);
+    const tasks = collect(client, 'subscription ($id: ID!) { taskUpdated(campaignId: $id) { id } }', { id: campaign.id });
+    await expect.poll(() => describeFailure(tasks.failure), { timeout: 3000 }).toMatch(/not found.*NOT_FOUND/);
+    tasks.dispose();
+    await client.dispose();
+  });
+
+  it('tells the fleet view when a worker registers and leases', async () => {
+    const client = wsClient(app.graphqlUrl, researcher.token);
+    const fleet = collect(client, 'subscription { workerUpdated { id name online currentTasks { index } } }');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fresh = await registerWorker(app.graphqlUrl, 'fresh-worker');
+    const event = await fleet.next((e) => e.workerUpdated.name === 'fresh-worker');
+    expect(event.workerUpdated.online).toBe(true);
+    await submitBrief(app.graphqlUrl, researcher.token, { taskCount: 1 });
+    while ((await lease(app.graphqlUrl, worker.token)) !== null) {
+      // leave only the new campaign's task for the fresh worker
+    }
+    expect(fresh.id).toBeTruthy();
+    fleet.dispose();
+    await client.dispose();
+  });
+});
+
+function describeFailure(failure: unknown): string {
+  return failure instanceof Error ? failure.message : JSON.stringify(failure ?? null);
+}
