@@ -1,0 +1,122 @@
+"""Shared test helpers: a generated corpus and a worker-like runner for the scripts.
+
+The tests never need TinyShakespeare: they write their own small corpus, so they always run.
+"""
+
+import json
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRANSFORMER = os.path.join(PACKAGE_DIR, "char_transformer.py")
+TINY = os.path.join(PACKAGE_DIR, "char_tiny.py")
+if PACKAGE_DIR not in sys.path:
+    sys.path.insert(0, PACKAGE_DIR)
+BENCH_DIR = os.path.join(PACKAGE_DIR, "bench")
+if BENCH_DIR not in sys.path:
+    sys.path.insert(0, BENCH_DIR)
+
+
+def make_corpus(path, size=120_000, seed=1234):
+    """English-like text with learnable structure: sentences from a fixed lexicon."""
+    rng = random.Random(seed)
+    syllables = ["an", "be", "co", "de", "el", "fa", "go", "hi", "in", "jo", "ka", "lo", "me", "no",
+                 "or", "pa", "qu", "re", "st", "th", "ur", "ve", "wi", "ya"]
+    lexicon = ["".join(rng.choice(syllables) for _ in range(rng.randint(1, 3))) for _ in range(300)]
+    weights = [1.0 / (rank + 1) for rank in range(len(lexicon))]  # Zipf-like word frequencies
+    parts, length = [], 0
+    while length < size:
+        words = rng.choices(lexicon, weights, k=rng.randint(3, 12))
+        sentence = " ".join(words).capitalize() + rng.choice([".", ".", ".", "!", "?"]) + rng.choice([" ", " ", "\n"])
+        parts.append(sentence)
+        length += len(sentence)
+    data = "".join(parts)[:size].encode()
+    with open(path, "wb") as corpus_file:
+        corpus_file.write(data)
+    return data
+
+
+def unigram_bits(data):
+    """Entropy (bits/byte) of the byte frequencies: a model that learned anything beats it."""
+    counts = Counter(data)
+    total = len(data)
+    return -sum(c / total * math.log2(c / total) for c in counts.values())
+
+
+class Run:
+    """The outcome of one script process: parsed stdout lines, exit code, wall time."""
+
+    def __init__(self, returncode, stdout, stderr, wall):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.wall = wall
+        self.lines = [line for line in stdout.splitlines()]
+        self.records = [json.loads(line) for line in self.lines]  # every stdout line must be JSON
+
+    @property
+    def final(self):
+        return self.records[-1]
+
+    @property
+    def progress(self):
+        return [r for r in self.records if r.get("type") == "progress"]
+
+
+def worker_env(workdir):
+    """A scrubbed environment like the worker's: no inherited thread settings."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"}
+
+
+def run_script(script, config, stdin_config=False, raw_input=None, timeout=120, signals=()):
+    """Run `script` as the worker does (cwd = a fresh temporary folder, config file argument)
+    and return a Run. `signals`: (when, signal) pairs sent in order, where `when` is
+    "progress" (after the next stdout line: training is under way) or ("stderr", text) (after
+    a stderr line containing text: waits on the script, not on the clock of a busy machine)."""
+    with tempfile.TemporaryDirectory(prefix="xeenet-test-") as workdir:
+        args = [sys.executable, script]
+        payload = raw_input if raw_input is not None else json.dumps(config)
+        if not stdin_config:
+            config_path = os.path.join(workdir, "config.json")
+            with open(config_path, "w") as config_file:
+                config_file.write(payload)
+            args.append(config_path)
+        started = time.monotonic()
+        process = subprocess.Popen(args, cwd=workdir, env=worker_env(workdir), text=True,
+                                   stdin=subprocess.PIPE if stdin_config else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if stdin_config:
+            process.stdin.write(payload)
+            process.stdin.close()
+            process.stdin = None  # communicate() must not touch the closed pipe
+        stdout_lines, stderr_lines = [], []
+        for when, signum in signals:
+            if when == "progress":
+                stdout_lines.append(process.stdout.readline())
+            else:
+                _, text = when
+                while True:
+                    line = process.stderr.readline()
+                    stderr_lines.append(line)
+                    if text in line or not line:
+                        break
+            process.send_signal(signum)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+            raise AssertionError(f"{os.path.basename(script)} did not finish in {timeout}s; stderr: {stderr[-2000:]}")
+        wall = time.monotonic() - started
+    return Run(process.returncode, "".join(stdout_lines) + stdout, "".join(stderr_lines) + stderr, wall)
+
+
+SIGTERM = signal.SIGTERM
+SIGINT = signal.SIGINT

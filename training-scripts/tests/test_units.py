@@ -1,0 +1,165 @@
+"""In-process tests of the pieces the end-to-end runs cannot pin down exactly: held-out
+scoring, the learning-rate schedule, config normalisation, the models' causality."""
+
+import io
+import math
+import unittest
+
+import helpers  # noqa: F401  (puts the package on sys.path)
+import char_tiny
+import char_transformer as ct
+import torch
+
+
+def parse(module, **raw):
+    base = {"budget_s": 5, "seed": 0, "dataset_path": "/dev/null"}
+    base.update(raw)
+    return module.parse_config(["script"], io.StringIO(__import__("json").dumps(base)))
+
+
+class HeldOutScoringTest(unittest.TestCase):
+    def test_every_byte_after_the_first_is_scored_once_with_half_a_window_of_context(self):
+        for count in (2, 3, 5, 33, 64, 65, 100, 1000, 4099):
+            for window in (1, 2, 3, 7, 32, 64):
+                held_out = torch.arange(count)
+                inputs, targets, mask = ct.eval_windows(held_out, window)
+                self.assertEqual(sorted(targets[mask].tolist()), list(range(1, count)), (count, window))
+                self.assertTrue(torch.equal(targets - inputs, torch.ones_like(targets)))
+                effective = min(window, count - 1)
+                self.assertEqual(inputs[0, 0].item(), 0, "the first window starts at the first byte")
+                # Outside the first window a scored target at index j has j + 1 bytes of context.
+                positions = torch.arange(inputs.shape[1]).expand_as(mask)
+                later = mask.clone()
+                later[0] = False
+                if later.any():
+                    self.assertGreaterEqual(int(positions[later].min()) + 1, math.ceil(effective / 2))
+
+    def test_val_bpb_of_a_uniform_model_is_8_bits(self):
+        class Uniform(torch.nn.Module):
+            def forward(self, idx):
+                return torch.zeros(*idx.shape, 256)
+
+        held_out = torch.randint(0, 256, (5000,))
+        bpb = ct.evaluate(Uniform(), held_out, 32, lambda: torch.no_grad(), "cpu")
+        self.assertAlmostEqual(bpb, 8.0, places=6)  # float32 log-softmax, float64 sum
+
+    def test_val_bpb_is_nats_per_byte_over_ln2(self):
+        # Bytes follow x -> (5x + 3) mod 256; an oracle putting probability p on the true next
+        # byte (and spreading the rest evenly) must score exactly -log2(p) bits per byte.
+        sequence = [7]
+        for _ in range(4999):
+            sequence.append((5 * sequence[-1] + 3) % 256)
+        held_out = torch.tensor(sequence)
+        p = 0.25
+
+        class Oracle(torch.nn.Module):
+            def forward(self, idx):
+                logits = torch.full((*idx.shape, 256), math.log((1 - p) / 255))
+                return logits.scatter(2, ((5 * idx + 3) % 256).unsqueeze(-1), math.log(p))
+
+        for window in (8, 32, 64):
+            bpb = ct.evaluate(Oracle(), held_out, window, lambda: torch.no_grad(), "cpu")
+            self.assertAlmostEqual(bpb, -math.log2(p), places=6)  # float32 logits
+
+
+class ScheduleTest(unittest.TestCase):
+    def config(self, **overrides):
+        config = {key: spec[1] for key, spec in ct.HYPERPARAMETERS.items()}
+        config.update(overrides)
+        return config
+
+    def test_warmup_hold_and_cosine_decay(self):
+        cfg = self.config(lr=0.01, warmup_steps=10, schedule="cosine", min_lr_ratio=0.1)
+        lrs = [ct.learning_rate(cfg, step, 100, 30) for step in range(100)]
+        self.assertAlmostEqual(lrs[0], 0.001)
+        self.assertAlmostEqual(lrs[9], 0.01)
+        for lr in lrs[10:31]:  # the peak until the decay starts
+            self.assertAlmostEqual(lr, 0.01, places=12)
+        self.assertTrue(all(a >= b for a, b in zip(lrs[30:], lrs[31:])), "monotone decay")
+        self.assertAlmostEqual(ct.learning_rate(cfg, 100, 100, 30), 0.001)  # the floor at the end
+        self.assertAlmostEqual(ct.learning_rate(cfg, 65, 100, 30), 0.0055)  # halfway: mid value
+
+    def test_linear_and_constant(self):
+        cfg = self.config(lr=0.01, warmup_steps=0, schedule="linear", min_lr_ratio=0.0)
+        self.assertAlmostEqual(ct.learning_rate(cfg, 0, 10, 0), 0.01)
+        self.assertAlmostEqual(ct.learning_rate(cfg, 5, 10, 0), 0.005)
+        cfg = self.config(lr=0.01, warmup_steps=0, schedule="constant")
+        self.assertEqual({ct.learning_rate(cfg, step, 10, 0) for step in range(20)}, {0.01})
+
+    def test_default_decay_covers_the_last_decay_fraction(self):
+        cfg = self.config(warmup_steps=20, decay_fraction=0.4)
+        self.assertEqual(ct.default_decay_start(cfg, 500), 300)
+        self.assertEqual(ct.default_decay_start(cfg, 30), 20, "never inside the warmup")
+        self.assertEqual(ct.default_decay_start(self.config(warmup_steps=0, decay_fraction=1.0), 500), 0)
+
+    def test_unknown_plan_means_peak(self):
+        cfg = self.config(lr=0.01, warmup_steps=5)
+        self.assertEqual(ct.learning_rate(cfg, 7, None, None), 0.01)
+
+
+class ConfigTest(unittest.TestCase):
+    def test_defaults_are_filled_in(self):
+        config = parse(ct)
+        for key, (_, default, _) in ct.HYPERPARAMETERS.items():
+            self.assertEqual(config[key], default)
+        self.assertEqual(config["device"], "auto")
+        self.assertIsNone(config["max_steps"])
+
+    def test_integral_floats_become_ints_and_ints_become_floats(self):
+        config = parse(ct, n_layer=2.0, lr=1, budget_s=9)
+        self.assertEqual(config["n_layer"], 2)
+        self.assertIsInstance(config["n_layer"], int)
+        self.assertIsInstance(config["lr"], float)
+        self.assertIsInstance(config["budget_s"], float)
+
+    def test_token_shift_needs_channels(self):
+        with self.assertRaises(ct.RunError) as caught:
+            parse(ct, n_embd=8, n_head=2, token_shift=5)
+        self.assertIn("token_shift (5) must be at most n_embd/2 (4)", str(caught.exception))
+
+    def test_split_sizes(self):
+        self.assertEqual(ct.split_sizes(1_115_394), (1_003_855, 32768))
+        self.assertEqual(ct.split_sizes(1000), (900, 100))
+        self.assertEqual(ct.split_sizes(5), (4, 1))
+
+
+class ModelTest(unittest.TestCase):
+    def assert_causal(self, model, block_size):
+        model.eval()
+        idx = torch.randint(0, 256, (2, block_size))
+        changed = idx.clone()
+        changed[:, block_size // 2:] = (changed[:, block_size // 2:] + 1) % 256
+        with torch.no_grad():
+            before, after = model(idx), model(changed)
+        # Predictions for positions before the change must not see the future.
+        self.assertTrue(torch.allclose(before[:, : block_size // 2], after[:, : block_size // 2], atol=1e-6))
+        self.assertFalse(torch.allclose(before[:, block_size // 2:], after[:, block_size // 2:]))
+
+    def test_transformer_is_causal_in_every_variant(self):
+        for position in ("alibi", "learned"):
+            for token_shift in (0, 1, 3):
+                cfg = {key: spec[1] for key, spec in ct.HYPERPARAMETERS.items()}
+                cfg.update(position=position, token_shift=token_shift, n_layer=2, block_size=16)
+                torch.manual_seed(0)
+                model = ct.build_model(cfg)
+                for parameter in model.parameters():  # random weights, so every path carries signal
+                    torch.nn.init.normal_(parameter, std=0.3)
+                self.assert_causal(model, 16)
+
+    def test_tiny_model_is_causal(self):
+        cfg = {key: spec[1] for key, spec in char_tiny.HYPERPARAMETERS.items()}
+        torch.manual_seed(0)
+        model = char_tiny.build_model(cfg)
+        torch.nn.init.normal_(model.head.weight)
+        self.assert_causal(model, 32)
+
+    def test_flops_estimate(self):
+        cfg = {key: spec[1] for key, spec in ct.HYPERPARAMETERS.items()}
+        model = ct.build_model(cfg)
+        d, layers, block = cfg["n_embd"], cfg["n_layer"], cfg["block_size"]
+        matmul = layers * (3 * d * d + d * d + 2 * cfg["mlp_ratio"] * d * d) + 256 * d
+        self.assertEqual(ct.flops_per_token(cfg, model), 6 * matmul + 12 * layers * d * block)
+
+
+if __name__ == "__main__":
+    unittest.main()
