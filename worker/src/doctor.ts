@@ -1,0 +1,130 @@
+// `xeenet-worker doctor`: what this machine has, what is missing, and the exact fix. Read-only:
+// it never installs anything (`start` provisions PyTorch itself where it can).
+import type { ServerUrls } from './api/server.ts';
+import { CredentialStore } from './credentials.ts';
+import { detectMachine, type MachineInfo } from './hardware.ts';
+import type { Logger } from './log.ts';
+import { type Discovery, discoverPython, torchIndex, torchVariant } from './python/discover.ts';
+import type { Settings } from './settings.ts';
+
+export interface DoctorReport {
+  ok: boolean;
+  node: { version: string; ok: boolean };
+  machine: MachineInfo;
+  python: Discovery;
+  folders: { config: string; cache: string; data: string; state: string };
+  server: { url: string; reachable: boolean; detail: string; registered: { workerId: string; name: string } | null } | null;
+  warnings: string[];
+  missing: string[];
+  fixes: string[];
+}
+
+export function nodeSupported(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 18);
+}
+
+async function checkServer(urls: ServerUrls, settings: Settings): Promise<NonNullable<DoctorReport['server']>> {
+  let reachable = false;
+  let detail: string;
+  try {
+    const response = await fetch(`${urls.base}/healthz`, { signal: AbortSignal.timeout(5000) });
+    await response.body?.cancel();
+    reachable = response.ok;
+    detail = response.ok ? 'reachable' : `/healthz answered HTTP ${response.status}`;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    detail = `not reachable (${cause ?? (error as Error).message})`;
+  }
+  const credential = await new CredentialStore(settings.configDir).get(urls.base, 'real').catch(() => null);
+  return { url: urls.base, reachable, detail, registered: credential ? { workerId: credential.workerId, name: credential.name } : null };
+}
+
+export async function runDoctor(options: { settings: Settings; log: Logger; server: ServerUrls | null }): Promise<DoctorReport> {
+  const { settings, log } = options;
+  const machine = await detectMachine(settings.path);
+  const [python, server] = await Promise.all([
+    discoverPython({ settings, log, provision: false, nvidia: machine.nvidia, os: machine.os }),
+    options.server ? checkServer(options.server, settings) : Promise.resolve(null),
+  ]);
+  const node = { version: process.version, ok: nodeSupported() };
+  const missing: string[] = [];
+  const fixes: string[] = [];
+  const warnings: string[] = [];
+  if (!node.ok) {
+    missing.push(`Node.js 22.18 or newer (this is ${process.version})`);
+    fixes.push('install Node.js 22.18+ from https://nodejs.org/ (or `nvm install 24`)');
+  }
+  if (!python.runtime) {
+    missing.push('PyTorch: no Python that can `import torch` was found, so no real task can run');
+    fixes.push(...python.fixes);
+  } else if (machine.nvidia.gpus.length > 0 && python.runtime.device !== 'cuda') {
+    const index = torchIndex(settings, torchVariant(machine.nvidia.cudaVersion));
+    warnings.push(
+      `nvidia-smi sees ${machine.nvidia.gpus.map((gpu) => gpu.name).join(', ')} but torch ${python.runtime.torchVersion} cannot use it; ` +
+        `tasks will run on the CPU. For the GPU: ${python.runtime.executable} -m pip install --upgrade torch${index.url ? ` --index-url ${index.url}` : ''}`,
+    );
+  }
+  if (server && !server.reachable) warnings.push(`the server ${server.url} is ${server.detail}`);
+  return {
+    ok: missing.length === 0,
+    node,
+    machine,
+    python,
+    folders: { config: settings.configDir, cache: settings.cacheDir, data: settings.dataDir, state: settings.stateDir },
+    server,
+    warnings,
+    missing,
+    fixes,
+  };
+}
+
+function row(label: string, value: string, status?: 'ok' | 'missing' | 'warn'): string {
+  const mark = status === 'ok' ? '  ok' : status === 'missing' ? '  MISSING' : status === 'warn' ? '  warning' : '';
+  return `  ${label.padEnd(10)} ${value}${mark}`;
+}
+
+export function formatDoctor(report: DoctorReport): string {
+  const { machine, python } = report;
+  const lines = ['XeeNet worker doctor', ''];
+  lines.push(row('Node.js', report.node.version, report.node.ok ? 'ok' : 'missing'));
+  lines.push(row('Platform', machine.platform));
+  lines.push(row('CPU', `${machine.cpu}, ${machine.cores} usable cores`));
+  lines.push(row('RAM', `${(machine.ramMb / 1024).toFixed(1)} GiB`));
+  if (machine.nvidia.gpus.length) {
+    const gpus = machine.nvidia.gpus.map((gpu) => `${gpu.name}${gpu.memoryMb ? ` (${(gpu.memoryMb / 1024).toFixed(0)} GiB)` : ''}`).join(', ');
+    lines.push(row('GPU', `${gpus}; driver ${machine.nvidia.gpus[0]!.driverVersion ?? '?'}, CUDA ${machine.nvidia.cudaVersion ?? '?'} (nvidia-smi)`));
+  } else {
+    lines.push(row('GPU', `none (${machine.nvidia.error ?? 'nvidia-smi lists no GPU'})`));
+  }
+  const runtime = python.runtime;
+  if (runtime) {
+    lines.push(row('Python', `${runtime.executable} (Python ${runtime.pythonVersion}, found via ${runtime.source})`, 'ok'));
+    const gpu = runtime.device === 'cuda' ? `, ${runtime.gpuName ?? 'GPU'}${runtime.gpuMemoryMb ? ` ${(runtime.gpuMemoryMb / 1024).toFixed(0)} GiB` : ''}, CUDA ${runtime.cudaVersion}` : '';
+    lines.push(row('PyTorch', `${runtime.torchVersion} on ${runtime.device}${gpu} (probe ${runtime.probeMs} ms)`, 'ok'));
+  } else {
+    lines.push(row('Python', 'no interpreter with PyTorch', 'missing'));
+    lines.push(row('PyTorch', 'not found', 'missing'));
+  }
+  python.attempts.forEach((attempt, index) => {
+    lines.push(row(index === 0 ? 'Tried' : '', `${attempt.ok ? '✓' : '✗'} ${attempt.step}${attempt.executable && attempt.executable !== attempt.step ? ` (${attempt.executable})` : ''}: ${attempt.detail}`));
+  });
+  lines.push(row('Folders', `config ${report.folders.config}`));
+  lines.push(row('', `cache  ${report.folders.cache}`));
+  lines.push(row('', `data   ${report.folders.data}`));
+  lines.push(row('', `state  ${report.folders.state}`));
+  if (report.server) {
+    const registered = report.server.registered ? `registered as worker ${report.server.registered.name} (${report.server.registered.workerId})` : 'not registered yet (start registers on first use)';
+    lines.push(row('Server', `${report.server.url}: ${report.server.detail}; ${registered}`, report.server.reachable ? 'ok' : 'warn'));
+  }
+  lines.push('');
+  for (const warning of report.warnings) lines.push(`Warning: ${warning}`);
+  if (report.ok) {
+    lines.push('Ready. Start donating with:  xeenet-worker start --server URL');
+  } else {
+    lines.push(`Missing: ${report.missing.join('; ')}.`);
+    lines.push('Fix (any one of):');
+    report.fixes.forEach((fix, index) => lines.push(`  ${index + 1}. ${fix}`));
+  }
+  return lines.join('\n');
+}

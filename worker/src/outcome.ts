@@ -1,0 +1,128 @@
+// Turns what a training subprocess did into the report for the API: a completed result (exit 0,
+// exactly one valid result line, last on stdout) or a failure with a reason a person can act on.
+import type { ProcessReport } from './runner.ts';
+import { truncate } from './util/tail.ts';
+
+export const MAX_METRICS_BYTES = 64 * 1024;
+export const MAX_REASON_CHARS = 2000;
+/** Error codes that running the task again cannot fix (the dataset is verified by hash). */
+export const DETERMINISTIC_ERROR_CODES = new Set(['invalid_config', 'dataset_error']);
+
+export interface ResultReport {
+  valBpb: number | null;
+  trainLoss: number | null;
+  steps: number | null;
+  wallS: number | null;
+  metrics: Record<string, unknown>;
+  stdoutTail: string;
+  simulated: boolean;
+}
+
+export interface FailureReport {
+  reason: string;
+  stdoutTail: string;
+  stderrTail: string;
+  retryable: boolean;
+}
+
+export type Outcome = { kind: 'complete'; result: ResultReport } | { kind: 'fail'; failure: FailureReport };
+
+export interface ClassifyOptions {
+  budgetS: number;
+  killGraceS: number;
+}
+
+function lastLine(text: string): string | null {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.length ? lines[lines.length - 1]! : null;
+}
+
+function fail(report: ProcessReport, reason: string, retryable = true): Outcome {
+  const stderr = lastLine(report.stderrTail);
+  const full = stderr && !reason.includes(stderr) ? `${reason} — stderr: ${stderr}` : reason;
+  return {
+    kind: 'fail',
+    failure: { reason: truncate(full, MAX_REASON_CHARS), stdoutTail: report.stdoutTail, stderrTail: report.stderrTail, retryable },
+  };
+}
+
+function finite(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** Problems with a result line's required numbers (empty when it is usable). */
+export function resultProblems(line: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const valBpb = finite(line.val_bpb);
+  if (valBpb === null) problems.push(`val_bpb is ${describe(line.val_bpb)}, not a finite number`);
+  else if (valBpb <= 0) problems.push(`val_bpb must be positive (got ${valBpb})`);
+  const trainLoss = finite(line.train_loss);
+  if (trainLoss === null) problems.push(`train_loss is ${describe(line.train_loss)}, not a finite number`);
+  else if (trainLoss < 0) problems.push(`train_loss cannot be negative (got ${trainLoss})`);
+  const steps = line.steps;
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0 || steps > 2 ** 31 - 1) {
+    problems.push(`steps is ${describe(steps)}, not a whole number`);
+  }
+  if (line.wall_s !== undefined && (finite(line.wall_s) === null || (line.wall_s as number) < 0)) {
+    problems.push(`wall_s is ${describe(line.wall_s)}, not a non-negative number`);
+  }
+  return problems;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+export function classify(report: ProcessReport, options: ClassifyOptions): Outcome {
+  const { budgetS, killGraceS } = options;
+  if (report.spawnError) return fail(report, `could not start Python: ${report.spawnError}`);
+  if (report.abortReason) return fail(report, `stopped by the worker: ${report.abortReason}`);
+
+  const ended = report.signal ? `was killed by ${report.signal}` : `exited with code ${report.exitCode}`;
+  if (report.killSentAtS !== null) {
+    return fail(
+      report,
+      `killed at budget_s + ${killGraceS} s (${(budgetS + killGraceS).toFixed(0)} s): no result ${killGraceS} s after SIGTERM at budget_s = ${budgetS} s`,
+    );
+  }
+  if (report.resultLines.length > 1) {
+    return fail(report, `printed ${report.resultLines.length} result lines; exactly one is allowed`);
+  }
+  if (report.exitCode === 0 && report.resultLines.length === 1) {
+    if (report.lastLineKind !== 'result') {
+      return fail(report, `the result line was not the last line on stdout (it was followed by: ${truncate(report.lastLine ?? '', 200)})`);
+    }
+    const line = report.resultLines[0]!;
+    const problems = resultProblems(line);
+    if (problems.length) return fail(report, `invalid result line: ${problems.join('; ')}`);
+    const metricsBytes = Buffer.byteLength(JSON.stringify(line), 'utf8');
+    if (metricsBytes > MAX_METRICS_BYTES) return fail(report, `the result line is ${metricsBytes} bytes; at most ${MAX_METRICS_BYTES} are accepted`);
+    return {
+      kind: 'complete',
+      result: {
+        valBpb: line.val_bpb as number,
+        trainLoss: line.train_loss as number,
+        steps: line.steps as number,
+        wallS: finite(line.wall_s) ?? Math.round(report.wallS * 1000) / 1000,
+        metrics: line,
+        stdoutTail: report.stdoutTail,
+        simulated: false,
+      },
+    };
+  }
+  if (report.errorLine) {
+    const code = typeof report.errorLine.code === 'string' ? report.errorLine.code : 'unknown';
+    const message = typeof report.errorLine.error === 'string' ? report.errorLine.error : JSON.stringify(report.errorLine);
+    return fail(report, `script error (${code}): ${message} [${ended}]`, !DETERMINISTIC_ERROR_CODES.has(code));
+  }
+  if (report.signal === 'SIGTERM' && report.termSentAtS !== null) {
+    return fail(report, `stopped by SIGTERM at budget_s = ${budgetS} s without printing a result line (a script must catch SIGTERM, evaluate and report)`);
+  }
+  if (report.resultLines.length === 1) return fail(report, `printed a result line but ${ended}; a finished script exits with code 0`);
+  if (report.garbageLines > 0 && report.lastLineKind === 'garbage') {
+    return fail(report, `${ended}; the last line on stdout is not a JSON result line: ${truncate(report.lastLine ?? '', 300)}`);
+  }
+  return fail(report, `${ended} without printing a result line`);
+}

@@ -1,0 +1,232 @@
+// Scripts that misbehave, and artifacts that do not match their hash, against a real API serving
+// a training-scripts folder made for this test. Artifacts reach the worker through a small proxy
+// (the API's XEENET_PUBLIC_URL) that can flip a byte, as a broken mirror or an attacker would.
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiProcess, freePort, startApi } from '../helpers/api.ts';
+import { artifactFile, credentialsFile } from '../helpers/files.ts';
+import { campaign, cancelCampaign, gql, submitBrief, task, type TaskView } from '../helpers/platform.ts';
+import { waitUntil } from '../helpers/wait.ts';
+import { newHome, processAlive, startWorker, type WorkerProcess } from '../helpers/worker.ts';
+import { tempDir } from '../helpers/temp.ts';
+
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scripts');
+const SCRIPTS = {
+  'env-probe': 'env_probe.py',
+  'until-sigterm': 'until_sigterm.py',
+  hang: 'hang.py',
+  crash: 'crash.py',
+  garbage: 'garbage.py',
+  'bad-config': 'bad_config.py',
+  'huge-bpb': 'huge_bpb.py',
+  'fresh-probe': 'fresh_probe.py',
+} as const;
+
+let api: ApiProcess;
+let proxy: http.Server;
+let corrupt = false;
+let worker: WorkerProcess;
+const home = newHome();
+
+function scriptsFolder(): string {
+  const dir = tempDir('xeenet-test-scripts-');
+  for (const [name, file] of Object.entries(SCRIPTS)) {
+    if (name === 'fresh-probe') {
+      // Same program as env-probe, other bytes: an artifact this worker has never downloaded.
+      writeFileSync(path.join(dir, file), `# fresh copy\n${readFileSync(path.join(FIXTURES, 'env_probe.py'), 'utf8')}`);
+    } else {
+      copyFileSync(path.join(FIXTURES, file), path.join(dir, file));
+    }
+  }
+  copyFileSync(path.join(FIXTURES, 'space.json'), path.join(dir, 'space.json'));
+  const scripts = Object.entries(SCRIPTS).map(([name, file]) => ({ name, file, title: name, searchSpace: 'space.json' }));
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ scripts }));
+  return dir;
+}
+
+/** Forwards GET /artifacts/<sha> to the API; flips the first byte while `corrupt` is set. */
+async function startProxy(target: () => string): Promise<{ server: http.Server; url: string }> {
+  const port = await freePort();
+  const server = http.createServer((req, res) => {
+    fetch(`${target()}${req.url}`)
+      .then(async (upstream) => {
+        const bytes = Buffer.from(await upstream.arrayBuffer());
+        if (corrupt && upstream.ok && bytes.length > 0) bytes[0] = bytes[0]! ^ 0xff;
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream', 'content-length': bytes.length });
+        res.end(bytes);
+      })
+      .catch(() => {
+        res.writeHead(502);
+        res.end();
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+beforeAll(async () => {
+  let apiUrl = '';
+  const started = await startProxy(() => apiUrl);
+  proxy = started.server;
+  api = await startApi({ scriptsDir: scriptsFolder(), leaseTtlS: 10, publicUrl: started.url });
+  apiUrl = api.url;
+  worker = startWorker({
+    server: api.url,
+    home,
+    // Secrets in the worker's environment that must never reach a training script.
+    env: { XEENET_ADMIN_TOKEN: 'xn_admin_secret_do_not_leak_000000', XEENET_SECRET: 'do-not-leak', AWS_SECRET_ACCESS_KEY: 'aws-do-not-leak' },
+  });
+  await worker.waitForLog((line) => line.msg === 'worker ready', 60_000, 'the worker to be ready');
+});
+
+afterAll(async () => {
+  worker?.signal('SIGKILL');
+  await api?.dispose();
+  proxy?.close();
+});
+
+/** Submits one task of `script` and waits until it has finished (succeeded or failed for good). */
+async function runOne(script: keyof typeof SCRIPTS, options: { budgetS?: number; maxAttempts?: number } = {}): Promise<TaskView> {
+  const created = await submitBrief(api, { script, taskCount: 1, budgetS: options.budgetS ?? 2, maxAttempts: options.maxAttempts ?? 1, searchSpace: { x: 1 } });
+  const [only] = (await campaign(api, created.id)).tasks;
+  return waitUntil(
+    async () => {
+      const view = await task(api, only!.id);
+      return view.status === 'SUCCEEDED' || view.status === 'FAILED' ? view : null;
+    },
+    60_000,
+    `the ${script} task to finish`,
+    200,
+  );
+}
+
+describe('what the training subprocess sees', () => {
+  it('a scrubbed environment: its own HOME and folder, no token, no XEENET_* variable', async () => {
+    const done = await runOne('env-probe');
+    expect(done.status).toBe('SUCCEEDED');
+    const metrics = done.history[0]!.metrics as { env: Record<string, string>; cwd: string; argv: string[]; config: Record<string, unknown> };
+    const machineToken = JSON.parse(readFileSync(credentialsFile(home), 'utf8')).servers[api.url].real.token as string;
+    const allowed = [
+      'PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'LD_LIBRARY_PATH', 'PYTHONPATH', 'CUDA_VISIBLE_DEVICES', 'CUDA_HOME',
+      'HIP_VISIBLE_DEVICES', 'ROCR_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HOME', 'TMPDIR', 'PYTHONUNBUFFERED',
+      'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED', 'PYTHONIOENCODING', 'PYTHONUSERBASE', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS',
+      'OPENBLAS_NUM_THREADS', 'LC_CTYPE',
+    ];
+    // Python itself may add LC_CTYPE (PEP 538 locale coercion); nothing else is allowed.
+    expect(Object.keys(metrics.env).filter((key) => !allowed.includes(key))).toEqual([]);
+    const values = Object.values(metrics.env).join('\n');
+    for (const secret of [machineToken, 'xn_admin_secret_do_not_leak', 'do-not-leak', 'aws-do-not-leak']) expect(values).not.toContain(secret);
+    expect(metrics.env.HOME).toBe(metrics.cwd);
+    expect(metrics.cwd.startsWith(path.join(home, 'state', 'runs'))).toBe(true);
+    expect(metrics.env.PYTHONUNBUFFERED).toBe('1');
+    // The config is the lease's plus the platform keys.
+    expect(metrics.config).toMatchObject({ x: 1, budget_s: 2, seed: done.seed });
+    expect(metrics.config.dataset_path).toMatch(/cache\/artifacts\/[0-9a-f]{64}$/);
+    // Its working folder is gone afterwards.
+    await waitUntil(() => !existsSync(metrics.cwd), 5000, 'the task folder to be removed');
+  });
+
+  it('SIGTERM at budget_s: a script that reports on SIGTERM succeeds', async () => {
+    const done = await runOne('until-sigterm', { budgetS: 2 });
+    expect(done.status).toBe('SUCCEEDED');
+    const sigtermAfter = done.history[0]!.metrics!.sigterm_after_s as number;
+    expect(sigtermAfter).toBeGreaterThan(1.5);
+    expect(sigtermAfter).toBeLessThan(3);
+  });
+});
+
+describe('a cancelled campaign', () => {
+  it('kills the running task and drops it without a report; the worker carries on', async () => {
+    const created = await submitBrief(api, { script: 'until-sigterm', taskCount: 1, budgetS: 60, maxAttempts: 1, searchSpace: { x: 1 } });
+    const [only] = (await campaign(api, created.id)).tasks;
+    const running = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId === only!.id, 30_000, 'the task to start');
+    await cancelCampaign(api, created.id);
+    // The next heartbeat (every ~3.3 s with a 10 s lease) learns of it.
+    await worker.waitForLog((line) => line.msg === 'task dropped' && line.taskId === only!.id, 15_000, 'the task to be dropped');
+    expect(processAlive(running.pid)).toBe(false);
+    expect(worker.logs.some((line) => line.msg === 'campaign cancelled: stopping the task' && line.reason === 'CANCELLED')).toBe(true);
+    expect(worker.logs.some((line) => /delivered$/.test(line.msg) && line.taskId === only!.id)).toBe(false);
+    expect((await task(api, only!.id)).status).toBe('CANCELLED');
+    expect(worker.proc.exitCode).toBeNull();
+  });
+});
+
+describe('scripts that fail', () => {
+  it('a script that crashes fails with the reason and the tail of stderr', async () => {
+    const done = await runOne('crash');
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toContain('exited with code 1 without printing a result line');
+    expect(done.failureReason).toContain('ZeroDivisionError');
+    expect(done.history[0]!.stderrTail).toContain('Traceback (most recent call last)');
+    expect(done.history[0]!.stderrTail).toContain('about to divide by zero');
+  });
+
+  it('a script that prints garbage fails with what it printed and the tail of stderr', async () => {
+    const done = await runOne('garbage');
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toContain('the last line on stdout is not a JSON result line: NaN');
+    expect(done.history[0]!.stdoutTail).toContain('hello, this is not JSON');
+    expect(done.history[0]!.stderrTail).toContain('saying hello instead of a result');
+  });
+
+  it('a config error is not retried', async () => {
+    const done = await runOne('bad-config', { maxAttempts: 3 });
+    expect(done.status).toBe('FAILED');
+    expect(done.attempts).toBe(1);
+    expect(done.failureReason).toContain("script error (invalid_config): invalid config: unknown keys ['bogus']");
+  });
+
+  it('a result the API refuses (val_bpb above 64) is reported as a failed attempt instead', async () => {
+    const done = await runOne('huge-bpb');
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/^the API rejected the result line: ValidationError/);
+    expect(done.failureReason).toContain('valBpb');
+    expect(worker.logs.some((line) => line.msg === 'result rejected by the API; reporting the attempt as failed')).toBe(true);
+  });
+
+  it('a script that hangs is killed at budget_s + 15 s and the task fails with that reason', async () => {
+    const done = await runOne('hang', { budgetS: 2 });
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/^killed at budget_s \+ 15 s \(17 s\): no result 15 s after SIGTERM at budget_s = 2 s/);
+    expect(done.history[0]!.stderrTail).toContain('ignoring SIGTERM');
+    const failed = worker.logs.find((line) => line.msg === 'task failed' && line.taskId === done.id)!;
+    expect(failed.signal).toBe('SIGKILL');
+    expect(failed.wallS).toBeGreaterThanOrEqual(17);
+    expect(failed.wallS).toBeLessThan(19);
+  }, 60_000);
+});
+
+describe('artifacts are verified by SHA-256', () => {
+  it('refuses to run a script whose bytes do not match the lease, and keeps nothing of it', async () => {
+    corrupt = true;
+    let done: TaskView;
+    try {
+      done = await runOne('fresh-probe');
+    } finally {
+      corrupt = false;
+    }
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/^refused to run: fresh-probe \(http:\/\/127\.0\.0\.1:\d+\/artifacts\/[0-9a-f]{64}\) hashes to [0-9a-f]{64}, not to the [0-9a-f]{64} the lease names/);
+    // Never started: no subprocess for this task, and the bad bytes were not cached.
+    expect(worker.logs.some((line) => line.msg === 'task started' && line.taskId === done.id)).toBe(false);
+    const sha = /not to the ([0-9a-f]{64})/.exec(done.failureReason!)![1]!;
+    expect(existsSync(artifactFile(home, sha))).toBe(false);
+  });
+
+  it('re-verifies a cached artifact before each use and replaces a damaged one', async () => {
+    const data = await gql(api, `{ artifacts(first: 50, kind: SCRIPT) { edges { node { name sha256 } } } }`);
+    const sha = data.artifacts.edges.find((edge: { node: { name: string } }) => edge.node.name === 'env-probe').node.sha256 as string;
+    const cached = artifactFile(home, sha);
+    expect(existsSync(cached)).toBe(true); // from the first test
+    chmodSync(cached, 0o644);
+    writeFileSync(cached, 'print("this is not the script that was verified")\n');
+    const done = await runOne('env-probe');
+    expect(done.status).toBe('SUCCEEDED');
+    expect(worker.logs.some((line) => line.msg === 'cached artifact is damaged; deleting it and downloading it again')).toBe(true);
+    expect(createHash('sha256').update(readFileSync(cached)).digest('hex')).toBe(sha);
+  });
+});
