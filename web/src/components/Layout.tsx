@@ -1,0 +1,75 @@
+import { useQuery } from '@apollo/client/react';
+import { useEffect, useRef } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
+import { useSession } from '../auth/session';
+import { graphql } from '../gql';
+import { formatCredits } from '../lib/format';
+
+const LayoutMeQuery = graphql(`
+  query LayoutMe {
+    me {
+      id
+      name
+      role
+      balance
+    }
+  }
+`);
+
+const LIVE_LABEL = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' } as const;
+
+export function Layout() {
+  const { signOut, liveStatus } = useSession();
+  const { data } = useQuery(LayoutMeQuery);
+  const me = data?.me;
+  const location = useLocation();
+  const main = useRef<HTMLElement>(null);
+
+  // Move focus to the new page's content on navigation, so keyboard and screen-reader users follow.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [location.pathname]);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="header">
+        <NavLink to="/campaigns" className="brand" aria-label="XeeNet home">
+          XeeNet
+        </NavLink>
+        <nav className="nav" aria-label="Main">
+          <NavLink to="/campaigns" end>
+            Campaigns
+          </NavLink>
+          <NavLink to="/campaigns/new">New brief</NavLink>
+          <NavLink to="/workers">Workers</NavLink>
+          <NavLink to="/credits">Credits</NavLink>
+        </nav>
+        <div className="header__account">
+          <span className={`live live--${liveStatus}`} role="status" title="Live updates over WebSocket">
+            {LIVE_LABEL[liveStatus]}
+          </span>
+          {me && (
+            <span className="header__me">
+              <span className="header__name">{me.name}</span>
+              {me.balance != null && <span className="header__balance">{formatCredits(me.balance)}</span>}
+            </span>
+          )}
+          <button type="button" className="button button--quiet" onClick={() => signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" ref={main} tabIndex={-1} className="main">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,212 @@
+import { useQuery, useSubscription } from '@apollo/client/react';
+import { useId } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { Loading } from '../components/Loading';
+import { StateBar } from '../components/StateBar';
+import { SimulatedMarker, StatusBadge } from '../components/StatusBadge';
+import { graphql } from '../gql';
+import type { CampaignListItemFragment, CampaignStatus } from '../gql/graphql';
+import { formatBpb, formatDateTime, formatInt } from '../lib/format';
+
+export const CampaignListItem = graphql(`
+  fragment CampaignListItem on Campaign {
+    id
+    name
+    status
+    createdAt
+    taskCount
+    owner {
+      id
+      name
+    }
+    script {
+      id
+      name
+    }
+    stats {
+      total
+      queued
+      leased
+      succeeded
+      failed
+      cancelled
+      simulated
+      bestValBpb
+    }
+  }
+`);
+
+const CampaignListQuery = graphql(`
+  query CampaignList($first: Int!, $after: String, $status: CampaignStatus, $mine: Boolean) {
+    campaigns(first: $first, after: $after, status: $status, mine: $mine) {
+      totalCount
+      edges {
+        node {
+          ...CampaignListItem
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+const CampaignListLive = graphql(`
+  subscription CampaignListLive($id: ID!) {
+    campaignUpdated(id: $id) {
+      ...CampaignListItem
+    }
+  }
+`);
+
+const PAGE_SIZE = 25;
+const STATUSES: CampaignStatus[] = ['RUNNING', 'COMPLETED', 'CANCELLED'];
+
+function parseStatus(value: string | null): CampaignStatus | null {
+  return STATUSES.find((status) => status === value) ?? null;
+}
+
+export function CampaignsPage() {
+  const [params, setParams] = useSearchParams();
+  const status = parseStatus(params.get('status'));
+  const mine = params.get('mine') === '1';
+  const id = useId();
+
+  const { data, error, loading, fetchMore, refetch } = useQuery(CampaignListQuery, {
+    variables: { first: PAGE_SIZE, status, mine: mine || null },
+    notifyOnNetworkStatusChange: true,
+  });
+  const connection = data?.campaigns;
+  const campaigns = connection?.edges.map((edge) => edge.node) ?? [];
+  const filtered = status !== null || mine;
+
+  function setFilter(key: 'status' | 'mine', value: string | null) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  }
+
+  return (
+    <section aria-labelledby={`${id}-title`}>
+      <div className="page-head">
+        <h1 id={`${id}-title`}>Campaigns</h1>
+        <Link to="/campaigns/new" className="button button--primary">
+          New brief
+        </Link>
+      </div>
+
+      <form className="filters" aria-label="Filter campaigns" onSubmit={(event) => event.preventDefault()}>
+        <div className="field field--inline">
+          <label htmlFor={`${id}-status`}>Status</label>
+          <select id={`${id}-status`} value={status ?? ''} onChange={(event) => setFilter('status', event.target.value || null)}>
+            <option value="">Any</option>
+            <option value="RUNNING">Running</option>
+            <option value="COMPLETED">Completed</option>
+            <option value="CANCELLED">Cancelled</option>
+          </select>
+        </div>
+        <div className="field field--check">
+          <input id={`${id}-mine`} type="checkbox" checked={mine} onChange={(event) => setFilter('mine', event.target.checked ? '1' : null)} />
+          <label htmlFor={`${id}-mine`}>Only mine</label>
+        </div>
+        {connection && (
+          <p className="filters__count" aria-live="polite">
+            {formatInt(connection.totalCount)} {connection.totalCount === 1 ? 'campaign' : 'campaigns'}
+          </p>
+        )}
+      </form>
+
+      {error && !connection && <ErrorNotice error={error} what="campaigns" onRetry={() => void refetch()} />}
+      {!connection && loading && <Loading what="campaigns" />}
+      {connection && campaigns.length === 0 && (
+        filtered ? (
+          <EmptyState title="No campaign matches these filters" action={<Link className="button" to="/campaigns">Clear filters</Link>}>
+            <p>Choose another status or include other researchers' public campaigns.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No campaigns yet" action={<Link className="button button--primary" to="/campaigns/new">Write a brief</Link>}>
+            <p>A campaign starts from a brief: a hypothesis, a training script, a dataset and a search space.</p>
+          </EmptyState>
+        )
+      )}
+      {campaigns.length > 0 && (
+        <div className="table-wrap">
+          <table className="table table--stack">
+            <thead>
+              <tr>
+                <th scope="col">Campaign</th>
+                <th scope="col">Status</th>
+                <th scope="col">Progress</th>
+                <th scope="col" className="num">
+                  Best val_bpb
+                </th>
+                <th scope="col">Owner</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {campaigns.map((campaign) => (
+                <CampaignRow key={campaign.id} campaign={campaign} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {error && connection && <ErrorNotice error={error} what="more campaigns" onRetry={() => void refetch()} />}
+      {connection?.pageInfo.hasNextPage && (
+        <button
+          type="button"
+          className="button load-more"
+          disabled={loading}
+          onClick={() => void fetchMore({ variables: { after: connection.pageInfo.endCursor } })}
+        >
+          {loading ? 'Loading…' : 'Show more campaigns'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function CampaignRow({ campaign }: { campaign: CampaignListItemFragment }) {
+  const { stats } = campaign;
+  return (
+    <tr>
+      <td data-label="Campaign">
+        <Link to={`/campaigns/${encodeURIComponent(campaign.id)}`} className="strong">
+          {campaign.name}
+        </Link>
+        <div className="muted small">{campaign.script.name}</div>
+        {campaign.status === 'RUNNING' && <LiveCampaign id={campaign.id} />}
+      </td>
+      <td data-label="Status">
+        <StatusBadge status={campaign.status} />
+      </td>
+      <td data-label="Progress" className="cell-progress">
+        <StateBar counts={stats} compact />
+      </td>
+      <td data-label="Best val_bpb" className="num">
+        {formatBpb(stats.bestValBpb)}
+        {stats.bestValBpb == null && stats.simulated > 0 && (
+          <div>
+            <SimulatedMarker />
+          </div>
+        )}
+      </td>
+      <td data-label="Owner">{campaign.owner.name}</td>
+      <td data-label="Created">
+        <time dateTime={campaign.createdAt}>{formatDateTime(campaign.createdAt)}</time>
+      </td>
+    </tr>
+  );
+}
+
+/** Keeps a running campaign's row current: each event rewrites it in the normalized cache. */
+function LiveCampaign({ id }: { id: string }) {
+  useSubscription(CampaignListLive, { variables: { id } });
+  return null;
+}

@@ -1,0 +1,57 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeApi } from '../test/fake-api';
+import { renderPage } from '../test/render';
+import { CreditsPage } from './CreditsPage';
+
+const entry = (id: number, amount: number, kind: string) => ({
+  __typename: 'LedgerEntry',
+  id: String(id),
+  amount,
+  kind,
+  memo: `${kind.toLowerCase()} memo ${id}`,
+  createdAt: '2026-11-22T08:00:00.000Z',
+  campaign: kind === 'ESCROW' ? { __typename: 'Campaign', id: 'c1', name: 'Schedules' } : null,
+});
+
+describe('CreditsPage', () => {
+  it('shows the balance, the ledger (older pages appended) and the leaderboard', async () => {
+    const api = new FakeApi({
+      Credits: (variables) => ({
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 99_100 },
+        creditsPerTaskSecond: 1,
+        creditLedger: variables.before
+          ? { __typename: 'LedgerPage', entries: [entry(1, 100_000, 'GRANT')], hasMore: false, nextBefore: null }
+          : { __typename: 'LedgerPage', entries: [entry(3, 300, 'REFUND'), entry(2, -1200, 'ESCROW')], hasMore: true, nextBefore: '2' },
+      }),
+      Leaderboard: () => ({
+        leaderboard: [{ __typename: 'LeaderboardEntry', name: 'gpu-volunteer', earned: 900, tasksPaid: 300, account: { __typename: 'Account', id: 'v' } }],
+      }),
+    });
+    renderPage(<CreditsPage />, api);
+    expect(await screen.findByTestId('balance')).toHaveTextContent('99,100 cr');
+    const ledger = screen.getByRole('region', { name: 'Ledger' });
+    expect(within(ledger).getByText('-1,200')).toBeInTheDocument();
+    expect(within(ledger).getByRole('link', { name: 'Schedules' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Show older entries' }));
+    expect(await within(ledger).findByText('+100,000')).toBeInTheDocument();
+    expect(within(ledger).getAllByRole('row')).toHaveLength(4);
+    expect(screen.queryByRole('button', { name: 'Show older entries' })).toBeNull();
+    expect(await screen.findByText('gpu-volunteer')).toBeInTheDocument();
+  });
+
+  it('says how credits start moving when there are none', async () => {
+    const api = new FakeApi({
+      Credits: () => ({
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 0 },
+        creditsPerTaskSecond: 1,
+        creditLedger: { __typename: 'LedgerPage', entries: [], hasMore: false, nextBefore: null },
+      }),
+      Leaderboard: () => ({ leaderboard: [] }),
+    });
+    renderPage(<CreditsPage />, api);
+    expect(await screen.findByText('No ledger entries yet')).toBeInTheDocument();
+    expect(await screen.findByText('Nobody has earned credits yet')).toBeInTheDocument();
+  });
+});

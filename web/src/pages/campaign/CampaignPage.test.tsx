@@ -1,0 +1,146 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeApi } from '../../test/fake-api';
+import { CAMPAIGN_ID, campaignDetail, me, point, stats, succeeded, task } from '../../test/fixtures';
+import { renderPage } from '../../test/render';
+import CampaignPage from './CampaignPage';
+import { TaskRow } from './TaskTable';
+
+function setup(tasks = [task(0), task(1), task(2)], detail = campaignDetail(), points: unknown[] = []) {
+  const api = new FakeApi({
+    CampaignDetail: () => ({ campaign: detail, me }),
+    CampaignPoints: () => ({ campaign: { __typename: 'Campaign', id: CAMPAIGN_ID, resultPoints: points } }),
+    CampaignTasks: () => ({
+      campaign: {
+        __typename: 'Campaign',
+        id: CAMPAIGN_ID,
+        tasks: {
+          __typename: 'CampaignTaskConnection',
+          totalCount: tasks.length,
+          edges: tasks.map((node) => ({ __typename: 'CampaignTaskConnectionEdge', node })),
+          pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: 'end' },
+        },
+      },
+    }),
+    CancelCampaign: () => ({
+      cancelCampaign: { __typename: 'MutationCancelCampaignSuccess', data: { ...campaignDetail({ status: 'CANCELLED' }) } },
+    }),
+    LayoutMe: () => ({ me: { ...me, name: 'Ada', balance: 1 } }),
+  });
+  const view = renderPage(<CampaignPage />, api, { path: '/campaigns/:id', at: `/campaigns/${encodeURIComponent(CAMPAIGN_ID)}` });
+  return { api, ...view };
+}
+
+const chartPoints = () => Number(screen.getByTestId('progress-chart').getAttribute('data-total-points'));
+
+describe('CampaignPage', () => {
+  it('shows the campaign, its tasks and an empty chart that says what will appear', async () => {
+    setup();
+    expect(await screen.findByRole('heading', { name: /Cosine vs linear/ })).toBeInTheDocument();
+    expect(await screen.findByText('3 tasks')).toBeInTheDocument();
+    expect(screen.getByText('No results yet.')).toBeInTheDocument();
+    expect(screen.getByText('n_head=4')).toBeInTheDocument();
+    // The searched parameters become table columns; the constant does not.
+    const table = screen.getByRole('table');
+    expect(within(table).getByRole('button', { name: /^lr/ })).toBeInTheDocument();
+    expect(within(table).queryByRole('button', { name: /n_head/ })).toBeNull();
+  });
+
+  it('turns a subscription event into an updated row and a new chart point', async () => {
+    const { api, client } = setup();
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(api.subscribed('CampaignTaskUpdates')).toBe(1));
+    expect(chartPoints()).toBe(0);
+
+    const done = succeeded(1, 2.345);
+    api.push('CampaignTaskUpdates', { taskUpdated: done });
+
+    await waitFor(() => expect(chartPoints()).toBe(1));
+    const row = document.querySelector('tr[data-task-index="1"]')!;
+    await waitFor(() => expect(row.getAttribute('data-status')).toBe('SUCCEEDED'));
+    expect(within(row as HTMLElement).getByText('2.3450')).toBeInTheDocument();
+    // The same event twice does not add a second point.
+    api.push('CampaignTaskUpdates', { taskUpdated: done });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(chartPoints()).toBe(1);
+    // The event also reached the normalized Apollo cache.
+    expect(client.readFragment({ id: 'Task:task-1', fragment: TaskRow, fragmentName: 'TaskRow' })?.status).toBe('SUCCEEDED');
+  });
+
+  it('applies campaign events (fresh stats) from the campaign subscription', async () => {
+    const { api } = setup();
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(api.subscribed('CampaignSummaryUpdates')).toBe(1));
+    api.push('CampaignSummaryUpdates', {
+      campaignUpdated: { ...campaignDetail(), stats: stats({ queued: 2, succeeded: 1, bestValBpb: 2.5, meanValBpb: 2.5 }), resultPoints: undefined },
+    });
+    await waitFor(() => expect(screen.getByTestId('best-val-bpb')).toHaveTextContent('2.5000'));
+  });
+
+  it('plots existing results and exports every task as TSV', async () => {
+    const tasks = [succeeded(0, 2.4), succeeded(1, 2.2, { simulated: true }), task(2)];
+    setup(tasks, campaignDetail({ stats: stats({ succeeded: 2, simulated: 1, queued: 1 }) }), [point(tasks[0]!), point(tasks[1]!)]);
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(chartPoints()).toBe(2));
+    expect(screen.getAllByText('simulated').length).toBeGreaterThan(0);
+
+    let exported = '';
+    const original = URL.createObjectURL;
+    URL.createObjectURL = (blob: Blob) => {
+      void blob.text().then((text) => (exported = text));
+      return 'blob:test';
+    };
+    URL.revokeObjectURL = () => undefined;
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = () => undefined;
+    try {
+      await userEvent.click(screen.getByRole('button', { name: 'Export TSV' }));
+      await waitFor(() => expect(exported).not.toBe(''));
+    } finally {
+      URL.createObjectURL = original;
+      HTMLAnchorElement.prototype.click = click;
+    }
+    const [header, ...rows] = exported.trimEnd().split('\n');
+    expect(header!.split('\t').slice(0, 3)).toEqual(['index', 'status', 'val_bpb']);
+    expect(header!.split('\t')).toContain('lr');
+    expect(rows).toHaveLength(3);
+    expect(rows[1]!.split('\t').slice(0, 3)).toEqual(['1', 'succeeded', '2.2']);
+    expect(rows[2]!.split('\t')[1]).toBe('queued');
+  });
+
+  it('cancels only after confirmation, then reloads the campaign and its tasks', async () => {
+    const { api } = setup();
+    await screen.findByText('3 tasks');
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel campaign' }));
+    expect(screen.getByText(/Stop 3 unfinished tasks/)).toBeInTheDocument();
+    const before = api.calls.filter((call) => call.operationName === 'CampaignTasks').length;
+    await userEvent.click(screen.getByRole('button', { name: 'Yes, cancel it' }));
+    await waitFor(() => expect(api.calls.some((call) => call.operationName === 'CancelCampaign')).toBe(true));
+    await waitFor(() => expect(api.calls.filter((call) => call.operationName === 'CampaignTasks').length).toBeGreaterThan(before));
+  });
+
+  it('repairs a missed event: when the stats count a result the chart lacks, recent tasks are read again', async () => {
+    const done = succeeded(2, 2.2);
+    const detail = campaignDetail({ stats: stats({ queued: 2, succeeded: 1 }) });
+    const { api } = setup([task(0), task(1), task(2)], detail);
+    api.on('CampaignRecentTasks', () => ({
+      campaign: { __typename: 'Campaign', id: CAMPAIGN_ID, tasks: { __typename: 'CampaignTaskConnection', edges: [{ __typename: 'CampaignTaskConnectionEdge', node: done }] } },
+    }));
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(chartPoints()).toBe(1), { timeout: 5000 });
+    expect(document.querySelector('tr[data-task-index="2"]')?.getAttribute('data-status')).toBe('SUCCEEDED');
+    expect(api.calls.filter((call) => call.operationName === 'CampaignRecentTasks')).toHaveLength(1);
+  });
+
+  it('says when the campaign does not exist or is private', async () => {
+    const api = new FakeApi({
+      CampaignDetail: () => ({ campaign: null, me }),
+      CampaignTasks: () => ({ campaign: null }),
+      CampaignPoints: () => ({ campaign: null }),
+    });
+    renderPage(<CampaignPage />, api, { path: '/campaigns/:id', at: '/campaigns/nope' });
+    expect(await screen.findByText('Campaign not found')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Back to campaigns' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,70 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import type { TaskRowFragment } from '../../gql/graphql';
+import { succeeded, task } from '../../test/fixtures';
+import { filterTasks, sortTasks, TaskTable } from './TaskTable';
+
+const many = (n: number) =>
+  Array.from({ length: n }, (_, i) => (i % 3 === 0 ? succeeded(i, 3 - (i % 97) / 100) : task(i))) as unknown as TaskRowFragment[];
+
+const rowIndexes = () => [...document.querySelectorAll('tr[data-task-index]')].map((row) => Number(row.getAttribute('data-task-index')));
+
+describe('TaskTable', () => {
+  it('renders a window of rows, not ten thousand', () => {
+    render(<TaskTable tasks={many(10_000)} paramKeys={['lr', 'schedule']} totalCount={10_000} complete budgetS={3} height={400} />);
+    const rendered = rowIndexes();
+    expect(rendered.length).toBeGreaterThan(5);
+    expect(rendered.length).toBeLessThan(60);
+    expect(rendered[0]).toBe(0);
+    expect(screen.getByTestId('task-count')).toHaveTextContent('10,000 tasks');
+  });
+
+  it('sorts by a column from its header button, both ways, with aria-sort', async () => {
+    render(<TaskTable tasks={many(30)} paramKeys={['lr']} totalCount={30} complete budgetS={3} />);
+    const header = screen.getByRole('button', { name: /val_bpb/ });
+    await userEvent.click(header);
+    expect(header.closest('th')).toHaveAttribute('aria-sort', 'ascending');
+    const ascending = rowIndexes();
+    // Lowest val_bpb first; tasks without a result last.
+    expect(ascending[0]).toBe(27);
+    await userEvent.click(header);
+    expect(header.closest('th')).toHaveAttribute('aria-sort', 'descending');
+    expect(rowIndexes()[0]).toBe(0);
+  });
+
+  it('filters by status and text, and says when nothing matches', async () => {
+    render(<TaskTable tasks={many(12)} paramKeys={['lr']} totalCount={12} complete budgetS={3} />);
+    await userEvent.selectOptions(screen.getByLabelText('Status'), 'SUCCEEDED');
+    expect(rowIndexes()).toEqual([0, 3, 6, 9]);
+    expect(screen.getByTestId('task-count')).toHaveTextContent('4 of 12 tasks');
+    await userEvent.type(screen.getByLabelText('Find'), 'no-such-worker');
+    expect(screen.getByText(/No task matches these filters/)).toBeInTheDocument();
+  });
+
+  it('shows live progress for running tasks and marks simulated results', () => {
+    const rows = [
+      task(0, { status: 'LEASED', progress: { __typename: 'TaskProgress', step: 40, elapsedS: 1.5 }, worker: { __typename: 'Worker', name: 'gpu-box' } }),
+      succeeded(1, 2.1, { simulated: true }),
+    ] as unknown as TaskRowFragment[];
+    render(<TaskTable tasks={rows} paramKeys={[]} totalCount={2} complete budgetS={3} />);
+    const running = document.querySelector('tr[data-task-index="0"]') as HTMLElement;
+    expect(within(running).getByText(/step 40/)).toBeInTheDocument();
+    expect(within(running).getByText('gpu-box')).toBeInTheDocument();
+    const simulated = document.querySelector('tr[data-task-index="1"]') as HTMLElement;
+    expect(within(simulated).getByText('simulated')).toBeInTheDocument();
+  });
+});
+
+describe('sortTasks and filterTasks', () => {
+  it('sorts by a config key, numbers numerically, missing values last', () => {
+    const rows = [task(0, { config: { lr: 0.01 } }), task(1, { config: { lr: 0.002 } }), task(2, { config: {} })] as unknown as TaskRowFragment[];
+    expect(sortTasks(rows, { key: 'config:lr', direction: 'asc' }).map((t) => t.index)).toEqual([1, 0, 2]);
+    expect(sortTasks(rows, { key: 'config:lr', direction: 'desc' }).map((t) => t.index)).toEqual([0, 1, 2]);
+  });
+
+  it('finds tasks by key=value', () => {
+    const rows = [task(0, { config: { schedule: 'cosine' } }), task(1, { config: { schedule: 'linear' } })] as unknown as TaskRowFragment[];
+    expect(filterTasks(rows, { status: 'ALL', text: 'schedule=lin', hideSimulated: false }).map((t) => t.index)).toEqual([1]);
+  });
+});

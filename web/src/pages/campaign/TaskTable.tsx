@@ -1,0 +1,323 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
+import { SimulatedMarker, StatusBadge } from '../../components/StatusBadge';
+import { graphql } from '../../gql';
+import type { TaskRowFragment, TaskStatus } from '../../gql/graphql';
+import { formatBpb, formatInt, formatParam, formatSeconds } from '../../lib/format';
+
+export const TaskRow = graphql(`
+  fragment TaskRow on Task {
+    id
+    index
+    status
+    config
+    valBpb
+    simulated
+    attempts
+    failureReason
+    finishedAt
+    progress {
+      step
+      elapsedS
+    }
+    worker {
+      name
+    }
+    result {
+      steps
+      wallS
+      trainLoss
+    }
+  }
+`);
+
+export const ROW_HEIGHT = 40;
+
+type FixedSortKey = 'index' | 'status' | 'worker' | 'valBpb' | 'steps' | 'wallS' | 'trainLoss';
+export type SortKey = FixedSortKey | `config:${string}`;
+export interface Sort {
+  key: SortKey;
+  direction: 'asc' | 'desc';
+}
+
+const STATUS_ORDER: Record<TaskStatus, number> = { LEASED: 0, QUEUED: 1, SUCCEEDED: 2, FAILED: 3, CANCELLED: 4 };
+
+function configOf(task: TaskRowFragment): Record<string, unknown> {
+  return typeof task.config === 'object' && task.config !== null ? (task.config as Record<string, unknown>) : {};
+}
+
+function sortValue(task: TaskRowFragment, key: SortKey): number | string | null {
+  switch (key) {
+    case 'index':
+      return task.index;
+    case 'status':
+      return STATUS_ORDER[task.status];
+    case 'worker':
+      return task.worker?.name ?? null;
+    case 'valBpb':
+      return task.valBpb;
+    case 'steps':
+      return task.result?.steps ?? task.progress?.step ?? null;
+    case 'wallS':
+      return task.result?.wallS ?? null;
+    case 'trainLoss':
+      return task.result?.trainLoss ?? null;
+    default: {
+      const value = configOf(task)[key.slice('config:'.length)];
+      return typeof value === 'number' || typeof value === 'string' ? value : value == null ? null : JSON.stringify(value);
+    }
+  }
+}
+
+/** Sorted copy; missing values always last, ties broken by task index. */
+export function sortTasks(tasks: readonly TaskRowFragment[], sort: Sort): TaskRowFragment[] {
+  const sign = sort.direction === 'asc' ? 1 : -1;
+  const keyed = tasks.map((task) => ({ task, value: sortValue(task, sort.key) }));
+  keyed.sort((a, b) => {
+    if (a.value === null || b.value === null) {
+      if (a.value === b.value) return a.task.index - b.task.index;
+      return a.value === null ? 1 : -1;
+    }
+    const order =
+      typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : String(a.value).localeCompare(String(b.value));
+    return order !== 0 ? sign * order : a.task.index - b.task.index;
+  });
+  return keyed.map((entry) => entry.task);
+}
+
+export interface TaskFilter {
+  status: TaskStatus | 'ALL';
+  text: string;
+  hideSimulated: boolean;
+}
+
+export function filterTasks(tasks: readonly TaskRowFragment[], filter: TaskFilter): TaskRowFragment[] {
+  const needle = filter.text.trim().toLowerCase();
+  return tasks.filter((task) => {
+    if (filter.status !== 'ALL' && task.status !== filter.status) return false;
+    if (filter.hideSimulated && task.simulated) return false;
+    if (!needle) return true;
+    if (String(task.index) === needle || task.worker?.name.toLowerCase().includes(needle)) return true;
+    return Object.entries(configOf(task)).some(([key, value]) => `${key}=${formatParam(value)}`.toLowerCase().includes(needle));
+  });
+}
+
+interface Props {
+  tasks: readonly TaskRowFragment[];
+  /** Hyperparameters shown as columns (the searched ones). */
+  paramKeys: readonly string[];
+  totalCount: number | null;
+  complete: boolean;
+  /** The campaign's per-task budget, for running tasks' progress. */
+  budgetS: number;
+  /** Height of the scrolling viewport in px. */
+  height?: number;
+}
+
+const COLUMNS: { key: FixedSortKey; label: string; numeric?: boolean; width: number }[] = [
+  { key: 'index', label: '#', numeric: true, width: 64 },
+  { key: 'status', label: 'Status', width: 190 },
+  { key: 'worker', label: 'Worker', width: 140 },
+  { key: 'valBpb', label: 'val_bpb', numeric: true, width: 100 },
+  { key: 'steps', label: 'Steps', numeric: true, width: 80 },
+  { key: 'wallS', label: 'Wall time', numeric: true, width: 96 },
+  { key: 'trainLoss', label: 'Train loss', numeric: true, width: 96 },
+];
+
+export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, height = 520 }: Props) {
+  const id = useId();
+  const [sort, setSort] = useState<Sort>({ key: 'index', direction: 'asc' });
+  const [filter, setFilter] = useState<TaskFilter>({ status: 'ALL', text: '', hideSimulated: false });
+  const deferredFilter = useDeferredValue(filter);
+  const deferredSort = useDeferredValue(sort);
+  const rows = useMemo(() => sortTasks(filterTasks(tasks, deferredFilter), deferredSort), [tasks, deferredFilter, deferredSort]);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+    initialRect: { width: 1024, height },
+    getItemKey: (i) => rows[i]!.id,
+  });
+  const items = virtualizer.getVirtualItems();
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
+
+  function toggle(key: SortKey) {
+    setSort((current) =>
+      current.key === key
+        ? { key, direction: current.direction === 'asc' ? 'desc' : 'asc' }
+        : { key, direction: key === 'index' || key === 'valBpb' || key.startsWith('config:') ? 'asc' : 'desc' },
+    );
+  }
+
+  function header(key: SortKey, label: string, numeric = false) {
+    const active = sort.key === key;
+    return (
+      <th key={key} scope="col" className={numeric ? 'num' : undefined} aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" className="sort" onClick={() => toggle(key)}>
+          {label}
+          <span aria-hidden="true" className="sort__arrow">
+            {active ? (sort.direction === 'asc' ? '▲' : '▼') : ''}
+          </span>
+        </button>
+      </th>
+    );
+  }
+
+  const width = COLUMNS.reduce((sum, column) => sum + column.width, 0) + paramKeys.length * 110;
+  const loaded = tasks.length;
+
+  return (
+    <section className="tasks" aria-labelledby={`${id}-title`}>
+      <div className="tasks__head">
+        <h2 id={`${id}-title`}>Tasks</h2>
+        <p className="muted small" aria-live="polite" data-testid="task-count">
+          {rows.length === loaded ? `${formatInt(loaded)} tasks` : `${formatInt(rows.length)} of ${formatInt(loaded)} tasks`}
+          {!complete && totalCount != null && ` · loading ${formatInt(loaded)}/${formatInt(totalCount)}…`}
+        </p>
+      </div>
+      <div className="filters" role="group" aria-label="Filter tasks">
+        <div className="field field--inline">
+          <label htmlFor={`${id}-status`}>Status</label>
+          <select
+            id={`${id}-status`}
+            value={filter.status}
+            onChange={(event) => setFilter((current) => ({ ...current, status: event.target.value as TaskFilter['status'] }))}
+          >
+            <option value="ALL">Any</option>
+            <option value="QUEUED">Queued</option>
+            <option value="LEASED">Running</option>
+            <option value="SUCCEEDED">Succeeded</option>
+            <option value="FAILED">Failed</option>
+            <option value="CANCELLED">Cancelled</option>
+          </select>
+        </div>
+        <div className="field field--inline">
+          <label htmlFor={`${id}-text`}>Find</label>
+          <input
+            id={`${id}-text`}
+            type="search"
+            placeholder="worker, #index or lr=0.001"
+            value={filter.text}
+            onChange={(event) => setFilter((current) => ({ ...current, text: event.target.value }))}
+          />
+        </div>
+        <div className="field field--check">
+          <input
+            id={`${id}-sim`}
+            type="checkbox"
+            checked={filter.hideSimulated}
+            onChange={(event) => setFilter((current) => ({ ...current, hideSimulated: event.target.checked }))}
+          />
+          <label htmlFor={`${id}-sim`}>Hide simulated</label>
+        </div>
+      </div>
+      <div
+        ref={scroller}
+        className="tasks__scroll"
+        style={{ height }}
+        tabIndex={0}
+        role="region"
+        aria-label={`Task table, ${formatInt(rows.length)} rows; scroll to see more`}
+        data-testid="task-scroll"
+      >
+        <table className="table table--tasks" style={{ width, minWidth: '100%' }} aria-rowcount={rows.length + 1}>
+          <colgroup>
+            {COLUMNS.map((column) => (
+              <col key={column.key} style={{ width: column.width }} />
+            ))}
+            {paramKeys.map((key) => (
+              <col key={key} style={{ width: 110 }} />
+            ))}
+          </colgroup>
+          <thead>
+            <tr aria-rowindex={1}>
+              {COLUMNS.map((column) => header(column.key, column.label, column.numeric))}
+              {paramKeys.map((key) => header(`config:${key}`, key, true))}
+            </tr>
+          </thead>
+          <tbody>
+            {padTop > 0 && (
+              <tr aria-hidden="true" className="spacer">
+                <td style={{ height: padTop }} colSpan={COLUMNS.length + paramKeys.length} />
+              </tr>
+            )}
+            {items.map((item) => {
+              const task = rows[item.index]!;
+              return <Row key={item.key} task={task} paramKeys={paramKeys} budgetS={budgetS} rowIndex={item.index + 2} />;
+            })}
+            {padBottom > 0 && (
+              <tr aria-hidden="true" className="spacer">
+                <td style={{ height: padBottom }} colSpan={COLUMNS.length + paramKeys.length} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+        {rows.length === 0 && (
+          <p className="tasks__empty">
+            {loaded === 0 ? (complete ? 'This campaign has no tasks.' : 'Loading tasks…') : 'No task matches these filters. Change or clear them above.'}
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function StatusCell({ task, budgetS }: { task: TaskRowFragment; budgetS: number }) {
+  if (task.status === 'LEASED') {
+    const elapsed = task.progress?.elapsedS;
+    const share = elapsed != null && budgetS > 0 ? Math.min(1, elapsed / budgetS) : 0;
+    return (
+      <span className="status-cell">
+        <StatusBadge status={task.status} />
+        <span className="muted small">
+          {task.progress?.step != null ? `step ${formatInt(task.progress.step)}` : 'starting'}
+          {elapsed != null ? ` · ${formatSeconds(elapsed)}` : ''}
+        </span>
+        <span className="mini-progress" aria-hidden="true">
+          <span style={{ width: `${share * 100}%` }} />
+        </span>
+      </span>
+    );
+  }
+  return (
+    <span className="status-cell" title={task.failureReason ?? undefined}>
+      <StatusBadge status={task.status} />
+      {task.status === 'FAILED' && task.failureReason && <span className="muted small truncate">{task.failureReason}</span>}
+      {task.attempts > 1 && task.status !== 'FAILED' && <span className="muted small">attempt {task.attempts}</span>}
+    </span>
+  );
+}
+
+function Row({ task, paramKeys, budgetS, rowIndex }: { task: TaskRowFragment; paramKeys: readonly string[]; budgetS: number; rowIndex: number }) {
+  const config = configOf(task);
+  return (
+    <tr aria-rowindex={rowIndex} data-task-index={task.index} data-status={task.status} style={{ height: ROW_HEIGHT }}>
+      <td className="num">{task.index}</td>
+      <td>
+        <StatusCell task={task} budgetS={budgetS} />
+      </td>
+      <td className="truncate">{task.worker?.name ?? '—'}</td>
+      <td className="num">
+        {formatBpb(task.valBpb)}
+        {task.simulated && (
+          <>
+            {' '}
+            <SimulatedMarker />
+          </>
+        )}
+      </td>
+      <td className="num">{formatInt(task.result?.steps ?? (task.status === 'LEASED' ? task.progress?.step : null))}</td>
+      <td className="num">{formatSeconds(task.result?.wallS)}</td>
+      <td className="num">{task.result?.trainLoss != null ? task.result.trainLoss.toFixed(4) : '—'}</td>
+      {paramKeys.map((key) => (
+        <td key={key} className="num truncate">
+          {formatParam(config[key])}
+        </td>
+      ))}
+    </tr>
+  );
+}

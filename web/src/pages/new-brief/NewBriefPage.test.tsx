@@ -1,0 +1,137 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeApi } from '../../test/fake-api';
+import { renderPage } from '../../test/render';
+import { NewBriefPage } from './NewBriefPage';
+
+const script = (name: string, searchSpace: unknown, defaultBudgetS: number) => ({
+  __typename: 'Artifact',
+  id: `script-${name}`,
+  sha256: `${name}-sha`,
+  name,
+  title: `${name} title`,
+  description: `${name} description`,
+  searchSpace,
+  defaultBudgetS,
+});
+
+function options(balance = 100_000) {
+  return {
+    scripts: {
+      __typename: 'QueryArtifactsConnection',
+      edges: [
+        { __typename: 'QueryArtifactsConnectionEdge', node: script('char-transformer', { lr: { type: 'loguniform', low: 0.002, high: 0.012 }, n_head: 4 }, 9) },
+        { __typename: 'QueryArtifactsConnectionEdge', node: script('char-tiny', { lr: { type: 'loguniform', low: 0.01, high: 0.06 }, schedule: { type: 'choice', values: ['cosine', 'linear'] } }, 3) },
+      ],
+    },
+    datasets: {
+      __typename: 'QueryArtifactsConnection',
+      edges: [
+        { __typename: 'QueryArtifactsConnectionEdge', node: { __typename: 'Artifact', id: 'd1', sha256: 'brown-sha', name: 'brown', title: 'Brown corpus', sizeBytes: 6_000_000, available: true } },
+        { __typename: 'QueryArtifactsConnectionEdge', node: { __typename: 'Artifact', id: 'd2', sha256: 'ts-sha', name: 'tinyshakespeare', title: 'TinyShakespeare', sizeBytes: 1_115_394, available: false } },
+      ],
+    },
+    me: { __typename: 'Account', id: 'acc-1', role: 'RESEARCHER', balance },
+  };
+}
+
+function setup(submitBrief: (variables: Record<string, unknown>) => unknown, balance?: number) {
+  const api = new FakeApi({
+    NewBriefOptions: () => options(balance),
+    EstimateCost: (variables) => ({
+      estimateCampaignCost: {
+        __typename: 'CostEstimate',
+        taskCount: variables.taskCount,
+        budgetS: variables.budgetS,
+        creditsPerTaskSecond: 1,
+        total: Number(variables.taskCount) * Number(variables.budgetS),
+      },
+    }),
+    SubmitBrief: (variables) => ({ submitBrief: submitBrief(variables) }),
+    LayoutMe: () => ({ me: { __typename: 'Account', id: 'acc-1', name: 'Ada', role: 'RESEARCHER', balance: 1 } }),
+  });
+  return { api, ...renderPage(<NewBriefPage />, api) };
+}
+
+describe('NewBriefPage', () => {
+  it('prefills the search space and budget from the default script, and from a newly chosen one', async () => {
+    setup(() => null);
+    const lrName = await screen.findByDisplayValue('lr');
+    expect(lrName).toBeInTheDocument();
+    expect(screen.getByDisplayValue('0.002')).toBeInTheDocument();
+    expect(screen.getByLabelText('Budget per task (seconds)')).toHaveValue(9);
+    // The unavailable dataset cannot be chosen; the available one is preselected.
+    expect(screen.getByLabelText('Dataset')).toHaveValue('brown-sha');
+
+    await userEvent.selectOptions(screen.getByLabelText('Training script'), 'char-tiny-sha');
+    expect(screen.getByDisplayValue('cosine, linear')).toBeInTheDocument();
+    expect(screen.getByDisplayValue('0.01')).toBeInTheDocument();
+    expect(screen.getByLabelText('Budget per task (seconds)')).toHaveValue(3);
+  });
+
+  it('shows the cost in credits before submitting, and warns when it exceeds the balance', async () => {
+    setup(() => null, 100);
+    await screen.findByDisplayValue('lr');
+    const tasks = screen.getByLabelText('Tasks');
+    await userEvent.clear(tasks);
+    await userEvent.type(tasks, '50');
+    expect(await screen.findByText('450 cr')).toBeInTheDocument();
+    expect(screen.getByText(/50 tasks × 9 s × 1 credit per task-second/)).toBeInTheDocument();
+    expect(screen.getByText(/costs more than your balance/)).toBeInTheDocument();
+  });
+
+  it('shows the API field errors inline, next to the field and the search-space bound they concern', async () => {
+    const { api } = setup(() => ({
+      __typename: 'ValidationError',
+      message: 'invalid brief',
+      fieldErrors: [
+        { __typename: 'FieldError', path: ['name'], message: 'is required' },
+        { __typename: 'FieldError', path: ['searchSpace', 'lr', 'low'], message: 'must be greater than 0 for a loguniform distribution' },
+        { __typename: 'FieldError', path: ['taskCount'], message: 'at most 50,000 tasks per campaign' },
+      ],
+    }));
+    await screen.findByDisplayValue('lr');
+    const low = screen.getByDisplayValue('0.002');
+    await userEvent.clear(low);
+    await userEvent.type(low, '-1');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+
+    await waitFor(() => expect(screen.getByLabelText('Low')).toHaveAttribute('aria-invalid', 'true'));
+    expect(screen.getByLabelText('Low')).toHaveAccessibleDescription('must be greater than 0 for a loguniform distribution');
+    expect(screen.getByLabelText('Campaign name')).toHaveAccessibleDescription('is required');
+    expect(screen.getByLabelText('Tasks')).toHaveAccessibleDescription('at most 50,000 tasks per campaign');
+    const summary = screen.getByRole('alert');
+    expect(within(summary).getByRole('link', { name: 'Search space › lr › low' })).toBeInTheDocument();
+
+    const sent = api.calls.find((call) => call.operationName === 'SubmitBrief')!.variables.input as Record<string, unknown>;
+    expect(sent.searchSpace).toEqual({ lr: { type: 'loguniform', low: -1, high: 0.012 }, n_head: 4 });
+    expect(sent).toMatchObject({ script: 'char-transformer-sha', dataset: 'brown-sha', taskCount: 20, budgetS: 9, seed: 0 });
+  });
+
+  it('explains insufficient credits in words', async () => {
+    setup(() => ({ __typename: 'InsufficientCreditsError', message: 'not enough credits', required: 500, available: 120 }));
+    await screen.findByDisplayValue('lr');
+    await userEvent.type(screen.getByLabelText('Campaign name'), 'x');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    expect(await screen.findByText(/needs 500 cr but you have 120 cr/)).toBeInTheDocument();
+  });
+
+  it('catches blank and repeated parameter names before sending anything', async () => {
+    const { api } = setup(() => null);
+    await screen.findByDisplayValue('lr');
+    await userEvent.click(screen.getByRole('button', { name: 'Add parameter' }));
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    expect(await screen.findAllByText('Give the parameter a name, or remove the row.')).not.toHaveLength(0);
+    expect(api.calls.some((call) => call.operationName === 'SubmitBrief')).toBe(false);
+  });
+
+  it('opens the new campaign after a successful submission', async () => {
+    setup(() => ({ __typename: 'MutationSubmitBriefSuccess', data: { __typename: 'Campaign', id: 'new-id', name: 'x' } }));
+    await screen.findByDisplayValue('lr');
+    await userEvent.type(screen.getByLabelText('Campaign name'), 'Schedules');
+    await userEvent.type(screen.getByLabelText('Hypothesis'), 'cosine wins');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    expect(await screen.findByText('elsewhere')).toBeInTheDocument();
+  });
+});
