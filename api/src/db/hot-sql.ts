@@ -21,7 +21,7 @@ export class HotSql {
   }
 
   static create(target: DatabaseTarget, poolSize = 10): HotSql {
-    if (target.kind !== 'postgresql' || process.env.XEENET_NO_HOT) return new HotSql(null);
+    if (target.kind !== 'postgresql') return new HotSql(null);
     const pool = new pg.Pool({ connectionString: target.location, max: poolSize });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
