@@ -38,9 +38,9 @@ export interface LeaderboardRow {
   tasksPaid: number;
 }
 
-// Wallet and escrow ids never change once created, so they are safe to remember.
+// A wallet id never changes once created, and completions (hundreds a second) need the
+// worker's; one entry per account stays small, unlike one per campaign.
 const walletIds = new Map<string, string>();
-const escrowIds = new Map<string, string>();
 
 export class CreditService {
   private readonly em: Db;
@@ -84,11 +84,8 @@ export class CreditService {
   }
 
   async escrowId(campaignId: string): Promise<string> {
-    const known = escrowIds.get(campaignId);
-    if (known) return known;
     const row = await firstRow<{ id: string }>(this.em, sql`select id from credit_account where campaign_id = ${campaignId}::uuid`);
     if (!row) throw new Error(`campaign ${campaignId} has no escrow account`);
-    escrowIds.set(campaignId, row.id);
     return row.id;
   }
 
