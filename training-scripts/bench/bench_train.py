@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -114,6 +115,23 @@ def run_task(script_path, config):
     return records[-1], wall, progress
 
 
+def sample_campaign(space_path, space, count, seed):
+    """(config, task seed) pairs exactly as the API creates them for a brief with this space and
+    seed, from its own sampler; the stdlib sampler (different draws) only when Node is missing."""
+    sampler = os.path.join(os.path.dirname(PACKAGE_DIR), "api", "scripts", "sample-tasks.ts")
+    node = shutil.which("node")
+    reason = "Node or api/ not found"
+    if node and os.path.isfile(sampler):
+        sampled = subprocess.run([node, sampler, "--space", space_path, "--tasks", str(count), "--seed", str(seed)],
+                                 capture_output=True, text=True)
+        if sampled.returncode == 0:
+            return [(task["config"], task["seed"]) for task in json.loads(sampled.stdout)]
+        reason = f"the API sampler failed ({sampled.stderr.strip()[-300:]})"
+    print(f"bench: note: {reason}; sampling with the stdlib sampler, whose configs differ "
+          "from the platform's for the same seed", file=sys.stderr)
+    return [(config, seed) for config in search_space.sample_configs(space, count, seed)]
+
+
 def script_entry(name):
     with open(os.path.join(PACKAGE_DIR, "manifest.json")) as manifest_file:
         manifest = json.load(manifest_file)
@@ -136,7 +154,7 @@ def main():
     parser.add_argument("--script", default="char-transformer", help="script name in manifest.json")
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--budget", type=float, default=None, help="seconds per task (default: manifest)")
-    parser.add_argument("--seed", type=int, default=0, help="search-space sampling seed (also each task's seed)")
+    parser.add_argument("--seed", type=int, default=0, help="the campaign's seed (sampling and per-task seeds)")
     parser.add_argument("--default-runs", type=int, default=3, help="runs of the default config (seeds 0..n-1)")
     parser.add_argument("--dataset", default=None, help="default: tinyshakespeare.txt from the shared data folder")
     args = parser.parse_args()
@@ -153,7 +171,8 @@ def main():
     if digest != TINYSHAKESPEARE_SHA256:
         print(f"bench: note: {dataset} is not the reference TinyShakespeare (sha256 {digest[:12]}...); "
               "the targets do not apply", file=sys.stderr)
-    with open(os.path.join(PACKAGE_DIR, entry["searchSpace"])) as space_file:
+    space_path = os.path.join(PACKAGE_DIR, entry["searchSpace"])
+    with open(space_path) as space_file:
         space = json.load(space_file)
 
     threads = usable_cpus()
@@ -170,8 +189,8 @@ def main():
         print(f"default config, seed {run}: {describe(record, wall, peak_before)}", flush=True)
 
     tasks = []
-    for index, sampled in enumerate(search_space.sample_configs(space, args.tasks, args.seed)):
-        config = dict(sampled, seed=args.seed, **platform)
+    for index, (sampled, task_seed) in enumerate(sample_campaign(space_path, space, args.tasks, args.seed)):
+        config = dict(sampled, seed=task_seed, **platform)
         record, wall, progress = run_task(script_path, config)
         tasks.append((sampled, record, wall, progress))
         print(f"task {index + 1}/{args.tasks}: {json.dumps(sampled, sort_keys=True)}", flush=True)
