@@ -126,7 +126,6 @@ export class CreditService {
       this.em,
       sql`insert into credit_account (id, kind, campaign_id, created_at) values (${escrow}::uuid, 'escrow', ${campaignId}::uuid, now())`,
     );
-    escrowIds.set(campaignId, escrow);
     if (amount > 0) {
       await this.post(
         [
