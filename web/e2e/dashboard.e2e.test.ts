@@ -9,7 +9,7 @@ import { print } from 'graphql';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as documents from '../src/gql/graphql';
-import { TASK_PAGE_SIZE } from '../src/pages/campaign/use-campaign-data';
+import { RESYNC_TASKS, TASK_PAGE_SIZE } from '../src/pages/campaign/use-campaign-data';
 import { WORKERS_PAGE_SIZE } from '../src/pages/WorkersPage';
 import { submitBrief } from './brief.ts';
 import { type Api, type BrowserSession, createResearcher, ensureResultsDir, gql, launchBrowser, sharedDataDir, startApi, startWorker, type Worker } from './harness.ts';
@@ -56,6 +56,8 @@ describe('the dashboard against a real API and worker', () => {
       CampaignTasks: { id: campaignId, first: TASK_PAGE_SIZE },
       Workers: { first: WORKERS_PAGE_SIZE },
       CampaignDetail: { id: campaignId },
+      CampaignPoints: { id: campaignId },
+      CampaignRecentTasks: { id: campaignId, first: RESYNC_TASKS },
       CampaignList: { first: 25 },
       Credits: { first: 50 },
       EstimateCost: { taskCount: 10, budgetS: 10 },
