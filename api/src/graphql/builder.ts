@@ -4,6 +4,7 @@ import ComplexityPlugin from '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { RequestContext } from '../context.ts';
+import { parseGlobalId } from './global-id.ts';
 
 export const QUERY_LIMITS = { complexity: 20_000, depth: 12, breadth: 300 };
 
@@ -23,6 +24,7 @@ export const builder = new SchemaBuilder<{
   errors: { defaultTypes: [] },
   relay: {
     clientMutationId: 'omit',
+    decodeGlobalID: parseGlobalId,
     cursorType: 'String',
     // `first` already multiplies a connection's cost; the edges list must not multiply it again.
     edgesFieldOptions: { nullable: false, complexity: { field: 1, multiplier: 1 } },

@@ -171,6 +171,14 @@ describe('bad input', () => {
     expect(cancel.cancelCampaign.__typename).toBe('NotFoundError');
     const beat = await gql(url, 'mutation { heartbeat(input: {taskId: "garbage", leaseToken: "x"}) { __typename } }', {}, worker.token);
     expect(beat.heartbeat.__typename).toBe('NotFoundError');
+    // Well-encoded ids whose key is not a UUID never reach the database.
+    const notUuid = Buffer.from('Campaign:x').toString('base64');
+    const cancelBadKey = await gql(url, 'mutation($id: ID!) { cancelCampaign(id: $id) { __typename } }', { id: notUuid }, researcher.token);
+    expect(cancelBadKey.cancelCampaign.__typename).toBe('NotFoundError');
+    const node = await request(url, 'query($id: ID!) { node(id: $id) { id } }', { id: notUuid }, researcher.token);
+    expect(node.errors?.[0]).toMatchObject({ message: expect.stringMatching(/not a valid id/), extensions: { code: 'NOT_FOUND' } });
+    const owner = await request(url, 'query($id: ID!) { campaigns(ownerId: $id) { totalCount } }', { id: Buffer.from('Account:1 or 1=1').toString('base64') }, researcher.token);
+    expect(owner.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const cursor = await request(url, '{ campaigns(after: "not-a-cursor") { totalCount } }', {}, researcher.token);
     expect(cursor.errors?.[0]?.message).toMatch(/cursor/);
     const hardware = await gql(url, 'mutation { registerWorker(input: {name: "x", hardware: {cores: -4}}) { __typename ... on ValidationError { fieldErrors { path } } } }');

@@ -1,4 +1,5 @@
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeId } from '../global-id.ts';
 import {
   Campaign,
   CAMPAIGN_STATUSES,
@@ -270,13 +271,3 @@ builder.subscriptionField('campaignUpdated', (t) =>
   }),
 );
 
-/** Decodes a global ID of the expected type; a bad one is a clear NotFoundError, not a crash. */
-export function decodeId(globalId: string, typename: string): string {
-  try {
-    const decoded = decodeGlobalID(globalId);
-    if (decoded.typename === typename && decoded.id) return decoded.id;
-  } catch {
-    // fall through
-  }
-  throw new NotFoundError(typename.toLowerCase(), `${globalId} is not a ${typename} id`);
-}

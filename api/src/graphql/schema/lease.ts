@@ -6,7 +6,7 @@ import { Task } from '../../db/entities/task.entity.ts';
 import { RunResult } from '../../db/entities/run-result.entity.ts';
 import { canonical } from '../../modules/campaigns/sampler.ts';
 import { builder } from '../builder.ts';
-import { decodeId } from './campaign.ts';
+import { decodeId } from '../global-id.ts';
 import { AUTH_ERRORS } from './errors.ts';
 import { ArtifactKindEnum } from './artifact.ts';
 import { RunResultRef } from './run-result.ts';

@@ -4,7 +4,8 @@ import { canonical } from '../../modules/campaigns/sampler.ts';
 import { refreshContext } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { toNumber } from './scalars.ts';
-import { CampaignRef, decodeId } from './campaign.ts';
+import { decodeId } from '../global-id.ts';
+import { CampaignRef } from './campaign.ts';
 import { RunResultRef } from './run-result.ts';
 import { WorkerRef } from './worker.ts';
 
