@@ -4,6 +4,7 @@ import type { AppDeps } from './context.ts';
 import type { Env } from './env.ts';
 import { HotSql } from './db/hot-sql.ts';
 import { databaseTarget, openDatabase } from './db/orm.ts';
+import { withStartupLock } from './db/startup-lock.ts';
 import type { Db } from './db/sql.ts';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './http/server.ts';
 import { createLogger } from './logger.ts';
@@ -27,16 +28,19 @@ export interface App {
 export async function startApp(env: Env): Promise<App> {
   const log = createLogger(env.XEENET_LOG_LEVEL);
   const target = databaseTarget(env);
-  const orm = await openDatabase(target, env.XEENET_SQL_DEBUG);
+  const artifactCache = new ArtifactCache();
+  const { orm, download, adminToken } = await withStartupLock(target, async () => {
+    const orm = await openDatabase(target, env.XEENET_SQL_DEBUG);
+    const em = orm.em.fork() as unknown as Db;
+    const artifacts = new ArtifactService(em, env, artifactCache);
+    await artifacts.registerTrainingScripts(log);
+    const { download } = await artifacts.registerDatasets(log);
+    const adminToken = await new AccountService(em, env).ensureAdmin();
+    return { orm, download, adminToken };
+  });
   const events = await EventBus.create(env.REDIS_URL);
   const hotSql = HotSql.create(target);
-  const deps: AppDeps = { env, orm, events, artifactCache: new ArtifactCache(), hotSql, log };
-
-  const em = orm.em.fork() as unknown as Db;
-  const artifacts = new ArtifactService(em, env, deps.artifactCache);
-  await artifacts.registerTrainingScripts(log);
-  const { download } = await artifacts.registerDatasets(log);
-  const adminToken = await new AccountService(em, env).ensureAdmin();
+  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log };
 
   const http: HttpServer = createHttpServer(deps);
   await new Promise<void>((resolve, reject) => {

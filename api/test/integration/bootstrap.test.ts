@@ -2,10 +2,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, startApp } from '../../src/app.ts';
 import { testEnv } from '../helpers/env.ts';
 import { gql } from '../helpers/graphql.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 
 describe('embedded PGlite default', () => {
   let app: App | null = null;
@@ -48,5 +50,34 @@ describe('embedded PGlite default', () => {
     expect(data.submitBrief.fieldErrors).toEqual([
       { path: ['dataset'], message: 'the dataset "tinyshakespeare" is registered but its content has not arrived yet' },
     ]);
+  });
+});
+
+describe('replicas starting together on a fresh PostgreSQL database', () => {
+  let database: TestDatabase | null = null;
+  const apps: App[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((started) => started.close()));
+    await database?.drop();
+    database = null;
+  });
+
+  it('migrate and bootstrap once: all three start, one admin, one token shown', async () => {
+    database = await createTestDatabase();
+    const env = testEnv({ DATABASE_URL: database.url, XEENET_ADMIN_TOKEN: undefined });
+    const results = await Promise.allSettled([startApp(env), startApp(env), startApp(env)]);
+    for (const result of results) if (result.status === 'fulfilled') apps.push(result.value);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(apps.filter((started) => started.adminToken).length).toBe(1);
+    const admins = await gql(apps[0]!.graphqlUrl, '{ me { role } }', {}, apps.find((started) => started.adminToken)!.adminToken);
+    expect(admins.me.role).toBe('ADMIN');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`select count(*)::int as n from account where role = 'admin'`);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -79,7 +79,8 @@ export class CreditService {
     );
     const row = await firstRow<{ id: string }>(this.em, sql`select id from credit_account where account_id = ${accountId}::uuid`);
     if (!row) throw new Error(`wallet for account ${accountId} could not be created`);
-    walletIds.set(accountId, row.id);
+    // A wallet created inside a transaction that later rolls back must not be remembered.
+    if (!this.em.isInTransaction()) walletIds.set(accountId, row.id);
     return row.id;
   }
 
