@@ -57,6 +57,8 @@ describe.each(DATABASES)('task lifecycle on %s', (database) => {
     const { createHash } = await import('node:crypto');
     expect(createHash('sha256').update(Buffer.from(await script.arrayBuffer())).digest('hex')).toBe(grant!.script.sha256);
 
+    // Shorten the lease so that an extension is visible whatever the clock resolution.
+    const shortened = await setLeaseExpiry(app, grant!.taskId, 1);
     const beat = await gql(
       url,
       HEARTBEAT,
@@ -64,7 +66,8 @@ describe.each(DATABASES)('task lifecycle on %s', (database) => {
       workerA.token,
     );
     expect(beat.heartbeat.__typename).toBe('MutationHeartbeatSuccess');
-    expect(new Date(beat.heartbeat.data.expiresAt).getTime()).toBeGreaterThanOrEqual(new Date(grant!.expiresAt).getTime());
+    // The TTL is 5 s here: the heartbeat moves the expiry about 4 s past the shortened one.
+    expect(new Date(beat.heartbeat.data.expiresAt).getTime()).toBeGreaterThan(shortened.getTime() + 3_000);
 
     const task = await gql(url, `query ($id: ID!) { node(id: $id) { ... on Task { status progress { step trainLoss } worker { name } } } }`, { id: grant!.taskId }, researcher.token);
     expect(task.node).toEqual({ status: 'LEASED', progress: { step: 40, trainLoss: 2.1 }, worker: { name: 'worker-a' } });
@@ -220,7 +223,15 @@ describe.each(DATABASES)('task lifecycle on %s', (database) => {
 
 /** Moves one task's lease expiry into the past, as if its worker had gone silent. */
 async function expireLease(app: TestApp, globalTaskId: string) {
+  await setLeaseExpiry(app, globalTaskId, -1);
+}
+
+/** Sets one leased task's expiry to now + `seconds`; returns it. */
+async function setLeaseExpiry(app: TestApp, globalTaskId: string, seconds: number): Promise<Date> {
   const taskId = Buffer.from(globalTaskId, 'base64').toString().replace(/^Task:/, '');
   const em = app.deps.orm.em.fork();
-  await em.getConnection().execute(`update task set lease_expires_at = now() - interval '1 second' where id = ? and status = 'leased'`, [taskId]);
+  const rows = await em
+    .getConnection()
+    .execute(`update task set lease_expires_at = now() + make_interval(secs => ?) where id = ? and status = 'leased' returning lease_expires_at`, [seconds, taskId]);
+  return new Date((rows as { lease_expires_at: string | Date }[])[0]!.lease_expires_at);
 }

@@ -39,7 +39,8 @@ export function rejection(row: LeaseRow | undefined, claim: LeaseClaim): Error {
     if (row.lease_token === null && row.status === 'queued') {
       return new StaleLeaseError(taskId, 'released', 'this lease was released or reported as failed; the task is back in the queue');
     }
-    return new StaleLeaseError(taskId, 'expired', 'this lease expired and the task was leased again');
+    // Tokens are not kept after they are replaced, so an expired one and one never issued look alike.
+    return new StaleLeaseError(taskId, 'expired', 'this lease token is no longer valid for the task: it expired and the task was leased again, or it was never issued');
   }
   if (row.status === 'succeeded' || row.status === 'failed') {
     return new StaleLeaseError(taskId, 'finished', `the task has already ${row.status}`);
