@@ -5,8 +5,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { parseEnv } from '../src/env.ts';
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const serverUrl = parseEnv(process.env).DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const scratch = `xeenet_migration_${randomBytes(4).toString('hex')}`;
 const url = new URL(serverUrl);
 url.pathname = `/${scratch}`;
