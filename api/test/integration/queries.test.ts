@@ -114,3 +114,27 @@ describe('what a caller must not be able to do or see', () => {
     expect(await closed).toBe(1009);
   });
 });
+
+describe('a worker refreshing its own profile', () => {
+  const UPDATE = `mutation ($input: UpdateWorkerInput!) {
+    updateWorker(input: $input) {
+      __typename
+      ... on MutationUpdateWorkerSuccess { data { id name slots simulated hardware { gpu torchVersion cores } } }
+      ... on ValidationError { fieldErrors { path } }
+    }
+  }`;
+
+  it('updates name, hardware and slots for the caller only, with field errors for bad input', async () => {
+    const machine = await registerWorker(app.graphqlUrl, 'laptop');
+    const input = { name: 'laptop (new GPU)', slots: 2, hardware: { cores: 8, gpu: 'NVIDIA RTX 4090', torchVersion: '2.5.1' } };
+    const updated = await gql(app.graphqlUrl, UPDATE, { input }, machine.token);
+    expect(updated.updateWorker).toEqual({
+      __typename: 'MutationUpdateWorkerSuccess',
+      data: { id: machine.id, name: 'laptop (new GPU)', slots: 2, simulated: false, hardware: { gpu: 'NVIDIA RTX 4090', torchVersion: '2.5.1', cores: 8 } },
+    });
+    const bad = await gql(app.graphqlUrl, UPDATE, { input: { ...input, hardware: { cores: 0 } } }, machine.token);
+    expect(bad.updateWorker).toEqual({ __typename: 'ValidationError', fieldErrors: [{ path: ['hardware', 'cores'] }] });
+    const researcher = await gql(app.graphqlUrl, UPDATE, { input }, ada.token);
+    expect(researcher.updateWorker.__typename).toBe('ForbiddenError');
+  });
+});

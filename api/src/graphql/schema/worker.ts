@@ -4,6 +4,7 @@ import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { ONLINE_WINDOW_MS } from '../../modules/workers/worker.service.ts';
 import { refreshContext } from '../../context.ts';
 import { builder } from '../builder.ts';
+import { AUTH_ERRORS } from './errors.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { TaskRef } from './task.ts';
@@ -111,6 +112,25 @@ builder.mutationField('registerWorker', (t) =>
         simulated: input.simulated ?? undefined,
         slots: input.slots ?? undefined,
       }),
+  }),
+);
+
+const UpdateWorkerInput = builder.inputType('UpdateWorkerInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    hardware: t.field({ type: HardwareInput, required: true }),
+    slots: t.int({ defaultValue: 1 }),
+  }),
+});
+
+builder.mutationField('updateWorker', (t) =>
+  t.field({
+    type: WorkerRef,
+    description: 'Refreshes the calling machine’s own profile (name, hardware, slots). Needs its worker token.',
+    args: { input: t.arg({ type: UpdateWorkerInput, required: true }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError] },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.workers.update(ctx.viewer, { name: input.name, hardware: input.hardware, slots: input.slots ?? undefined }),
   }),
 );
 

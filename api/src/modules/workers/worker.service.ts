@@ -6,7 +6,7 @@ import { Worker } from '../../db/entities/worker.entity.ts';
 import type { Db } from '../../db/sql.ts';
 import { ForbiddenError } from '../../errors.ts';
 import { AccountService } from '../accounts/account.service.ts';
-import type { Viewer } from '../accounts/viewer.ts';
+import { requireWorker, type Viewer } from '../accounts/viewer.ts';
 import { CreditService } from '../credits/credit.service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { parseInput } from '../validation.ts';
@@ -37,6 +37,9 @@ const registerSchema = z.object({
 });
 
 export type RegisterWorkerInput = z.input<typeof registerSchema>;
+
+const updateSchema = registerSchema.omit({ simulated: true });
+export type UpdateWorkerInput = z.input<typeof updateSchema>;
 
 export interface RegisteredWorker {
   worker: Worker;
@@ -84,6 +87,20 @@ export class WorkerService {
     });
     this.events.workerChanged(registered.worker.id);
     return registered;
+  }
+
+  /**
+   * A registered machine refreshes its own profile at each start (new GPU, torch upgrade, renamed).
+   * Whether it simulates is fixed at registration: open sockets keep the flag they started with.
+   */
+  async update(viewer: Viewer | null, input: UpdateWorkerInput): Promise<Worker> {
+    const self = requireWorker(viewer);
+    const data = parseInput(updateSchema, input);
+    const worker = await this.em.findOneOrFail(Worker, { id: self.workerId });
+    this.em.assign(worker, { name: data.name, hardware: data.hardware, slots: data.slots });
+    await this.em.flush();
+    this.events.workerChanged(worker.id);
+    return worker;
   }
 
   isOnline(worker: Worker, now = Date.now()): boolean {
