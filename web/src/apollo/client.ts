@@ -17,6 +17,8 @@ export interface ClientOptions {
   /** The API rejected the token (HTTP 401 or WebSocket close 4403). */
   onUnauthenticated: () => void;
   onLiveStatus?: (status: LiveStatus) => void;
+  /** The socket came back after a drop: events sent meanwhile are lost. */
+  onReconnected?: () => void;
   /** Overrides for tests. */
   httpUri?: string;
   wsUrl?: string;
@@ -48,7 +50,7 @@ function isUnauthenticated(error: unknown): boolean {
 }
 
 export function createXeeNetClient(options: ClientOptions): XeeNetClient {
-  const { token, onUnauthenticated, onLiveStatus } = options;
+  const { token, onUnauthenticated, onLiveStatus, onReconnected } = options;
   let client: ApolloClient | null = null;
   let disposed = false;
 
@@ -71,8 +73,12 @@ export function createXeeNetClient(options: ClientOptions): XeeNetClient {
       connecting: (isRetry) => onLiveStatus?.(isRetry ? 'reconnecting' : 'connecting'),
       connected: (_socket, _payload, wasRetry) => {
         onLiveStatus?.('live');
-        // Events published while the socket was down are gone: read the truth again.
-        if (wasRetry && client && !disposed) void client.refetchQueries({ include: 'active' });
+        // Events published while the socket was down are gone: read the truth again (Apollo's
+        // watched queries here; pages with their own stores listen to onReconnected).
+        if (wasRetry && client && !disposed) {
+          void client.refetchQueries({ include: 'active' });
+          onReconnected?.();
+        }
       },
       closed: (event) => {
         if (disposed) return;

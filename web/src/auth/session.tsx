@@ -7,6 +7,8 @@ import { clearToken, loadToken, saveToken } from './token-storage';
 interface Session {
   token: string | null;
   liveStatus: LiveStatus;
+  /** How many times the live socket came back after a drop; pages with their own data resync on change. */
+  reconnects: number;
   /** Why the last session ended, shown on the sign-in page. */
   notice: string | null;
   signIn(token: string): void;
@@ -15,16 +17,25 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
+/** Why a rejected token signs the user out (HTTP 401, WebSocket 4403, a rejected upload). */
+export const TOKEN_REJECTED = 'The API no longer accepts your token (it is unknown or was revoked). Sign in with a valid one.';
+
 export function useSession(): Session {
   const session = useContext(SessionContext);
   if (!session) throw new Error('useSession must be used inside <SessionProvider>');
   return session;
 }
 
+export interface ClientHandlers {
+  onUnauthenticated: () => void;
+  onLiveStatus: (s: LiveStatus) => void;
+  onReconnected: () => void;
+}
+
 interface Props {
   children: ReactNode;
   /** Builds the client for a token; tests pass a mocked one. */
-  clientFactory?: (token: string, handlers: { onUnauthenticated: () => void; onLiveStatus: (s: LiveStatus) => void }) => XeeNetClient;
+  clientFactory?: (token: string, handlers: ClientHandlers) => XeeNetClient;
 }
 
 const defaultFactory: NonNullable<Props['clientFactory']> = (token, handlers) => createXeeNetClient({ token, ...handlers });
@@ -33,6 +44,7 @@ export function SessionProvider({ children, clientFactory = defaultFactory }: Pr
   const [token, setToken] = useState<string | null>(() => loadToken());
   const [notice, setNotice] = useState<string | null>(null);
   const [liveStatus, setLiveStatus] = useState<LiveStatus>('connecting');
+  const [reconnects, setReconnects] = useState(0);
   const [current, setCurrent] = useState<{ token: string; xeenet: XeeNetClient } | null>(null);
 
   const signOut = useCallback((why?: string) => {
@@ -53,8 +65,9 @@ export function SessionProvider({ children, clientFactory = defaultFactory }: Pr
       return;
     }
     const created = clientFactory(token, {
-      onUnauthenticated: () => signOut('The API no longer accepts your token (it is unknown or was revoked). Sign in with a valid one.'),
+      onUnauthenticated: () => signOut(TOKEN_REJECTED),
       onLiveStatus: setLiveStatus,
+      onReconnected: () => setReconnects((n) => n + 1),
     });
     setCurrent({ token, xeenet: created });
     return () => {
@@ -63,7 +76,7 @@ export function SessionProvider({ children, clientFactory = defaultFactory }: Pr
     };
   }, [token, clientFactory, signOut]);
 
-  const value = useMemo(() => ({ token, liveStatus, notice, signIn, signOut }), [token, liveStatus, notice, signIn, signOut]);
+  const value = useMemo(() => ({ token, liveStatus, reconnects, notice, signIn, signOut }), [token, liveStatus, reconnects, notice, signIn, signOut]);
 
   // Signed in: render only once the client for this very token exists.
   if (token) {

@@ -6,6 +6,7 @@ import { getMainDefinition } from '@apollo/client/utilities';
 import { Observable, type Subscriber } from 'rxjs';
 import { createCache } from '../apollo/client';
 
+/** Answers an operation; a promise delays the answer (a slow page). */
 type Handler = (variables: Record<string, unknown>) => unknown;
 
 export class FakeApi extends ApolloLink {
@@ -31,18 +32,22 @@ export class FakeApi extends ApolloLink {
       });
     }
     return new Observable((subscriber) => {
-      const handler = this.handlers[name];
       const timer = setTimeout(() => {
+        // Looked up when answering, so a test can set a handler right after rendering.
+        const handler = this.handlers[name];
         if (!handler) {
           subscriber.error(new Error(`FakeApi has no handler for ${name}`));
           return;
         }
-        try {
-          subscriber.next({ data: handler(operation.variables) as Record<string, unknown> });
-          subscriber.complete();
-        } catch (error) {
-          subscriber.error(error);
-        }
+        Promise.resolve()
+          .then(() => handler(operation.variables))
+          .then(
+            (data) => {
+              subscriber.next({ data: data as Record<string, unknown> });
+              subscriber.complete();
+            },
+            (error: unknown) => subscriber.error(error),
+          );
       }, 0);
       return () => clearTimeout(timer);
     });
@@ -59,6 +64,15 @@ export class FakeApi extends ApolloLink {
     const set = this.subscribers.get(operationName) ?? new Set();
     for (const subscriber of set) subscriber.next({ data });
     return set.size;
+  }
+
+  /** Ends every open subscription with this operation name with an error (as a failed socket operation does). */
+  fail(operationName: string, error: unknown): number {
+    const set = this.subscribers.get(operationName) ?? new Set();
+    const count = set.size;
+    for (const subscriber of [...set]) subscriber.error(error);
+    set.clear();
+    return count;
   }
 
   subscribed(operationName: string): number {

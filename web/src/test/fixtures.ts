@@ -14,6 +14,7 @@ export function task(index: number, patch: Record<string, unknown> = {}) {
     attempts: 0,
     failureReason: null,
     finishedAt: null,
+    updatedAt: '2026-11-22T07:59:00.000Z',
     progress: null,
     worker: null,
     result: null,
@@ -22,11 +23,13 @@ export function task(index: number, patch: Record<string, unknown> = {}) {
 }
 
 export function succeeded(index: number, valBpb: number, patch: Record<string, unknown> = {}) {
+  const finishedAt = new Date(Date.UTC(2026, 10, 22, 8, 0, index)).toISOString();
   return task(index, {
     status: 'SUCCEEDED',
     valBpb,
     attempts: 1,
-    finishedAt: new Date(Date.UTC(2026, 10, 22, 8, 0, index)).toISOString(),
+    finishedAt,
+    updatedAt: finishedAt,
     worker: { __typename: 'Worker', name: 'laptop' },
     result: { __typename: 'RunResult', steps: 100 + index, wallS: 2.5, trainLoss: valBpb * 0.7 },
     ...patch,

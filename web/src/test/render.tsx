@@ -1,7 +1,7 @@
-import { render } from '@testing-library/react';
+import { act, render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { MemoryRouter, Route, Routes } from 'react-router';
-import { SessionProvider } from '../auth/session';
+import { type ClientHandlers, SessionProvider } from '../auth/session';
 import { saveToken } from '../auth/token-storage';
 import { type FakeApi, fakeClient } from './fake-api';
 
@@ -9,7 +9,11 @@ import { type FakeApi, fakeClient } from './fake-api';
 export function renderPage(element: ReactElement, api: FakeApi, options: { path?: string; at?: string } = {}) {
   saveToken('test-token');
   const client = fakeClient(api);
-  const factory = () => ({ client, dispose: () => client.stop() });
+  let handlers: ClientHandlers | null = null;
+  const factory = (_token: string, given: ClientHandlers) => {
+    handlers = given;
+    return { client, dispose: () => client.stop() };
+  };
   const view = render(
     <MemoryRouter initialEntries={[options.at ?? '/']}>
       <SessionProvider clientFactory={factory}>
@@ -20,5 +24,12 @@ export function renderPage(element: ReactElement, api: FakeApi, options: { path?
       </SessionProvider>
     </MemoryRouter>,
   );
-  return { ...view, client };
+  /** What the real client reports after its WebSocket dropped and came back. */
+  const reconnect = () =>
+    act(() => {
+      handlers?.onLiveStatus('reconnecting');
+      handlers?.onLiveStatus('live');
+      handlers?.onReconnected?.();
+    });
+  return { ...view, client, reconnect };
 }

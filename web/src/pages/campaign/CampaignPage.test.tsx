@@ -3,9 +3,11 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeApi } from '../../test/fake-api';
 import { CAMPAIGN_ID, campaignDetail, me, point, stats, succeeded, task } from '../../test/fixtures';
+import { Layout } from '../../components/Layout';
 import { renderPage } from '../../test/render';
 import CampaignPage from './CampaignPage';
 import { TaskRow } from './TaskTable';
+import { RESYNC_TASKS } from './use-campaign-data';
 
 function setup(tasks = [task(0), task(1), task(2)], detail = campaignDetail(), points: unknown[] = []) {
   const api = new FakeApi({
@@ -31,6 +33,16 @@ function setup(tasks = [task(0), task(1), task(2)], detail = campaignDetail(), p
   const view = renderPage(<CampaignPage />, api, { path: '/campaigns/:id', at: `/campaigns/${encodeURIComponent(CAMPAIGN_ID)}` });
   return { api, ...view };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const recent = (nodes: unknown[]) => ({
+  campaign: {
+    __typename: 'Campaign',
+    id: CAMPAIGN_ID,
+    tasks: { __typename: 'CampaignTaskConnection', edges: nodes.map((node) => ({ __typename: 'CampaignTaskConnectionEdge', node })) },
+  },
+});
 
 const chartPoints = () => Number(screen.getByTestId('progress-chart').getAttribute('data-total-points'));
 
@@ -76,6 +88,32 @@ describe('CampaignPage', () => {
       campaignUpdated: { ...campaignDetail(), stats: stats({ queued: 2, succeeded: 1, bestValBpb: 2.5, meanValBpb: 2.5 }), resultPoints: undefined },
     });
     await waitFor(() => expect(screen.getByTestId('best-val-bpb')).toHaveTextContent('2.5000'));
+  });
+
+  it("reads the owner's balance again when the campaign closes (its unused escrow comes back)", async () => {
+    let balance = 50;
+    const api = new FakeApi({
+      CampaignDetail: () => ({ campaign: campaignDetail(), me }),
+      CampaignPoints: () => ({ campaign: { __typename: 'Campaign', id: CAMPAIGN_ID, resultPoints: [] } }),
+      CampaignTasks: () => ({ campaign: null }),
+      LayoutMe: () => ({ me: { ...me, name: 'Ada', balance } }),
+    });
+    renderPage(
+      <>
+        <Layout />
+        <CampaignPage />
+      </>,
+      api,
+      { path: '/campaigns/:id', at: `/campaigns/${encodeURIComponent(CAMPAIGN_ID)}` },
+    );
+    expect(await screen.findByText('50 cr')).toBeInTheDocument();
+    await waitFor(() => expect(api.subscribed('CampaignSummaryUpdates')).toBe(1));
+    api.push('CampaignSummaryUpdates', { campaignUpdated: { ...campaignDetail(), stats: stats({ queued: 2, leased: 1 }), resultPoints: undefined } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.calls.filter((call) => call.operationName === 'LayoutMe')).toHaveLength(1);
+    balance = 53;
+    api.push('CampaignSummaryUpdates', { campaignUpdated: { ...campaignDetail({ status: 'COMPLETED' }), stats: stats({ queued: 0, succeeded: 3 }), resultPoints: undefined } });
+    expect(await screen.findByText('53 cr')).toBeInTheDocument();
   });
 
   it('plots existing results and exports every task as TSV', async () => {
@@ -131,6 +169,83 @@ describe('CampaignPage', () => {
     await waitFor(() => expect(chartPoints()).toBe(1), { timeout: 5000 });
     expect(document.querySelector('tr[data-task-index="2"]')?.getAttribute('data-status')).toBe('SUCCEEDED');
     expect(api.calls.filter((call) => call.operationName === 'CampaignRecentTasks')).toHaveLength(1);
+  });
+
+  it('moves a running row back to queued when the API requeues it without raising attempts', async () => {
+    const { api } = setup();
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(api.subscribed('CampaignTaskUpdates')).toBe(1));
+    const row = () => document.querySelector('tr[data-task-index="0"]')!.getAttribute('data-status');
+    api.push('CampaignTaskUpdates', { taskUpdated: task(0, { status: 'LEASED', attempts: 1, updatedAt: '2026-11-22T08:00:01.000Z' }) });
+    await waitFor(() => expect(row()).toBe('LEASED'));
+    // The lease expired: queued again, still on its first attempt.
+    api.push('CampaignTaskUpdates', { taskUpdated: task(0, { status: 'QUEUED', attempts: 1, updatedAt: '2026-11-22T08:01:01.000Z' }) });
+    await waitFor(() => expect(row()).toBe('QUEUED'));
+  });
+
+  it('does not repair "missing" results while the tasks and points are still loading', async () => {
+    const tasks = [succeeded(0, 2.4), succeeded(1, 2.2), task(2)];
+    const { api } = setup(tasks, campaignDetail({ stats: stats({ succeeded: 2, queued: 1 }) }));
+    // The points arrive after the repair delay (1.5 s): until then the chart is merely unloaded.
+    api.on('CampaignPoints', () => sleep(1800).then(() => ({ campaign: { __typename: 'Campaign', id: CAMPAIGN_ID, resultPoints: [point(tasks[0]!), point(tasks[1]!)] } })));
+    api.on('CampaignTasks', () =>
+      sleep(1800).then(() => ({
+        campaign: {
+          __typename: 'Campaign',
+          id: CAMPAIGN_ID,
+          tasks: {
+            __typename: 'CampaignTaskConnection',
+            totalCount: 3,
+            edges: tasks.map((node) => ({ __typename: 'CampaignTaskConnectionEdge', node })),
+            pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: 'end' },
+          },
+        },
+      })),
+    );
+    await screen.findByText('3 tasks', {}, { timeout: 5000 });
+    await waitFor(() => expect(chartPoints()).toBe(2));
+    await sleep(1700);
+    expect(api.calls.filter((call) => call.operationName === 'CampaignRecentTasks')).toHaveLength(0);
+    expect(api.calls.filter((call) => call.operationName === 'CampaignTasks')).toHaveLength(1);
+  });
+
+  it('after the socket reconnects, reads the recently changed tasks into the table and chart', async () => {
+    const { api, reconnect } = setup();
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(api.calls.some((call) => call.operationName === 'CampaignPoints')).toBe(true));
+    // Task 1 finished while the socket was down; task 0 is as the page already knows it.
+    api.on('CampaignRecentTasks', () => recent([succeeded(1, 2.3), task(0)]));
+    reconnect();
+    await waitFor(() => expect(chartPoints()).toBe(1));
+    expect(document.querySelector('tr[data-task-index="1"]')?.getAttribute('data-status')).toBe('SUCCEEDED');
+    expect(api.calls.filter((call) => call.operationName === 'CampaignTasks')).toHaveLength(1);
+  });
+
+  it('after a reconnect, reloads everything when more tasks changed than one read covers', async () => {
+    const many = Array.from({ length: RESYNC_TASKS + 50 }, (_, i) => task(i));
+    const { api, reconnect } = setup(many, campaignDetail({ taskCount: many.length, stats: stats({ total: many.length, queued: many.length }) }));
+    await screen.findByText(`${many.length} tasks`);
+    const changed = many.slice(0, RESYNC_TASKS).map((t) => ({ ...t, status: 'LEASED', attempts: 1, updatedAt: '2026-11-22T09:00:00.000Z' }));
+    api.on('CampaignRecentTasks', () => recent(changed));
+    reconnect();
+    await waitFor(() => expect(api.calls.filter((call) => call.operationName === 'CampaignTasks')).toHaveLength(2));
+  });
+
+  it('says the page is not live when the task subscription fails, and resubscribes on retry', async () => {
+    const { api } = setup();
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(api.subscribed('CampaignTaskUpdates')).toBe(1));
+    expect(screen.queryByTestId('not-live')).toBeNull();
+    api.fail('CampaignTaskUpdates', new Error('Subscription rejected'));
+    expect(await screen.findByTestId('not-live')).toHaveTextContent('Not live');
+    const notice = screen.getByRole('alert');
+    expect(notice).toHaveTextContent(/live updates/);
+    expect(notice).toHaveTextContent(/Subscription rejected/);
+    await userEvent.click(within(notice).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(api.subscribed('CampaignTaskUpdates')).toBe(1));
+    expect(screen.queryByTestId('not-live')).toBeNull();
+    // Events sent meanwhile are lost: the tasks are read again.
+    await waitFor(() => expect(api.calls.filter((call) => call.operationName === 'CampaignTasks')).toHaveLength(2));
   });
 
   it('says when the campaign does not exist or is private', async () => {

@@ -1,6 +1,7 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
-import { useDeferredValue, useEffect, useMemo } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef } from 'react';
 import { Link, useParams } from 'react-router';
+import { invalidateBalance } from '../../apollo/balance';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Loading';
@@ -116,13 +117,39 @@ export default function CampaignPage() {
 
   const client = useApolloClient();
   const succeeded = campaign?.stats.succeeded ?? 0;
+  const hasCampaign = campaign != null;
+  // Only a loaded page can be missing anything: mid-load the counts differ by design.
+  const loaded = data.complete && data.pointsLoaded;
+  // The counts a repair was tried for: the same gap twice (a result the chart cannot plot) is not retried.
+  const repaired = useRef('');
   useEffect(() => {
-    if (!campaign || succeeded <= points.length) return;
+    if (!hasCampaign || !loaded || succeeded <= points.length) return;
+    const gap = `${succeeded}/${points.length}`;
+    if (repaired.current === gap) return;
     const missing = succeeded - points.length;
     // A few missing points: read the recently changed tasks; many: read the whole campaign again.
-    const timer = setTimeout(() => (missing <= RESYNC_TASKS / 2 ? void resyncRecentTasks(client, id, data.store) : data.reload()), RESYNC_AFTER_MS);
+    const timer = setTimeout(() => {
+      repaired.current = gap;
+      if (missing > RESYNC_TASKS / 2) data.reload();
+      else
+        resyncRecentTasks(client, id, data.store)
+          .then((covered) => {
+            if (!covered) data.reload();
+          })
+          .catch(data.reload);
+    }, RESYNC_AFTER_MS);
     return () => clearTimeout(timer);
-  }, [campaign, succeeded, points.length, client, id, data.store, data.reload]);
+  }, [hasCampaign, loaded, succeeded, points.length, client, id, data.store, data.reload]);
+
+  // Closing a campaign refunds its unused escrow to the owner: the header's balance is read again.
+  const status = campaign?.status;
+  const ownerId = campaign?.owner.id;
+  const opened = useRef(status);
+  useEffect(() => {
+    if (status === undefined) return;
+    if (opened.current === 'RUNNING' && status !== 'RUNNING') invalidateBalance(client.cache, ownerId);
+    opened.current = status;
+  }, [status, ownerId, client]);
 
   if (detail.error && !campaign) return <ErrorNotice error={detail.error} what="the campaign" onRetry={() => void detail.refetch()} />;
   if (!detail.data) return <Loading what="the campaign" />;
@@ -154,6 +181,11 @@ export default function CampaignPage() {
         <div>
           <h1 id="campaign-title">
             {campaign.name} <StatusBadge status={campaign.status} />
+            {data.liveError != null && (
+              <span className="live live--reconnecting not-live" data-testid="not-live">
+                Not live
+              </span>
+            )}
           </h1>
           <p className="muted small">
             by {campaign.owner.name} · created {formatDateTime(campaign.createdAt)}
@@ -181,6 +213,9 @@ export default function CampaignPage() {
         </div>
       </header>
       {!data.complete && data.tasks.length > 0 && <p className="muted small">Exports are available once every task has loaded.</p>}
+      {data.liveError != null && (
+        <ErrorNotice error={data.liveError} what="live updates (the table and charts are not updating)" onRetry={data.retryLive} />
+      )}
 
       <p className="hypothesis">{campaign.hypothesis}</p>
 

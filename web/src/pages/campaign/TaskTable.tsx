@@ -16,6 +16,7 @@ export const TaskRow = graphql(`
     attempts
     failureReason
     finishedAt
+    updatedAt
     progress {
       step
       elapsedS

@@ -3,8 +3,8 @@
 // task and the campaign's stats are written there), but reading a 10,000-entry list back through
 // its reactive layer costs about a millisecond per 10 entries on every change, so the table and
 // the charts read this plain store instead: each update is a map write and one array copy.
-import type { TaskRowFragment, TaskStatus } from '../../gql/graphql';
-import { type Point, type RawPoint, toPoints } from './chart-data';
+import type { ResultPointFieldsFragment, TaskRowFragment, TaskStatus } from '../../gql/graphql';
+import { type Point, toPoints } from './chart-data';
 
 export interface CampaignSnapshot {
   /** Loaded tasks in index order. */
@@ -14,16 +14,22 @@ export interface CampaignSnapshot {
   totalCount: number | null;
   /** Every task page has been loaded. */
   complete: boolean;
+  /** The API's list of points has been read (since the last reload). */
+  pointsLoaded: boolean;
   error: unknown;
 }
 
 const RANK: Record<TaskStatus, number> = { QUEUED: 0, LEASED: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
 
 /**
- * Which of two versions of a task is newer, without timestamps: more attempts, then a later
- * state, then more progress. A page read before an event never undoes what the event said.
+ * Which of two versions of a task is newer. The API stamps every change with `updatedAt`; it is
+ * the only reliable order, since a requeue (failure, expired lease) keeps the attempt count and a
+ * release lowers it. Same stamp (or none): more attempts, then a later state, then more progress.
  */
 export function newer(a: TaskRowFragment, b: TaskRowFragment): TaskRowFragment {
+  const timeA = Date.parse(a.updatedAt);
+  const timeB = Date.parse(b.updatedAt);
+  if (timeA !== timeB && Number.isFinite(timeA) && Number.isFinite(timeB)) return timeA > timeB ? a : b;
   if (a.attempts !== b.attempts) return a.attempts > b.attempts ? a : b;
   if (RANK[a.status] !== RANK[b.status]) return RANK[a.status] > RANK[b.status] ? a : b;
   const stepA = a.progress?.step ?? -1;
@@ -34,6 +40,8 @@ export function newer(a: TaskRowFragment, b: TaskRowFragment): TaskRowFragment {
     a.valBpb === b.valBpb && a.progress?.elapsedS === b.progress?.elapsedS && a.worker?.name === b.worker?.name && a.failureReason === b.failureReason;
   return same ? a : b;
 }
+
+const byFinish = (a: Point, b: Point) => a.finishedAt - b.finishedAt || a.index - b.index;
 
 function pointOf(task: TaskRowFragment): Point | null {
   if (task.status !== 'SUCCEEDED' || task.valBpb == null) return null;
@@ -53,10 +61,13 @@ export class CampaignStore {
   private readonly listed = new Set<string>();
   private readonly pointIds = new Set<string>();
   private points: Point[] = [];
+  /** Results found in the current batch, merged into `points` once at its end. */
+  private newPoints: Point[] = [];
   private totalCount: number | null = null;
   private complete = false;
+  private pointsLoaded = false;
   private error: unknown = null;
-  private snapshot: CampaignSnapshot = { tasks: [], points: [], totalCount: null, complete: false, error: null };
+  private snapshot: CampaignSnapshot = { tasks: [], points: [], totalCount: null, complete: false, pointsLoaded: false, error: null };
   private tasksChanged = false;
   private pointsChanged = false;
   private readonly listeners = new Set<() => void>();
@@ -73,6 +84,7 @@ export class CampaignStore {
     this.order = [];
     this.listed.clear();
     this.complete = false;
+    this.pointsLoaded = false;
     this.error = null;
     this.tasksChanged = true;
     this.emit();
@@ -96,13 +108,14 @@ export class CampaignStore {
   }
 
   /** The API's full list of points (on load or after a reload); merged with any already seen. */
-  setPoints(raw: readonly RawPoint[]): void {
+  setPoints(raw: readonly ResultPointFieldsFragment[]): void {
     const fresh = toPoints(raw);
     const seen = new Set(fresh.map((point) => point.taskId));
     const extra = this.points.filter((point) => !seen.has(point.taskId));
-    this.points = extra.length ? [...fresh, ...extra].sort((a, b) => a.finishedAt - b.finishedAt || a.index - b.index) : fresh;
+    this.points = extra.length ? [...fresh, ...extra].sort(byFinish) : fresh;
     this.pointIds.clear();
     for (const point of this.points) this.pointIds.add(point.taskId);
+    this.pointsLoaded = true;
     this.pointsChanged = true;
     this.emit();
   }
@@ -121,6 +134,12 @@ export class CampaignStore {
     this.emit();
   }
 
+  /** The store already holds this version of the task, or a newer one. */
+  knows(task: TaskRowFragment): boolean {
+    const known = this.byId.get(task.id);
+    return known !== undefined && newer(known, task) === known;
+  }
+
   fail(error: unknown): void {
     this.error = error;
     this.tasksChanged = true;
@@ -132,20 +151,23 @@ export class CampaignStore {
     const point = pointOf(task);
     if (!point) return;
     this.pointIds.add(task.id);
-    // Results arrive roughly in finish order: insert from the end.
-    let at = this.points.length;
-    while (at > 0 && this.points[at - 1]!.finishedAt > point.finishedAt) at -= 1;
-    this.points = [...this.points.slice(0, at), point, ...this.points.slice(at)];
-    this.pointsChanged = true;
+    this.newPoints.push(point);
   }
 
   private emit(): void {
+    if (this.newPoints.length > 0) {
+      // One copy and one sort per batch (nearly sorted already: results arrive in finish order).
+      this.points = this.points.concat(this.newPoints).sort(byFinish);
+      this.newPoints = [];
+      this.pointsChanged = true;
+    }
     if (!this.tasksChanged && !this.pointsChanged) return;
     this.snapshot = {
       tasks: this.tasksChanged ? this.order.map((id) => this.byId.get(id)!) : this.snapshot.tasks,
       points: this.pointsChanged ? this.points : this.snapshot.points,
       totalCount: this.totalCount,
       complete: this.complete,
+      pointsLoaded: this.pointsLoaded,
       error: this.error,
     };
     this.tasksChanged = false;

@@ -2,6 +2,7 @@
 // the raw results that keeps each x-bucket's best and worst point (the envelope a researcher reads).
 
 import { graphql } from '../../gql';
+import type { ResultPointFieldsFragment } from '../../gql/graphql';
 
 /** One finished task as the charts need it; normalized by taskId (see type-policies.ts). */
 export const ResultPointFields = graphql(`
@@ -25,15 +26,6 @@ export interface Point {
   simulated: boolean;
 }
 
-export interface RawPoint {
-  taskId: string;
-  index: number;
-  valBpb: number;
-  finishedAt: string;
-  config: unknown;
-  simulated: boolean;
-}
-
 /** Per chart: enough to read the distribution, few enough for SVG to redraw in a frame or two. */
 export const MAX_SCATTER_POINTS = 600;
 
@@ -42,7 +34,7 @@ function asConfig(config: unknown): Record<string, unknown> {
 }
 
 /** Parses the API's points, ordered by finish time (then index) as the frontier needs. */
-export function toPoints(raw: readonly RawPoint[]): Point[] {
+export function toPoints(raw: readonly ResultPointFieldsFragment[]): Point[] {
   const points = raw
     .filter((point) => Number.isFinite(point.valBpb))
     .map((point) => ({

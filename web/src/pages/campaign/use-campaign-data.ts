@@ -3,7 +3,8 @@
 // normalized Apollo cache; live task events go to the cache and to the store in one flush.
 import type { ApolloClient } from '@apollo/client';
 import { useApolloClient, useSubscription } from '@apollo/client/react';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useSession } from '../../auth/session';
 import { graphql } from '../../gql';
 import type { CampaignTasksQuery, TaskRowFragment } from '../../gql/graphql';
 import { type CampaignSnapshot, CampaignStore } from './campaign-store';
@@ -123,35 +124,49 @@ async function loadAll(client: ApolloClient, campaignId: string, store: Campaign
 
 /**
  * Reads the most recently changed tasks and applies them like live events: repairs rows and
- * points after an event was missed (a race at load time, a dropped socket).
+ * points after an event was missed (a race at load time, a dropped socket). Resolves true when
+ * that window reached a version the store already knew (or held every task): nothing older can
+ * have been missed. False means more changed than one read shows: reload everything.
  */
-export async function resyncRecentTasks(client: ApolloClient, campaignId: string, store: CampaignStore): Promise<number> {
+export async function resyncRecentTasks(client: ApolloClient, campaignId: string, store: CampaignStore): Promise<boolean> {
   const { data } = await client.query({ query: CampaignRecentTasks, variables: { id: campaignId, first: RESYNC_TASKS }, fetchPolicy: 'no-cache' });
   const tasks = data?.campaign?.tasks.edges.map((edge) => edge.node) ?? [];
+  const oldest = tasks.at(-1);
+  const covered = tasks.length < RESYNC_TASKS || (oldest !== undefined && store.knows(oldest));
   writeTasks(client, tasks);
   store.apply(tasks);
-  return tasks.length;
+  return covered;
 }
 
 export interface CampaignData extends CampaignSnapshot {
   store: CampaignStore;
   /** Loads every task and point again (after a bulk change such as cancelling). */
   reload: () => void;
+  /** Why live updates stopped (a subscription failed); null while they flow. */
+  liveError: unknown;
+  /** Subscribes again and reloads what was missed meanwhile. */
+  retryLive: () => void;
 }
 
 export function useCampaignData(campaignId: string): CampaignData {
   const client = useApolloClient();
+  const { reconnects } = useSession();
   const store = useMemo(() => new CampaignStore(), [campaignId]);
   const [generation, setGeneration] = useState(0);
+  const [liveGeneration, setLiveGeneration] = useState(0);
+  // Keyed by campaign: another campaign opened in the same page starts out live.
+  const [taskError, setTaskError] = useState<{ campaignId: string; error: unknown } | null>(null);
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 
   // Campaign events carry fresh stats (≤ 5/s); Apollo writes them into the cache itself.
-  useSubscription(CampaignSummaryUpdates, { variables: { id: campaignId } });
+  const summary = useSubscription(CampaignSummaryUpdates, { variables: { id: campaignId } });
 
   // Live task events: subscribe first, so nothing published during the load is lost.
   useEffect(() => {
     let queue: TaskRowFragment[] = [];
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let closed = false;
+    let stopped = false;
     const flush = () => {
       timer = null;
       const batch = queue;
@@ -159,21 +174,32 @@ export function useCampaignData(campaignId: string): CampaignData {
       writeTasks(client, batch);
       store.apply(batch);
     };
+    // Apollo reports a failed subscription as a result with `error`, then ends the stream: keep
+    // the first reason.
+    const stop = (error: unknown) => {
+      if (closed || stopped) return;
+      stopped = true;
+      setTaskError({ campaignId, error: error ?? new Error('The server ended the task updates') });
+    };
     const subscription = client
       .subscribe({ query: CampaignTaskUpdates, variables: { campaignId }, fetchPolicy: 'no-cache' })
       .subscribe({
-        next: ({ data }) => {
+        next: ({ data, error }) => {
+          if (error) stop(error);
           if (!data?.taskUpdated) return;
           queue.push(data.taskUpdated);
           timer ??= setTimeout(flush, FLUSH_MS);
         },
+        error: stop,
+        complete: () => stop(null),
       });
     return () => {
+      closed = true;
       subscription.unsubscribe();
       if (timer) clearTimeout(timer);
       flush();
     };
-  }, [client, campaignId, store]);
+  }, [client, campaignId, store, liveGeneration]);
 
   useEffect(() => {
     let cancelled = false;
@@ -187,5 +213,32 @@ export function useCampaignData(campaignId: string): CampaignData {
   }, [client, campaignId, store, generation]);
 
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
-  return { ...snapshot, store, reload };
+
+  // The socket came back: events sent while it was down are lost. Mid-load, start the load over;
+  // once loaded, read the recently changed tasks, and everything again if more changed than that.
+  const seenReconnects = useRef(reconnects);
+  useEffect(() => {
+    if (seenReconnects.current === reconnects) return;
+    seenReconnects.current = reconnects;
+    if (!store.getSnapshot().complete) {
+      reload();
+      return;
+    }
+    resyncRecentTasks(client, campaignId, store)
+      .then((covered) => {
+        if (!covered) reload();
+      })
+      .catch(reload);
+  }, [reconnects, client, campaignId, store, reload]);
+
+  const { restart } = summary;
+  const retryLive = useCallback(() => {
+    setTaskError(null);
+    setLiveGeneration((n) => n + 1);
+    restart();
+    reload();
+  }, [restart, reload]);
+
+  const liveError = (taskError?.campaignId === campaignId ? taskError.error : null) ?? summary.error ?? null;
+  return { ...snapshot, store, reload, liveError, retryLive };
 }
