@@ -1,6 +1,6 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TaskRowFragment } from '../../gql/graphql';
 import { succeeded, task } from '../../test/fixtures';
 import { filterTasks, sortTasks, TaskTable } from './TaskTable';
@@ -42,6 +42,25 @@ describe('TaskTable', () => {
     expect(screen.getByText(/No task matches these filters/)).toBeInTheDocument();
   });
 
+  it('announces the count when loading ends or the filters change, not on every page or event', async () => {
+    const props = { paramKeys: ['lr'], totalCount: 12, budgetS: 3 };
+    const view = render(<TaskTable tasks={many(3)} complete={false} {...props} />);
+    const announcement = screen.getByTestId('task-count-announcement');
+    // The visible count updates every flush; it is not a live region.
+    expect(screen.getByTestId('task-count')).not.toHaveAttribute('aria-live');
+    expect(announcement).toHaveAttribute('aria-live', 'polite');
+    view.rerender(<TaskTable tasks={many(6)} complete={false} {...props} />);
+    view.rerender(<TaskTable tasks={many(9)} complete={false} {...props} />);
+    expect(announcement).toHaveTextContent(/^$/);
+    view.rerender(<TaskTable tasks={many(12)} complete {...props} />);
+    expect(announcement).toHaveTextContent('All 12 tasks loaded.');
+    // A live event changes rows, not the announcement.
+    view.rerender(<TaskTable tasks={[...many(12)]} complete {...props} />);
+    expect(announcement).toHaveTextContent('All 12 tasks loaded.');
+    await userEvent.selectOptions(screen.getByLabelText('Status'), 'SUCCEEDED');
+    expect(announcement).toHaveTextContent('4 of 12 tasks match the filters.');
+  });
+
   it('shows live progress for running tasks and marks simulated results', () => {
     const rows = [
       task(0, { status: 'LEASED', progress: { __typename: 'TaskProgress', step: 40, elapsedS: 1.5 }, worker: { __typename: 'Worker', name: 'gpu-box' } }),
@@ -66,5 +85,19 @@ describe('sortTasks and filterTasks', () => {
   it('finds tasks by key=value', () => {
     const rows = [task(0, { config: { schedule: 'cosine' } }), task(1, { config: { schedule: 'linear' } })] as unknown as TaskRowFragment[];
     expect(filterTasks(rows, { status: 'ALL', text: 'schedule=lin', hideSimulated: false }).map((t) => t.index)).toEqual([1]);
+  });
+});
+
+describe('sorting text', () => {
+  it('compares with one shared collator, not a localeCompare per comparison', () => {
+    const tasks = Array.from({ length: 200 }, (_, i) => task(i, { worker: { __typename: 'Worker', name: `box-${(i * 7919) % 200}` } })) as unknown as TaskRowFragment[];
+    const localeCompare = vi.spyOn(String.prototype, 'localeCompare');
+    try {
+      const sorted = sortTasks(tasks, { key: 'worker', direction: 'asc' });
+      expect(sorted[0]!.worker?.name).toBe('box-0');
+      expect(localeCompare).not.toHaveBeenCalled();
+    } finally {
+      localeCompare.mockRestore();
+    }
   });
 });

@@ -70,6 +70,9 @@ function sortValue(task: TaskRowFragment, key: SortKey): number | string | null 
   }
 }
 
+/** One collator for every sort: `localeCompare` builds a new one per comparison. */
+const collator = new Intl.Collator();
+
 /** Sorted copy; missing values always last, ties broken by task index. */
 export function sortTasks(tasks: readonly TaskRowFragment[], sort: Sort): TaskRowFragment[] {
   const sign = sort.direction === 'asc' ? 1 : -1;
@@ -80,7 +83,7 @@ export function sortTasks(tasks: readonly TaskRowFragment[], sort: Sort): TaskRo
       return a.value === null ? 1 : -1;
     }
     const order =
-      typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : String(a.value).localeCompare(String(b.value));
+      typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : collator.compare(String(a.value), String(b.value));
     return order !== 0 ? sign * order : a.task.index - b.task.index;
   });
   return keyed.map((entry) => entry.task);
@@ -171,15 +174,31 @@ export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, hei
   const width = COLUMNS.reduce((sum, column) => sum + column.width, 0) + paramKeys.length * 110;
   const loaded = tasks.length;
 
+  // The count changes with every page and event; screen readers hear it only when loading ends
+  // or the filters change (set during render when that key changes, not on every flush).
+  const filterKey = `${deferredFilter.status}|${deferredFilter.text}|${deferredFilter.hideSimulated}`;
+  const [announced, setAnnounced] = useState({ filterKey, complete, text: '' });
+  if (announced.filterKey !== filterKey || announced.complete !== complete) {
+    let text = '';
+    if (complete || announced.filterKey !== filterKey) {
+      if (rows.length !== loaded) text = `${formatInt(rows.length)} of ${formatInt(loaded)} ${complete ? '' : 'loaded '}tasks match the filters.`;
+      else text = complete ? `All ${formatInt(loaded)} tasks loaded.` : `${formatInt(loaded)} tasks loaded so far.`;
+    }
+    setAnnounced({ filterKey, complete, text });
+  }
+
   return (
     <section className="tasks" aria-labelledby={`${id}-title`}>
       <div className="tasks__head">
         <h2 id={`${id}-title`}>Tasks</h2>
-        <p className="muted small" aria-live="polite" data-testid="task-count">
+        <p className="muted small" data-testid="task-count">
           {rows.length === loaded ? `${formatInt(loaded)} tasks` : `${formatInt(rows.length)} of ${formatInt(loaded)} tasks`}
           {!complete && totalCount != null && ` · loading ${formatInt(loaded)}/${formatInt(totalCount)}…`}
         </p>
       </div>
+      <p className="visually-hidden" aria-live="polite" data-testid="task-count-announcement">
+        {announced.text}
+      </p>
       <div className="filters" role="group" aria-label="Filter tasks">
         <div className="field field--inline">
           <label htmlFor={`${id}-status`}>Status</label>
