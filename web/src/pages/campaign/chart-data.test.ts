@@ -63,6 +63,14 @@ describe('paramAxes', () => {
     expect(axes[2]).toMatchObject({ kind: 'categorical', categories: ['cosine', 'linear'] });
   });
 
+  it('keeps a choice of numbers numeric, so a learning-rate choice gets its log axis', () => {
+    const lrs = [pt(0, 3, { lr: 0.001, n_layer: 2 }), pt(1, 2, { lr: 0.01, n_layer: 4 }), pt(2, 2.5, { lr: 0.1, n_layer: 2 })];
+    const axes = paramAxes(lrs, { lr: { type: 'choice', values: [0.001, 0.01, 0.1] }, n_layer: { type: 'choice', values: [2, 4] } });
+    expect(axes[0]).toMatchObject({ name: 'lr', kind: 'numeric', log: true, categories: [] });
+    expect(axes[1]).toMatchObject({ name: 'n_layer', kind: 'numeric', log: false });
+    expect(paramPoints(lrs, axes[0]!).map((p) => p.x)).toEqual([0.001, 0.01, 0.1]);
+  });
+
   it('uses a log axis for any loguniform parameter', () => {
     const axes = paramAxes([pt(0, 1, { wd: 0.1 }), pt(1, 1, { wd: 0.01 })], { wd: { type: 'loguniform' } });
     expect(axes[0]!.log).toBe(true);

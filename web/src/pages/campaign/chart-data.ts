@@ -152,7 +152,8 @@ export function paramAxes(points: readonly Point[], searchSpace: unknown): Param
     const type = searchSpaceType(searchSpace, name);
     const searched = type !== undefined && type !== '' ? true : seen.size > 1;
     if (!searched || seen.size < 2) continue;
-    const isNumeric = numeric.get(name) === true && type !== 'choice';
+    // A choice of numbers (lr: [1e-3, 3e-3, 1e-2]) is still a number line: keep its scale (and the log rule).
+    const isNumeric = numeric.get(name) === true;
     const log = isNumeric && (type === 'loguniform' || LEARNING_RATE.test(name)) && allPositive(points, name);
     const categories = isNumeric ? [] : [...seen].map((json) => displayCategory(JSON.parse(json) as unknown)).sort(naturalCompare);
     axes.push({ name, kind: isNumeric ? 'numeric' : 'categorical', log, categories });
