@@ -1,16 +1,8 @@
 // Results export: one row per task, like autoresearch's results.tsv, as TSV or RFC 4180 CSV.
+import type { TaskRowFragment } from '../../gql/graphql';
 
-export interface ExportTask {
-  index: number;
-  status: string;
-  valBpb: number | null;
-  simulated: boolean;
-  attempts: number;
-  config: unknown;
-  worker: { name: string } | null;
-  result: { steps: number | null; wallS: number | null; trainLoss: number | null } | null;
-  failureReason: string | null;
-}
+/** The task table's rows (TaskRow), narrowed to what an export reads. */
+export type ExportTask = Pick<TaskRowFragment, 'index' | 'status' | 'valBpb' | 'simulated' | 'attempts' | 'config' | 'worker' | 'result' | 'failureReason'>;
 
 export const FIXED_COLUMNS = ['index', 'status', 'val_bpb', 'train_loss', 'steps', 'wall_s', 'simulated', 'worker', 'attempts', 'failure_reason'] as const;
 
