@@ -1,18 +1,23 @@
 import { type ChangeEvent, useState } from 'react';
 import { Field } from '../../components/Field';
-import { useSession } from '../../auth/session';
+import { TOKEN_REJECTED, useSession } from '../../auth/session';
+import { graphql } from '../../gql';
+import type { DatasetOptionFragment } from '../../gql/graphql';
 import { uploadDataset } from './upload';
 
-export interface DatasetOption {
-  sha256: string;
-  name: string;
-  title: string;
-  sizeBytes: number;
-  available: boolean;
-}
+export const DatasetOption = graphql(`
+  fragment DatasetOption on Artifact {
+    id
+    sha256
+    name
+    title
+    sizeBytes
+    available
+  }
+`);
 
 interface Props {
-  datasets: DatasetOption[];
+  datasets: readonly DatasetOptionFragment[];
   value: string;
   onChange: (sha256: string) => void;
   error?: string;
@@ -27,7 +32,7 @@ function size(bytes: number): string {
 }
 
 export function DatasetPicker({ datasets, value, onChange, error, onUploaded }: Props) {
-  const { token } = useSession();
+  const { token, signOut } = useSession();
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState('');
   const [status, setStatus] = useState<{ kind: 'busy' | 'done' | 'error'; text: string } | null>(null);
@@ -48,7 +53,9 @@ export function DatasetPicker({ datasets, value, onChange, error, onUploaded }: 
     setStatus({ kind: 'busy', text: `Uploading ${file.name}…` });
     const outcome = await uploadDataset(token, name.trim(), file);
     if (!outcome.ok) {
-      setStatus({ kind: 'error', text: outcome.message });
+      // Like a 401 on any other request: the token is gone, so is the session.
+      if (outcome.unauthenticated) signOut(TOKEN_REJECTED);
+      else setStatus({ kind: 'error', text: outcome.message });
       return;
     }
     await onUploaded(outcome.sha256);

@@ -32,12 +32,7 @@ const NewBriefOptions = graphql(`
     datasets: artifacts(kind: DATASET, first: 100) {
       edges {
         node {
-          id
-          sha256
-          name
-          title
-          sizeBytes
-          available
+          ...DatasetOption
         }
       }
     }

@@ -35,7 +35,10 @@ export const UploadDatasetMutationDoc = graphql(`
   }
 `);
 
-export type UploadOutcome = { ok: true; sha256: string; name: string } | { ok: false; message: string };
+export type UploadOutcome =
+  | { ok: true; sha256: string; name: string }
+  /** `unauthenticated`: the API rejected the token; the caller signs out, as the Apollo link does. */
+  | { ok: false; message: string; unauthenticated?: boolean };
 
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`;
@@ -53,7 +56,7 @@ export async function uploadDataset(token: string, name: string, file: File, fet
   } catch {
     return { ok: false, message: 'The upload could not reach the API. Check your connection and that the API is running, then try again.' };
   }
-  type Body = { data?: UploadDatasetMutation | null; errors?: { message: string; extensions?: { limitBytes?: number } }[] };
+  type Body = { data?: UploadDatasetMutation | null; errors?: { message: string; extensions?: { limitBytes?: number; code?: string } }[] };
   let body: Body | null = null;
   try {
     body = (await response.json()) as Body;
@@ -67,7 +70,9 @@ export async function uploadDataset(token: string, name: string, file: File, fet
       message: `${file.name} (${megabytes(file.size)}) is larger than the API accepts${limit ? ` (${megabytes(limit)})` : ''}. Upload a smaller text file.`,
     };
   }
-  if (response.status === 401) return { ok: false, message: 'Your token was rejected. Sign in again, then upload.' };
+  if (response.status === 401 || body?.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED')) {
+    return { ok: false, unauthenticated: true, message: 'Your token was rejected. Sign in again, then upload.' };
+  }
   const result = body?.data?.uploadDataset;
   if (!result) {
     const message = body?.errors?.map((error) => error.message).join('; ') ?? `HTTP ${response.status}`;
