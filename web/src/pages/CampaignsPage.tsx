@@ -1,6 +1,7 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { useId } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { invalidateBalance } from '../apollo/balance';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
@@ -151,7 +152,7 @@ export function CampaignsPage() {
             </thead>
             <tbody>
               {campaigns.map((campaign) => (
-                <CampaignRow key={campaign.id} campaign={campaign} />
+                <CampaignRow key={campaign.id} campaign={campaign} onClosed={status ? () => void refetch() : undefined} />
               ))}
             </tbody>
           </table>
@@ -172,7 +173,7 @@ export function CampaignsPage() {
   );
 }
 
-function CampaignRow({ campaign }: { campaign: CampaignListItemFragment }) {
+function CampaignRow({ campaign, onClosed }: { campaign: CampaignListItemFragment; onClosed?: () => void }) {
   const { stats } = campaign;
   return (
     <tr>
@@ -181,7 +182,7 @@ function CampaignRow({ campaign }: { campaign: CampaignListItemFragment }) {
           {campaign.name}
         </Link>
         <div className="muted small">{campaign.script.name}</div>
-        {campaign.status === 'RUNNING' && <LiveCampaign id={campaign.id} />}
+        {campaign.status === 'RUNNING' && <LiveCampaign id={campaign.id} onClosed={onClosed} />}
       </td>
       <td data-label="Status">
         <StatusBadge status={campaign.status} />
@@ -205,8 +206,20 @@ function CampaignRow({ campaign }: { campaign: CampaignListItemFragment }) {
   );
 }
 
-/** Keeps a running campaign's row current: each event rewrites it in the normalized cache. */
-function LiveCampaign({ id }: { id: string }) {
-  useSubscription(CampaignListLive, { variables: { id } });
+/**
+ * Keeps a running campaign's row current: each event rewrites it in the normalized cache. When it
+ * closes, its unused escrow returns to the owner (balance read again), and a status-filtered list
+ * is read again so the row moves to where it now belongs.
+ */
+function LiveCampaign({ id, onClosed }: { id: string; onClosed?: () => void }) {
+  useSubscription(CampaignListLive, {
+    variables: { id },
+    onData: ({ client, data }) => {
+      const campaign = data.data?.campaignUpdated;
+      if (!campaign || campaign.status === 'RUNNING') return;
+      invalidateBalance(client.cache, campaign.owner.id);
+      onClosed?.();
+    },
+  });
   return null;
 }

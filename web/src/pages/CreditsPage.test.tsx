@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeApi } from '../test/fake-api';
@@ -39,6 +39,36 @@ describe('CreditsPage', () => {
     expect(within(ledger).getAllByRole('row')).toHaveLength(4);
     expect(screen.queryByRole('button', { name: 'Show older entries' })).toBeNull();
     expect(await screen.findByText('gpu-volunteer')).toBeInTheDocument();
+  });
+
+  it('reads the balance, ledger and leaderboard again when one of our workers finishes a task', async () => {
+    let balance = 500;
+    const api = new FakeApi({
+      Credits: () => ({
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance },
+        creditsPerTaskSecond: 1,
+        creditLedger: { __typename: 'LedgerPage', entries: [], hasMore: false, nextBefore: null },
+      }),
+      Leaderboard: () => ({ leaderboard: [] }),
+    });
+    renderPage(<CreditsPage />, api);
+    expect(await screen.findByTestId('balance')).toHaveTextContent('500 cr');
+    await waitFor(() => expect(api.subscribed('CreditsWorkerUpdates')).toBe(1));
+    const ours = (tasks: string[], owner = 'a') => ({
+      workerUpdated: { __typename: 'Worker', id: `w-${owner}`, owner: { __typename: 'Account', id: owner }, currentTasks: tasks.map((id) => ({ __typename: 'Task', id })) },
+    });
+    const reads = (name: string) => api.calls.filter((call) => call.operationName === name).length;
+    api.push('CreditsWorkerUpdates', ours(['t1']));
+    // Someone else's worker finishing pays them, not us.
+    api.push('CreditsWorkerUpdates', ours(['t9'], 'b'));
+    api.push('CreditsWorkerUpdates', ours([], 'b'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reads('Credits')).toBe(1);
+    balance = 503;
+    api.push('CreditsWorkerUpdates', ours([]));
+    await waitFor(() => expect(screen.getByTestId('balance')).toHaveTextContent('503 cr'));
+    expect(reads('Credits')).toBe(2);
+    expect(reads('Leaderboard')).toBe(2);
   });
 
   it('says how credits start moving when there are none', async () => {

@@ -1,5 +1,7 @@
-import { useQuery } from '@apollo/client/react';
+import { useQuery, useSubscription } from '@apollo/client/react';
+import { useRef } from 'react';
 import { Link } from 'react-router';
+import { invalidateBalance, PayoutWatch } from '../apollo/balance';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
@@ -46,6 +48,21 @@ const LeaderboardQuery = graphql(`
   }
 `);
 
+/** Only what tells a payout: whose worker it is and which tasks it runs. */
+const CreditsWorkerUpdates = graphql(`
+  subscription CreditsWorkerUpdates {
+    workerUpdated {
+      id
+      owner {
+        id
+      }
+      currentTasks {
+        id
+      }
+    }
+  }
+`);
+
 const KIND_LABELS: Record<LedgerKind, string> = {
   GRANT: 'grant',
   ESCROW: 'reserved',
@@ -58,6 +75,18 @@ export function CreditsPage() {
   const board = useQuery(LeaderboardQuery);
   const ledger = credits.data?.creditLedger;
   const me = credits.data?.me;
+
+  // A worker's task ended: an accepted result pays its owner. Ours: the balance and ledger (through
+  // the evicted balance) and the leaderboard are read again. No polling.
+  const payouts = useRef(new PayoutWatch());
+  useSubscription(CreditsWorkerUpdates, {
+    onData: ({ client, data: event }) => {
+      const worker = event.data?.workerUpdated;
+      if (!worker || !payouts.current.finished(worker) || worker.owner.id !== me?.id) return;
+      invalidateBalance(client.cache, worker.owner.id);
+      void board.refetch();
+    },
+  });
 
   return (
     <section aria-labelledby="credits-title">

@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { FakeApi } from '../test/fake-api';
+import { Layout } from '../components/Layout';
 import { renderPage } from '../test/render';
 import { isOnline, WorkersPage } from './WorkersPage';
 
@@ -65,6 +66,49 @@ describe('WorkersPage', () => {
     const before = api.calls.filter((call) => call.operationName === 'Workers').length;
     api.push('WorkerUpdates', { workerUpdated: worker('new') });
     await waitFor(() => expect(api.calls.filter((call) => call.operationName === 'Workers').length).toBe(before + 1));
+  });
+
+  it('refetches once for a worker it has never seen, not on every event of a worker the list cannot show', async () => {
+    const stale = new Date(Date.now() - 5 * 60_000).toISOString();
+    const api = new FakeApi({ Workers: () => page([worker('b', { online: false, lastSeenAt: stale })]) });
+    renderPage(<WorkersPage />, api, { at: '/?show=offline' });
+    await screen.findByTestId('worker');
+    await waitFor(() => expect(api.subscribed('WorkerUpdates')).toBe(1));
+    const listReads = () => api.calls.filter((call) => call.operationName === 'Workers').length;
+    const before = listReads();
+    // An online worker's heartbeats: it never appears under "offline".
+    for (let i = 0; i < 4; i += 1) {
+      api.push('WorkerUpdates', { workerUpdated: worker('a', { currentTasks: [{ ...running, progress: { ...running.progress, step: 100 + i } }] }) });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await waitFor(() => expect(listReads()).toBe(before + 1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(listReads()).toBe(before + 1);
+  });
+
+  it("reads the owner's balance again when one of their workers finishes a task (a payout)", async () => {
+    let balance = 10;
+    const api = new FakeApi({
+      Workers: () => page([worker('a', { currentTasks: [running] })]),
+      LayoutMe: () => ({ me: { __typename: 'Account', id: 'v1', name: 'Volunteer', role: 'RESEARCHER', balance } }),
+    });
+    renderPage(
+      <>
+        <Layout />
+        <WorkersPage />
+      </>,
+      api,
+    );
+    await screen.findByTestId('worker');
+    expect(await screen.findByText('10 cr')).toBeInTheDocument();
+    await waitFor(() => expect(api.subscribed('WorkerUpdates')).toBe(1));
+    // A heartbeat moves no credits.
+    api.push('WorkerUpdates', { workerUpdated: worker('a', { currentTasks: [{ ...running, progress: { ...running.progress, step: 130 } }] }) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.calls.filter((call) => call.operationName === 'LayoutMe')).toHaveLength(1);
+    balance = 13;
+    api.push('WorkerUpdates', { workerUpdated: worker('a', { currentTasks: [] }) });
+    expect(await screen.findByText('13 cr')).toBeInTheDocument();
   });
 
   it('tells how to add a worker when there is none', async () => {

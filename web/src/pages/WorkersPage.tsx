@@ -1,6 +1,7 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
-import { useId } from 'react';
+import { useId, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { invalidateBalance, PayoutWatch } from '../apollo/balance';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
@@ -95,11 +96,24 @@ export function WorkersPage() {
   const { data, error, loading, refetch, fetchMore } = useQuery(WorkersQuery, {
     variables: { first: WORKERS_PAGE_SIZE, online: show === 'all' ? null : show === 'online' },
   });
+  // Worker ids this filter's list has held or been refetched for: a worker the list cannot show
+  // (another filter's, beyond the first page) triggers one refetch, not one per event.
+  const known = useRef(new Map<string, Set<string>>());
+  const payouts = useRef(new PayoutWatch());
   useSubscription(WorkerUpdates, {
-    onData: ({ data: event }) => {
+    onData: ({ client, data: event }) => {
       const worker = event.data?.workerUpdated;
-      // A worker we have not listed yet (new registration): read the list again.
-      if (worker && !data?.workers.edges.some((edge) => edge.node.id === worker.id)) void refetch();
+      if (!worker || !data) return;
+      const listed = data.workers.edges.map((edge) => edge.node);
+      payouts.current.seed(listed);
+      if (payouts.current.finished(worker)) invalidateBalance(client.cache, worker.owner.id);
+      let ids = known.current.get(show);
+      if (!ids) known.current.set(show, (ids = new Set()));
+      for (const node of listed) ids.add(node.id);
+      if (ids.has(worker.id)) return;
+      // A worker never seen here (a new registration): read the list again.
+      ids.add(worker.id);
+      void refetch();
     },
   });
 
