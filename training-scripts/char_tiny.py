@@ -25,7 +25,8 @@ Only the Python standard library and PyTorch are imported: workers fetch this on
 """
 
 # ======================== BEGIN SHARED RUNTIME (part 1) ========================
-# Identical in every XeeNet training script (tests/test_shared_runtime.py checks it);
+# Identical in every XeeNet training script (test_shared_runtime_blocks_are_identical in
+# tests/test_manifest_and_spaces.py checks it);
 # each script is still a single self-contained file because workers fetch one file.
 
 import os
@@ -299,7 +300,6 @@ def early_setup():
     # OpenBLAS and OpenMP keep separate thread pools; spinning OpenMP workers starve the
     # OpenBLAS ones (measured: 2.3x slower steps on 2 cores), so OpenMP workers sleep.
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
     log(f"config ok; importing torch ({threads} threads)")
     return config, threads
 
@@ -377,19 +377,26 @@ def configure_torch(device, threads):
     except RuntimeError:  # already fixed by an earlier parallel op; harmless
         pass
     torch.set_flush_denormal(True)  # denormals make CPU float maths crawl near convergence
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    if device != "cuda":
+        # The contract promises bit-exact replays on CPU only; on CUDA this would force slower
+        # kernels (and CUBLAS_WORKSPACE_CONFIG) and warn at every non-deterministic op.
+        torch.use_deterministic_algorithms(True, warn_only=True)
     if device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
 
 
-def autocast_context(device):
-    """bf16 autocast on CUDA GPUs that support it; plain fp32 elsewhere."""
+def autocast_dtype(device):
+    """bf16 for training on CUDA GPUs that support it; None (plain fp32) elsewhere."""
+    return torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else None
+
+
+def autocast_context(dtype, device):
     import contextlib
 
-    if device == "cuda" and torch.cuda.is_bf16_supported():
-        return lambda: torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext
+    if dtype is None:
+        return contextlib.nullcontext
+    return lambda: torch.autocast(device_type=device, dtype=dtype)
 
 
 def synchronize(device):
@@ -399,27 +406,32 @@ def synchronize(device):
         torch.mps.synchronize()
 
 
-def measure_peak_flops(device, autocast):
-    """Dense matmul throughput (FLOP/s) of this device, for the MFU estimate: the best of 3
-    timed trials of ~10 ms each (about 40 ms in all on any device; on a 2-core CPU a 512^2
-    matmul reaches the same GFLOP/s as 1024^2). Measured before training and again after
-    evaluation; the higher reading counts (a neighbour's burst makes one read low)."""
+def measure_peak_flops(device, dtype):
+    """Dense matmul throughput (FLOP/s) of this device in the training matmuls' dtype, for the
+    MFU estimate: the best of 3 timed trials of ~10 ms each after an untimed warm-up (BLAS /
+    cuBLAS start-up would make a first timing read low). On a 2-core CPU a 512^2 matmul
+    reaches the same GFLOP/s as 1024^2. Measured before training and again after evaluation;
+    the higher reading counts (a neighbour's burst makes one read low)."""
     size = 512 if device == "cpu" else 4096
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
-    best = 0.0
-    with autocast():
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
+
+    def timed(repeats):
         synchronize(device)
         start = time.perf_counter()
-        a @ b  # warm-up, and a first timing to size the trials
+        for _ in range(repeats):
+            a @ b
         synchronize(device)
-        repeats = max(1, min(100, int(0.01 / max(time.perf_counter() - start, 1e-6))))
-        for _ in range(3):
-            start = time.perf_counter()
-            for _ in range(repeats):
-                a @ b
-            synchronize(device)
-            best = max(best, 2 * size ** 3 * repeats / (time.perf_counter() - start))
+        return max(time.perf_counter() - start, 1e-9)
+
+    timed(1)  # warm-up, untimed
+    repeats, seconds = 1, timed(1)
+    while seconds < 0.005 and repeats < 4096:  # size a trial to ~10 ms
+        repeats = min(4096, max(2 * repeats, int(repeats * 0.01 / seconds)))
+        seconds = timed(repeats)
+    best = 2 * size ** 3 * repeats / seconds
+    for _ in range(3):
+        best = max(best, 2 * size ** 3 * repeats / timed(repeats))
     return best
 
 
@@ -495,20 +507,27 @@ def eval_windows(held_out, window):
     return windows[:, :-1], windows[:, 1:], mask
 
 
-def evaluate(model, held_out, window, autocast, device, max_tokens_per_batch=16384):
-    """val_bpb on the held-out bytes (see module docstring)."""
+def evaluate(model, held_out, window, device, max_tokens_per_batch=16384):
+    """val_bpb on the held-out bytes (see module docstring). Always in fp32, without autocast
+    or TF32 (training may use them), so the metric is comparable across devices."""
     inputs, targets, mask = eval_windows(held_out, window)
     rows_per_batch = max(1, max_tokens_per_batch // inputs.shape[1])
     sum_dtype = torch.float32 if device == "mps" else torch.float64  # MPS has no float64
     total_nats = 0.0
+    tf32 = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     model.eval()
-    with torch.no_grad(), autocast():
-        for first in range(0, inputs.shape[0], rows_per_batch):
-            rows = slice(first, first + rows_per_batch)
-            logits = model(inputs[rows]).float()
-            nats = F.cross_entropy(logits.reshape(-1, 256), targets[rows].reshape(-1), reduction="none")
-            total_nats += (nats.to(sum_dtype) * mask[rows].reshape(-1)).sum().item()
-    model.train()
+    try:
+        with torch.no_grad():
+            for first in range(0, inputs.shape[0], rows_per_batch):
+                rows = slice(first, first + rows_per_batch)
+                logits = model(inputs[rows]).float()
+                nats = F.cross_entropy(logits.reshape(-1, 256), targets[rows].reshape(-1), reduction="none")
+                total_nats += (nats.to(sum_dtype) * mask[rows].reshape(-1)).sum().item()
+    finally:
+        model.train()
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
     return total_nats / int(mask.sum()) / math.log(2)
 
 
@@ -518,7 +537,8 @@ def run(config, threads):
     device = pick_device(config["device"])
     configure_torch(device, threads)
     seed_everything(config["seed"])
-    autocast = autocast_context(device)
+    train_dtype = autocast_dtype(device)
+    autocast = autocast_context(train_dtype, device)
     train_data, held_out = load_bytes(config["dataset_path"], device)
     model = build_model(config).to(device)
     params = sum(p.numel() for p in model.parameters())
@@ -529,8 +549,15 @@ def run(config, threads):
         use_compile = device == "cuda" and hasattr(torch, "compile") and budget >= 120
     if use_compile and not hasattr(torch, "compile"):
         raise RunError("invalid_config", f"compile=true needs torch >= 2.0 (this is {torch.__version__})")
-    train_model = torch.compile(model) if use_compile else model  # eval uses the eager model
-    peak_flops = measure_peak_flops(device, autocast)
+    train_model = model  # eval always uses the eager model
+    if use_compile:
+        try:
+            train_model = torch.compile(model)
+        except Exception as exc:  # e.g. an unsupported Python version
+            log(f"torch.compile unavailable ({type(exc).__name__}: {exc}); training the eager model")
+            use_compile = False
+    first_step_compiles = use_compile  # its time is mostly compilation, not a step time
+    peak_flops = measure_peak_flops(device, train_dtype)
     batch_gen = torch.Generator().manual_seed(config["seed"])  # batch sampling, on CPU: same on every device
     block, batch = config["block_size"], config["batch_size"]
     offsets_in_block = torch.arange(block + 1)
@@ -538,6 +565,13 @@ def run(config, threads):
     eval_tokens = held_out.numel() * 2  # half-overlapping windows
     log(f"device={device} threads={threads} torch={torch.__version__} params={params} "
         f"import={IMPORT_S:.2f}s setup={elapsed_s() - setup_start:.2f}s compile={use_compile}")
+
+    def forward_backward(net, chunk):
+        with autocast():
+            logits = net(chunk[:, :-1])
+            loss = F.cross_entropy(logits.float().reshape(-1, 256), chunk[:, 1:].reshape(-1))
+        loss.backward()
+        return loss
 
     budget_deadline = budget * TRAIN_FRACTION_OF_BUDGET
     train_deadline = budget_deadline
@@ -580,10 +614,21 @@ def run(config, threads):
             group["lr"] = lr
         offsets = torch.randint(0, max_offset + 1, (batch,), generator=batch_gen)
         chunk = train_data[(offsets[:, None] + offsets_in_block).to(device)].long()
-        with autocast():
-            logits = train_model(chunk[:, :-1])
-            loss = F.cross_entropy(logits.float().reshape(-1, 256), chunk[:, 1:].reshape(-1))
-        loss.backward()
+        if use_compile and step == 0:
+            # torch.compile compiles lazily, so a broken backend (no C compiler, no Triton)
+            # fails here; the eager model still trains.
+            try:
+                loss = forward_backward(train_model, chunk)
+            except Exception as exc:
+                if "out of memory" in str(exc).lower():
+                    raise
+                log(f"torch.compile failed at the first step ({type(exc).__name__}: {str(exc)[:500]}); "
+                    "training the eager model instead")
+                optimizer.zero_grad(set_to_none=True)
+                train_model, use_compile = model, False
+                loss = forward_backward(model, chunk)
+        else:
+            loss = forward_backward(train_model, chunk)
         if config["grad_clip"] > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
         optimizer.step()
@@ -600,7 +645,7 @@ def run(config, threads):
             window_losses.append(loss_value)
         plan_due = (needs_plan and step >= plan_min_steps
                     and now - train_start >= plan_at_fraction * (train_deadline - train_start))
-        if step == TIMING_WARMUP_STEPS or plan_due:
+        if step <= TIMING_WARMUP_STEPS or plan_due:
             synchronize(device)  # accelerators: time the queue, not just the launches
             now = elapsed_s()
         step_ends.append(now)
@@ -609,6 +654,13 @@ def run(config, threads):
             # load (other processes come and go) and leaves out the slow first steps.
             reference = max(TIMING_WARMUP_STEPS, step // 2)
             step_time = (now - step_ends[reference]) / (step - reference)
+        elif step > 1 or not first_step_compiles:
+            # Provisional, so that a slow model cannot run its first steps and an evaluation
+            # past the budget: the fastest step so far, the first at half its time (its one-time
+            # costs made it 1.7-3.4x a later step here; a compiled one is mostly compilation).
+            latest = (now - step_ends[step - 1]) * (0.5 if step == 1 else 1.0)
+            step_time = latest if step_time is None else min(step_time, latest)
+        if step_time is not None:
             # Stop training early enough for the evaluation to fit in the budget.
             eval_estimate = estimate_eval_s(step_time, eval_tokens, batch * block)
             train_deadline = min(budget_deadline, budget - eval_estimate - EXIT_MARGIN_S)
@@ -633,16 +685,22 @@ def run(config, threads):
     if not math.isfinite(train_loss) or train_loss > DIVERGED_LOSS_NATS:
         raise RunError("diverged", f"training loss became {train_loss:.4g} nats/byte by step {step}; lower lr")
     log(f"training stopped ({stop_reason}) after {step} steps at {train_end:.2f}s; evaluating")
-    val_bpb = evaluate(model, held_out, eval_context_window(config), autocast, device)
+    val_bpb = evaluate(model, held_out, eval_context_window(config), device)
     eval_end = elapsed_s()
     log(f"val_bpb {val_bpb:.4f}, evaluation took {eval_end - train_end:.2f}s")
     # A second measurement: one taken while a neighbour process was busy reads low.
-    peak_flops = max(peak_flops, measure_peak_flops(device, autocast))
+    peak_flops = max(peak_flops, measure_peak_flops(device, train_dtype))
     if not math.isfinite(val_bpb) or val_bpb * math.log(2) > DIVERGED_LOSS_NATS:
         raise RunError("diverged", f"val_bpb is {val_bpb:.4g}; the model diverged, lower lr")
     train_s = train_end - train_start
     tokens = step * batch * block
     tokens_per_s = tokens / train_s
+    mfu = token_flops * tokens_per_s / peak_flops if peak_flops > 0 else 0.0
+    if mfu > 1.0:
+        # Only possible when both peak readings came out low (a busy device): report the
+        # ceiling, not a ratio that claims more than the hardware can do.
+        log(f"warning: MFU estimate {mfu:.3f} > 1 (peak {peak_flops / 1e9:.1f} GFLOP/s read low?); reporting 1.0")
+        mfu = 1.0
     result = {
         "type": "result",
         "val_bpb": val_bpb,
@@ -662,7 +720,7 @@ def run(config, threads):
         "flops_per_token": token_flops,
         "model_flops_per_s": round(token_flops * tokens_per_s, 1),
         "peak_flops": round(peak_flops, 1),
-        "mfu": round(token_flops * tokens_per_s / peak_flops, 5) if peak_flops > 0 else 0.0,
+        "mfu": round(mfu, 5),
         "device": device,
         "num_threads": threads,
         "compiled": bool(use_compile),

@@ -53,11 +53,22 @@ def find_dataset(name="tinyshakespeare.txt"):
     return None
 
 
+# A copy of char_transformer.usable_cpus (the scripts import torch at module level, so
+# importing one here would cost a torch import); a unit test keeps the two identical.
 def usable_cpus():
+    """Cores this process may use: the affinity mask, capped by a cgroup v2 CPU quota."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as quota_file:
+            quota, period = quota_file.read().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
 
 
 def measure_matmul_peak(threads, size=1024, trials=7, repeats=8):

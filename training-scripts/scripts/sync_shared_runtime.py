@@ -2,7 +2,8 @@
 
 Each training script must stay one self-contained file (workers download a single file by
 hash), so the runtime code is duplicated, not imported. Edit it in char_transformer.py, run
-this, and tests/test_shared_runtime.py confirms that the copies match.
+this, and test_shared_runtime_blocks_are_identical in tests/test_manifest_and_spaces.py
+(`--check`) confirms that the copies match.
 
 Usage: python3 scripts/sync_shared_runtime.py [--check]
 """

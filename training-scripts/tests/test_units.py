@@ -1,11 +1,18 @@
 """In-process tests of the pieces the end-to-end runs cannot pin down exactly: held-out
 scoring, the learning-rate schedule, config normalisation, the models' causality."""
 
+import contextlib
+import inspect
 import io
+import json
 import math
+import os
+import tempfile
 import unittest
+from unittest import mock
 
 import helpers  # noqa: F401  (puts the package on sys.path)
+import bench_train
 import char_tiny
 import char_transformer as ct
 import torch
@@ -40,7 +47,7 @@ class HeldOutScoringTest(unittest.TestCase):
                 return torch.zeros(*idx.shape, 256)
 
         held_out = torch.randint(0, 256, (5000,))
-        bpb = ct.evaluate(Uniform(), held_out, 32, lambda: torch.no_grad(), "cpu")
+        bpb = ct.evaluate(Uniform(), held_out, 32, "cpu")
         self.assertAlmostEqual(bpb, 8.0, places=6)  # float32 log-softmax, float64 sum
 
     def test_val_bpb_is_nats_per_byte_over_ln2(self):
@@ -58,7 +65,7 @@ class HeldOutScoringTest(unittest.TestCase):
                 return logits.scatter(2, ((5 * idx + 3) % 256).unsqueeze(-1), math.log(p))
 
         for window in (8, 32, 64):
-            bpb = ct.evaluate(Oracle(), held_out, window, lambda: torch.no_grad(), "cpu")
+            bpb = ct.evaluate(Oracle(), held_out, window, "cpu")
             self.assertAlmostEqual(bpb, -math.log2(p), places=6)  # float32 logits
 
 
@@ -159,6 +166,62 @@ class ModelTest(unittest.TestCase):
         d, layers, block = cfg["n_embd"], cfg["n_layer"], cfg["block_size"]
         matmul = layers * (3 * d * d + d * d + 2 * cfg["mlp_ratio"] * d * d) + 256 * d
         self.assertEqual(ct.flops_per_token(cfg, model), 6 * matmul + 12 * layers * d * block)
+
+
+class CompileFallbackTest(unittest.TestCase):
+    """torch.compile fails lazily, at the first step (no C compiler, no Triton, ...): the run
+    must train the eager model instead of ending in runtime_error. torch 1.13 has no
+    torch.compile, so a fake stands in; run() is called in-process."""
+
+    def run_with_compile(self, fake_compile):
+        with tempfile.TemporaryDirectory() as folder:
+            corpus = os.path.join(folder, "corpus.txt")
+            helpers.make_corpus(corpus, size=20_000)
+            # budget_s counts from this test process's start, hence the large value.
+            config = parse(ct, budget_s=3600, dataset_path=corpus, compile=True, max_steps=5, n_embd=16,
+                           n_head=2, block_size=16, batch_size=4, device="cpu")
+            stdout, stderr = io.StringIO(), io.StringIO()
+            threads = torch.get_num_threads()
+            try:
+                # A second set_num_interop_threads call in one process aborts it (torch 1.13).
+                with mock.patch.object(torch, "compile", fake_compile, create=True), \
+                        mock.patch.object(torch, "set_num_interop_threads", lambda count: None), \
+                        contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                    ct.run(config, threads)
+            finally:
+                torch.use_deterministic_algorithms(False)  # run() switches it on for the process
+                torch.set_num_threads(threads)
+        return json.loads(stdout.getvalue().splitlines()[-1]), stderr.getvalue()
+
+    def test_a_compile_failure_at_the_first_step_falls_back_to_eager(self):
+        def broken_at_first_call(module):
+            def compiled(*args):
+                raise RuntimeError("backend compiler failed: no working C compiler")
+            return compiled
+
+        result, log = self.run_with_compile(broken_at_first_call)
+        self.assertEqual(result["type"], "result")
+        self.assertEqual(result["steps"], 5)
+        self.assertIs(result["compiled"], False)
+        self.assertIn("torch.compile failed at the first step (RuntimeError: backend compiler failed", log)
+
+    def test_a_compile_call_that_raises_falls_back_to_eager(self):
+        def unsupported(module):
+            raise RuntimeError("Dynamo is not supported on this Python")
+
+        result, log = self.run_with_compile(unsupported)
+        self.assertEqual((result["steps"], result["compiled"]), (5, False))
+        self.assertIn("torch.compile unavailable", log)
+
+    def test_a_working_compile_is_reported(self):
+        result, _ = self.run_with_compile(lambda module: module)
+        self.assertEqual((result["steps"], result["compiled"]), (5, True))
+
+
+class BenchTest(unittest.TestCase):
+    def test_bench_counts_cores_like_the_scripts(self):
+        # The bench keeps a copy (importing a script would import torch); it must not drift.
+        self.assertEqual(inspect.getsource(bench_train.usable_cpus), inspect.getsource(ct.usable_cpus))
 
 
 if __name__ == "__main__":
