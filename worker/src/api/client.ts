@@ -51,7 +51,13 @@ export interface ApiClientOptions {
 }
 
 export class ApiClient {
-  private readonly client: Client;
+  private client: Client | null = null;
+  /** Bumped for every graphql-ws client created; events from replaced clients are ignored. */
+  private generation = 0;
+  private recreateTimer: NodeJS.Timeout | null = null;
+  /** Clients given up on since the last successful connection (drives the backoff). */
+  private recreations = 0;
+  private readonly options: ApiClientOptions;
   private readonly log: Logger;
   private readonly connectedListeners = new Set<() => void>();
   private pongTimer: NodeJS.Timeout | null = null;
@@ -66,47 +72,89 @@ export class ApiClient {
   everConnected = false;
 
   constructor(options: ApiClientOptions) {
+    this.options = options;
     this.log = options.log;
-    const keepAliveMs = options.keepAliveMs ?? 10_000;
-    const pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
-    const initial = options.retryInitialMs ?? 500;
-    const max = options.retryMaxMs ?? 30_000;
-    const reportFatal = (error: unknown) => {
-      if (this.fatal) return;
-      this.fatal = isCloseLike(error) && error.code === FORBIDDEN_CLOSE_CODE
-        ? new TokenRejectedError(`the server refused this machine's token (close code ${error.code}${error.reason ? `: ${error.reason}` : ''})`)
-        : new Error(`the connection cannot be re-established: ${describeFailure(error)}`);
-      options.onFatal(this.fatal);
-    };
-    this.client = createClient({
-      url: options.urls.graphqlWs,
-      connectionParams: { token: options.token },
+    this.client = this.createClient();
+  }
+
+  private get retryInitialMs(): number {
+    return this.options.retryInitialMs ?? 500;
+  }
+
+  private get retryMaxMs(): number {
+    return this.options.retryMaxMs ?? 30_000;
+  }
+
+  private reportFatal(error: unknown): void {
+    if (this.fatal) return;
+    this.fatal = new TokenRejectedError(`the server refused this machine's token (${describeFailure(error)})`);
+    this.options.onFatal(this.fatal);
+  }
+
+  /**
+   * graphql-ws stops for good on close codes it deems fatal (4500 when the server's onConnect
+   * throws, e.g. a database blip; 4400, 4401, 4429, 1011, …) before asking shouldRetry. Only 4403
+   * (token refused) is final for a worker: for anything else this drops that client and makes a
+   * new one after a jittered, growing pause, so the worker never stops over a server hiccup.
+   */
+  private giveUp(generation: number, error: unknown): void {
+    if (generation !== this.generation || this.closing || this.fatal) return;
+    if (isCloseLike(error) && error.code === FORBIDDEN_CLOSE_CODE) {
+      this.reportFatal(error);
+      return;
+    }
+    const old = this.client;
+    this.client = null;
+    this.clearPong();
+    if (old) void Promise.resolve(old.dispose()).catch(() => {});
+    const delay = backoffDelay(this.recreations++, this.retryInitialMs, this.retryMaxMs);
+    this.log.warn('the API ended the connection in a way the client does not retry; reconnecting with a new client', {
+      detail: describeFailure(error),
+      retryInMs: delay,
+    });
+    this.recreateTimer = setTimeout(() => {
+      this.recreateTimer = null;
+      if (!this.closing && !this.fatal) this.client = this.createClient();
+    }, delay);
+  }
+
+  private createClient(): Client {
+    const generation = ++this.generation;
+    const current = () => generation === this.generation && !this.closing;
+    const { urls, token } = this.options;
+    const pongTimeoutMs = this.options.pongTimeoutMs ?? 10_000;
+    return createClient({
+      url: urls.graphqlWs,
+      connectionParams: { token },
       lazy: false,
-      keepAlive: keepAliveMs,
+      keepAlive: this.options.keepAliveMs ?? 10_000,
       connectionAckWaitTimeout: 15_000,
       retryAttempts: Infinity,
       // Network errors are not close events; retry them too. A refused token is final.
       shouldRetry: (error) => !(isCloseLike(error) && error.code === FORBIDDEN_CLOSE_CODE),
       retryWait: async (retries) => {
-        await sleep(backoffDelay(retries, initial, max));
+        await sleep(backoffDelay(retries, this.retryInitialMs, this.retryMaxMs));
       },
-      onNonLazyError: reportFatal,
+      onNonLazyError: (error) => this.giveUp(generation, error),
       on: {
         connecting: () => {
-          this.attempts++;
+          if (current()) this.attempts++;
         },
         connected: () => {
+          if (!current()) return;
           this.connected = true;
           this.everConnected = true;
+          this.recreations = 0;
           const outage = this.disconnectedAt === null ? 0 : Date.now() - this.disconnectedAt;
-          this.log.info('connected to the API', { url: options.urls.graphqlWs, attempts: this.attempts, downMs: outage });
+          this.log.info('connected to the API', { url: urls.graphqlWs, attempts: this.attempts, downMs: outage });
           this.disconnectedAt = null;
           this.attempts = 0;
           for (const listener of [...this.connectedListeners]) listener();
         },
         closed: (event) => {
+          if (generation !== this.generation) return;
           this.clearPong();
-          if (isCloseLike(event) && event.code === FORBIDDEN_CLOSE_CODE) reportFatal(event);
+          if (isCloseLike(event) && event.code === FORBIDDEN_CLOSE_CODE) this.reportFatal(event);
           // graphql-ws would send operations in flight again after reconnecting. Callers retry on
           // their own terms instead (a lease request replayed after a reconnect could overtake the
           // spooled report of the same task), so every request in flight fails now.
@@ -124,15 +172,15 @@ export class ApiClient {
           }
         },
         ping: (received) => {
-          if (received) return;
+          if (received || !current()) return;
           this.clearPong();
           this.pongTimer = setTimeout(() => {
             this.log.warn('no pong from the API; dropping the connection', { timeoutMs: pongTimeoutMs });
-            this.client.terminate();
+            this.client?.terminate();
           }, pongTimeoutMs);
         },
         pong: (received) => {
-          if (received) this.clearPong();
+          if (received && current()) this.clearPong();
         },
       },
     });
@@ -169,6 +217,8 @@ export class ApiClient {
    */
   request<T>(query: string, variables: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<T> {
     if (this.fatal) return Promise.reject(this.fatal);
+    const client = this.client;
+    if (!client) return Promise.reject(new TransportError('not connected to the API (reconnecting)'));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let last: { data?: unknown; errors?: readonly { message: string }[] } | null = null;
@@ -184,7 +234,7 @@ export class ApiClient {
       const timer = setTimeout(() => settle(new TransportError(`no answer from the API within ${timeoutMs} ms`)), timeoutMs);
       const onClosed = (error: Error) => settle(error);
       this.inflight.add(onClosed);
-      const dispose = this.client.subscribe(
+      const dispose = client.subscribe(
         { query, variables },
         {
           next: (value) => {
@@ -206,11 +256,15 @@ export class ApiClient {
     this.closing = true;
     this.clearPong();
     this.connectedListeners.clear();
+    if (this.recreateTimer) clearTimeout(this.recreateTimer);
+    this.recreateTimer = null;
+    const client = this.client;
+    if (!client) return;
     // dispose() waits for a connection attempt in progress (and rethrows its failure): bound it.
     const timeUp = new AbortController();
-    await Promise.race([Promise.resolve(this.client.dispose()).catch(() => {}), sleep(1000, timeUp.signal)]);
+    await Promise.race([Promise.resolve(client.dispose()).catch(() => {}), sleep(1000, timeUp.signal)]);
     timeUp.abort();
-    this.client.terminate();
+    client.terminate();
   }
 }
 
