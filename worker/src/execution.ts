@@ -78,14 +78,18 @@ export function startSimulatedRun(lease: Lease): RunHandle {
   const durationMs = Math.max(500, lease.budgetS * 900);
   let progress: Progress | null = null;
   let abortReason: string | null = null;
+  let over = false;
   let finish: () => void = () => {};
   const ticker = setInterval(() => {
     const elapsedS = (nowMs() - startedAtMs) / 1000;
     progress = { step: 0, trainLoss: null, elapsedS: Math.round(elapsedS * 1000) / 1000 };
   }, 1000);
   const ended = new Promise<void>((resolve) => {
-    finish = resolve;
-    setTimeout(resolve, durationMs);
+    finish = () => {
+      over = true;
+      resolve();
+    };
+    setTimeout(finish, durationMs);
   });
   const done = ended.then((): RunEnd => {
     clearInterval(ticker);
@@ -116,6 +120,8 @@ export function startSimulatedRun(lease: Lease): RunHandle {
     },
     startedAtMs,
     abort: (reason) => {
+      // Like a real run: once it has ended, its result stands.
+      if (over) return;
       abortReason ??= reason;
       finish();
     },

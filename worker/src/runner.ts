@@ -1,10 +1,13 @@
-// Runs one training script: `python -c BOOTSTRAP <worker pid> script.py config.json` without a shell,
-// in its own process group and working folder, with a scrubbed environment. SIGTERM at budget_s,
-// SIGKILL at budget_s + 15 s; stdout is read as JSON lines (progress, then one result or error).
+// Runs one training script: `python -c BOOTSTRAP <worker pid> <prctl 1|0> script.py config.json`
+// without a shell, in its own process group and working folder, with a scrubbed environment.
+// SIGTERM at budget_s, SIGKILL at budget_s + 15 s; stdout is read as JSON lines (progress, then one
+// result or error).
 //
-// No orphans: the bootstrap arms PR_SET_PDEATHSIG(SIGKILL) on Linux (the kernel kills Python the
-// moment the worker dies, even by kill -9) and a parent-pid watchdog elsewhere; the worker kills the
-// whole process group when a run ends, is aborted, or the worker exits.
+// No orphans: the process the worker starts leads the task's process group and only guards it; the
+// script runs in a child it forks. When the worker dies (even by kill -9) the guard SIGKILLs the
+// whole group — the script and whatever it started (multiprocessing, subprocess) — told by
+// PR_SET_PDEATHSIG on Linux, or by a parent-pid watchdog elsewhere. While the worker lives, it kills
+// the whole group itself when a run ends, is aborted, or the worker exits.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { nowMs } from './log.ts';
 import { ByteTail } from './util/tail.ts';
@@ -14,33 +17,67 @@ export const MAX_TAIL_BYTES = 16 * 1024;
 const MAX_LINE_BYTES = 1024 * 1024;
 const STREAM_DRAIN_MS = 2000;
 
-/** Started with `python -c`; argv: worker pid, script path, config path. */
+/**
+ * Started with `python -c`; argv: worker pid, 1 to arm PR_SET_PDEATHSIG (0: watchdog only, for
+ * tests), script path, config path. The guard ignores SIGTERM (the script gets it from the group
+ * signal) and exits the way the script did, so the worker sees the script's exit code or signal.
+ */
 export const BOOTSTRAP_SOURCE = `
 import os, signal, sys, threading, time
-def _xeenet_guard(parent):
-    if sys.platform.startswith("linux"):
+def _xeenet_guard(worker, use_prctl):
+    def kill_group(*_):
+        try:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+        finally:
+            os._exit(137)
+    libc = None
+    armed = False
+    if use_prctl and sys.platform.startswith("linux"):
         try:
             import ctypes
             libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+            signal.signal(signal.SIGUSR1, kill_group)
+            if libc.prctl(1, int(signal.SIGUSR1), 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+                armed = True
+            else:
                 sys.stderr.write("xeenet bootstrap: prctl(PR_SET_PDEATHSIG) failed, errno %d\\n" % ctypes.get_errno())
         except Exception as exc:
             sys.stderr.write("xeenet bootstrap: cannot arm PR_SET_PDEATHSIG: %s\\n" % exc)
-    if os.getppid() != parent:
-        os._exit(137)
-    def watch():
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                try:
-                    os.killpg(os.getpgrp(), signal.SIGKILL)
-                finally:
-                    os._exit(137)
-    threading.Thread(target=watch, name="xeenet-parent-watch", daemon=True).start()
-_xeenet_guard(int(sys.argv[1]))
+    if os.getppid() != worker:
+        kill_group()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    guard = os.getpid()
+    child = os.fork()
+    if child == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+        if libc is not None:
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # die with the guard
+        if os.getppid() != guard:
+            os._exit(137)
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not armed:
+        def watch():
+            while True:
+                time.sleep(0.5)
+                if os.getppid() != worker:
+                    kill_group()
+        threading.Thread(target=watch, name="xeenet-parent-watch", daemon=True).start()
+    status = os.waitpid(child, 0)[1]
+    if os.WIFSIGNALED(status):
+        code = os.WTERMSIG(status)
+        try:
+            signal.signal(code, signal.SIG_DFL)
+        except (OSError, ValueError, RuntimeError):
+            pass
+        os.kill(os.getpid(), code)
+        os._exit(128 + code)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+_xeenet_guard(int(sys.argv[1]), sys.argv[2] == "1")
 del _xeenet_guard
-_script = os.path.abspath(sys.argv[2])
-sys.argv = [_script] + sys.argv[3:]
+_script = os.path.abspath(sys.argv[3])
+sys.argv = [_script] + sys.argv[4:]
 sys.path[0] = os.path.dirname(_script)
 import runpy
 runpy.run_path(_script, run_name="__main__")
@@ -60,6 +97,8 @@ export interface RunSpec {
   env: Record<string, string>;
   budgetS: number;
   killGraceS?: number;
+  /** Arm PR_SET_PDEATHSIG on Linux (default); false leaves only the watchdog (tests). */
+  parentDeathSignal?: boolean;
 }
 
 export type LineKind = 'progress' | 'result' | 'error' | 'garbage';
@@ -154,6 +193,7 @@ export class TaskProcess {
   private readonly report: ProcessReport;
   private timers: NodeJS.Timeout[] = [];
   private pgid: number | null = null;
+  private hasExited = false;
 
   constructor(spec: RunSpec, hooks: TaskProcessHooks = {}) {
     installExitHook();
@@ -194,10 +234,32 @@ export class TaskProcess {
     return this.report.spawnedAtMs;
   }
 
-  /** Kills the task now (its whole process group, SIGKILL); the report says why. */
+  /** True once the process exited (its output may still be draining). */
+  get exited(): boolean {
+    return this.hasExited;
+  }
+
+  /**
+   * Kills the task now (its whole process group, SIGKILL); the report says why. Ignored once the
+   * process exited: its result stands (a late stop must not turn a finished run into a release).
+   */
   abort(reason: string): void {
+    if (this.hasExited) return;
     if (this.report.abortReason === null) this.report.abortReason = reason;
     this.signalGroup('SIGKILL');
+  }
+
+  /**
+   * Runs fn once `ms` have passed since spawn. Node's timers run on the event loop's cached clock
+   * and can fire a few ms early; the deadline is re-checked so a signal never precedes it.
+   */
+  private at(ms: number, fn: () => void): void {
+    const check = () => {
+      const left = ms - (nowMs() - this.report.spawnedAtMs);
+      if (left > 0) this.timers.push(setTimeout(check, Math.max(1, left)));
+      else fn();
+    };
+    this.timers.push(setTimeout(check, ms));
   }
 
   private elapsedS(): number {
@@ -291,7 +353,8 @@ export class TaskProcess {
         resolve(report);
       };
       try {
-        child = spawn(spec.python, ['-c', BOOTSTRAP_SOURCE, String(process.pid), spec.script, spec.config], {
+        const prctl = spec.parentDeathSignal === false ? '0' : '1';
+        child = spawn(spec.python, ['-c', BOOTSTRAP_SOURCE, String(process.pid), prctl, spec.script, spec.config], {
           cwd: spec.cwd,
           env: spec.env,
           shell: false,
@@ -301,6 +364,7 @@ export class TaskProcess {
         });
       } catch (error) {
         report.spawnError = (error as Error).message;
+        this.hasExited = true;
         report.exitedAtMs = nowMs();
         finish();
         return;
@@ -313,8 +377,8 @@ export class TaskProcess {
         liveGroups.add(child.pid);
         hooks.onSpawn?.(child.pid);
         const budgetMs = spec.budgetS * 1000;
-        this.timers.push(setTimeout(() => this.signalGroup('SIGTERM'), budgetMs));
-        this.timers.push(setTimeout(() => this.signalGroup('SIGKILL'), budgetMs + (spec.killGraceS ?? KILL_GRACE_S) * 1000));
+        this.at(budgetMs, () => this.signalGroup('SIGTERM'));
+        this.at(budgetMs + (spec.killGraceS ?? KILL_GRACE_S) * 1000, () => this.signalGroup('SIGKILL'));
       }
       child.stdout!.on('data', onStdout);
       child.stderr!.on('data', (chunk: Buffer) => stderrTail.push(chunk));
@@ -325,6 +389,7 @@ export class TaskProcess {
         // Spawn failures (ENOENT, EACCES) arrive here without an 'exit'.
         if (exited) return;
         report.spawnError = `${error.code ?? 'error'}: ${error.message}`;
+        this.hasExited = true;
         report.exitedAtMs = nowMs();
         report.wallS = (report.exitedAtMs - report.spawnedAtMs) / 1000;
         exited = true;
@@ -332,6 +397,7 @@ export class TaskProcess {
       });
       child.once('exit', (code, signal) => {
         exited = true;
+        this.hasExited = true;
         report.exitedAtMs = nowMs();
         report.wallS = (report.exitedAtMs - report.spawnedAtMs) / 1000;
         report.exitCode = code;

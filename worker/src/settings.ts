@@ -34,6 +34,11 @@ export interface Settings {
   isRoot: boolean;
   /** True when NO_COLOR is set: the status line uses no colours. */
   noColor: boolean;
+  /**
+   * Arm PR_SET_PDEATHSIG in each task's guard (Linux). XEENET_TEST_NO_PDEATHSIG=1 turns it off so
+   * tests can prove the parent-pid watchdog (what macOS relies on) alone leaves no orphans.
+   */
+  parentDeathSignal: boolean;
 }
 
 export interface SettingsOverrides {
@@ -115,6 +120,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Se
     passthroughEnv,
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
     noColor: nonEmpty(env.NO_COLOR) !== null,
+    parentDeathSignal: nonEmpty(env.XEENET_TEST_NO_PDEATHSIG) !== '1',
   };
 }
 

@@ -526,6 +526,7 @@ class Slot {
           }),
           budgetS: lease.budgetS,
           killGraceS: worker.killGraceS,
+          parentDeathSignal: worker.config.settings.parentDeathSignal,
         });
       }
       job.handle = handle;

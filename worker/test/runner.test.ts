@@ -1,7 +1,7 @@
 // The subprocess runner against real Python processes: bootstrap, signals, the kill deadline,
 // process groups, and no orphans when the worker itself is killed with SIGKILL.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { type RunSpec, TaskProcess } from '../src/runner.ts';
 import { plainPython } from './helpers/python.ts';
 import { waitUntil } from './helpers/wait.ts';
 import { processAlive } from './helpers/worker.ts';
+import { processGroupMembers } from './helpers/files.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'scripts');
@@ -45,7 +46,9 @@ describe('TaskProcess', () => {
     expect(metrics.path0).toBe(run.cwd);
     expect(metrics.cwd).toBe(run.cwd);
     expect(metrics.env.HOME).toBe(run.cwd);
-    expect(metrics.pgid_is_own).toBe(true);
+    // Its own process group, led by the guard the worker started (the script is the guard's child).
+    expect(metrics.pgid).toBe(report.pid);
+    expect(metrics.ppid).toBe(report.pid);
     expect(report.progressLines).toBe(1);
     expect(report.lastProgress).toEqual({ step: 1, trainLoss: 3.5, elapsedS: 0.1 });
   });
@@ -94,11 +97,28 @@ describe('TaskProcess', () => {
     expect(report.wallS).toBeLessThan(10);
   });
 
-  it('leaves no Python behind when the worker process is killed with SIGKILL', async () => {
+  it('ignores abort() once the script has exited: its result stands', async () => {
+    // A child outside the group keeps stdout open for a second, so the exit comes well before the
+    // output is drained; a stop arriving then must not turn the finished run into an aborted one.
+    const task = new TaskProcess(spec('exits_holding_stdout.py', 30));
+    await waitUntil(() => task.exited, 10_000, 'the script to exit');
+    task.abort('shutdown');
+    const report = await task.done;
+    expect(report.abortReason).toBeNull();
+    expect(report.killSentAtS).toBeNull();
+    expect(classify(report, { budgetS: 30, killGraceS: 15 }).kind).toBe('complete');
+  });
+
+  // The guard leads the group: on kill -9 of the worker it SIGKILLs everything in it, told by
+  // PR_SET_PDEATHSIG on Linux or, with prctl switched off (as on macOS), by its parent-pid watchdog.
+  it.each([
+    ['PR_SET_PDEATHSIG', true],
+    ['the watchdog (prctl disabled)', false],
+  ])('leaves no process of the task behind when the worker is killed with SIGKILL: %s', async (_how, parentDeathSignal) => {
     // A stand-in worker: a Node process that starts a task and waits; the test kill -9s it. The
-    // script is silent after its first line and ignores SIGTERM, so only the guard can stop it
-    // (a chatty script would also die of the broken stdout pipe).
-    const run = spec('hang.py', 600);
+    // script starts a subprocess and a multiprocessing child, then is silent and ignores SIGTERM,
+    // so only the guard can stop them (a chatty script would also die of the broken stdout pipe).
+    const run = spec('spawns_and_hangs.py', 600, { parentDeathSignal });
     const runner = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'runner.ts');
     const program = `
       const { TaskProcess } = await import(${JSON.stringify(runner)});
@@ -108,11 +128,17 @@ describe('TaskProcess', () => {
     const parent = spawn(process.execPath, ['--input-type=module', '-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     parent.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const pid = await waitUntil(() => Number(/PID (\d+)/.exec(out)?.[1]) || null, 10_000, 'the task to start');
-    // Let the bootstrap arm PR_SET_PDEATHSIG and the script start training.
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(processAlive(pid)).toBe(true);
+    const pgid = await waitUntil(() => Number(/PID (\d+)/.exec(out)?.[1]) || null, 10_000, 'the task to start');
+    const started = await waitUntil(
+      () => (existsSync(path.join(run.cwd, 'children.json')) ? (JSON.parse(readFileSync(path.join(run.cwd, 'children.json'), 'utf8')) as { script: number; children: number[] }) : null),
+      10_000,
+      'the script to start its children',
+    );
+    const everyone = [pgid, started.script, ...started.children];
+    expect(everyone.every(processAlive)).toBe(true);
+    expect(processGroupMembers(pgid).sort()).toEqual([...everyone].sort());
     parent.kill('SIGKILL');
-    await waitUntil(() => !processAlive(pid), 3000, 'the orphaned Python to die');
+    await waitUntil(() => processGroupMembers(pgid).length === 0, 3000, 'every process of the task to die with the worker');
+    expect(everyone.filter(processAlive)).toEqual([]);
   });
 });

@@ -20,6 +20,11 @@ describe('loadSettings', () => {
     expect(fromFlags.stateDir).toBe(path.join('/tmp/h', 'state'));
   });
 
+  it('arms the parent-death signal unless a test turns it off with XEENET_TEST_NO_PDEATHSIG=1', () => {
+    expect(loadSettings({}).parentDeathSignal).toBe(true);
+    expect(loadSettings({ XEENET_TEST_NO_PDEATHSIG: '1' }).parentDeathSignal).toBe(false);
+  });
+
   it('rejects unknown log formats', () => {
     expect(() => loadSettings({ XEENET_LOG_FORMAT: 'xml' })).toThrow(SettingsError);
   });
