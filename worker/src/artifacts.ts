@@ -52,13 +52,13 @@ export class ArtifactCache {
     return path.join(this.dir, sha256);
   }
 
-  /** A verified local copy of the artifact (downloaded if absent or damaged). */
-  async file(artifact: LeasedArtifact, url: string): Promise<string> {
+  /** A verified local copy of the artifact (downloaded if absent or damaged); signal aborts the download. */
+  async file(artifact: LeasedArtifact, url: string, signal?: AbortSignal): Promise<string> {
     const target = this.pathFor(artifact.sha256);
     if (await this.verifyCached(artifact, target)) return target;
     let pending = this.inflight.get(artifact.sha256);
     if (!pending) {
-      pending = this.download(artifact, url, target).finally(() => this.inflight.delete(artifact.sha256));
+      pending = this.download(artifact, url, target, signal).finally(() => this.inflight.delete(artifact.sha256));
       this.inflight.set(artifact.sha256, pending);
     }
     await pending;
@@ -68,8 +68,8 @@ export class ArtifactCache {
   }
 
   /** The artifact's bytes, verified in memory (what is run is exactly what was hashed). */
-  async bytes(artifact: LeasedArtifact, url: string): Promise<Buffer> {
-    const file = await this.file(artifact, url);
+  async bytes(artifact: LeasedArtifact, url: string, signal?: AbortSignal): Promise<Buffer> {
+    const file = await this.file(artifact, url, signal);
     const bytes = await readFile(file);
     const actual = sha256Bytes(bytes);
     if (actual !== artifact.sha256) {
@@ -93,12 +93,14 @@ export class ArtifactCache {
     return false;
   }
 
-  private async download(artifact: LeasedArtifact, url: string, target: string): Promise<string> {
+  private async download(artifact: LeasedArtifact, url: string, target: string, signal?: AbortSignal): Promise<string> {
     await ensurePrivateDir(this.dir);
     const started = performance.now();
+    const deadline = AbortSignal.timeout(10 * 60_000);
     let response: Response;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(10 * 60_000) });
+      // The signal also ends reading the body below.
+      response = await fetch(url, { signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       throw new ArtifactFetchError(`cannot download ${artifact.name} from ${url}: ${cause ?? (error as Error).message}`);

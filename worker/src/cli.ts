@@ -300,11 +300,20 @@ async function start(values: Values, settings: Settings): Promise<number> {
       if (tty) process.stderr.write(`${color ? '\x1b[1;33m' : ''}*** ${banner} ***${color ? '\x1b[0m' : ''}\n`);
       log.warn(banner, { simulated: true });
     }
-    const machine = await detectMachine(settings.path);
+    // A stop during start-up kills what it is waiting for (probes, pip, apt-get) and exits.
+    const machine = await detectMachine(settings.path, startup.signal);
     let runtime: PythonRuntime | null = null;
-    if (!simulate) {
+    if (!simulate && !startup.signal.aborted) {
       log.info('looking for Python with PyTorch');
-      const discovery = await discoverPython({ settings, log, provision: !values['no-install'], nvidia: machine.nvidia, os: machine.os });
+      const discovery = await discoverPython({
+        settings,
+        log,
+        provision: !values['no-install'],
+        nvidia: machine.nvidia,
+        os: machine.os,
+        signal: startup.signal,
+      });
+      if (startup.signal.aborted) return signalExit(lastSignal);
       if (!discovery.runtime) {
         const tried = discovery.attempts.map((a) => `✗ ${a.step}${a.executable && a.executable !== a.step ? ` (${a.executable})` : ''}: ${a.detail}`);
         log.error('PyTorch was not found; refusing to run tasks', { tried: describeAttempts(discovery.attempts), fixes: discovery.fixes });

@@ -40,12 +40,16 @@ export interface ExecResult {
   error: NodeJS.ErrnoException | null;
 }
 
-/** Runs a program without a shell; never throws. */
+/** Runs a program without a shell; never throws. An abort of `signal` SIGKILLs it (stop during start-up). */
 export function run(
   file: string,
   args: string[],
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; maxBuffer?: number } = {},
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; maxBuffer?: number; signal?: AbortSignal } = {},
 ): Promise<ExecResult> {
+  if (options.signal?.aborted) {
+    const error = Object.assign(new Error(`not started: stopping (${file})`), { code: 'ABORT_ERR' }) as NodeJS.ErrnoException;
+    return Promise.resolve({ code: null, stdout: '', stderr: '', error });
+  }
   return new Promise((resolve) => {
     execFile(
       file,
@@ -58,6 +62,7 @@ export function run(
         shell: false,
         windowsHide: true,
         killSignal: 'SIGKILL',
+        signal: options.signal,
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
@@ -86,18 +91,19 @@ export function parseCudaVersion(banner: string): string | null {
   return /CUDA Version:\s*([0-9]+\.[0-9]+)/.exec(banner)?.[1] ?? null;
 }
 
-export async function detectNvidia(pathEnv: string): Promise<NvidiaReport> {
+export async function detectNvidia(pathEnv: string, signal?: AbortSignal): Promise<NvidiaReport> {
   const env = { PATH: pathEnv };
   const query = await run('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader,nounits'], {
     timeoutMs: 10_000,
     env,
+    signal,
   });
   if (query.error?.code === 'ENOENT') return { available: false, gpus: [], cudaVersion: null, error: 'nvidia-smi is not installed (no NVIDIA driver)' };
   if (query.code !== 0) {
     const detail = (query.stderr || query.stdout || query.error?.message || '').trim().split('\n')[0];
     return { available: false, gpus: [], cudaVersion: null, error: `nvidia-smi failed: ${detail}` };
   }
-  const banner = await run('nvidia-smi', [], { timeoutMs: 10_000, env });
+  const banner = await run('nvidia-smi', [], { timeoutMs: 10_000, env, signal });
   return { available: true, gpus: parseNvidiaQuery(query.stdout), cudaVersion: parseCudaVersion(banner.stdout), error: null };
 }
 
@@ -126,9 +132,9 @@ export function isDebianLike(release: OsRelease): boolean {
   return [release.id, ...release.idLike].some((id) => id === 'debian' || id === 'ubuntu');
 }
 
-export async function detectMachine(pathEnv: string): Promise<MachineInfo> {
+export async function detectMachine(pathEnv: string, signal?: AbortSignal): Promise<MachineInfo> {
   const cpus = os.cpus();
-  const [release, nvidia] = await Promise.all([readOsRelease(), detectNvidia(pathEnv)]);
+  const [release, nvidia] = await Promise.all([readOsRelease(), detectNvidia(pathEnv, signal)]);
   return {
     cpu: cpus[0]?.model.trim() || os.arch(),
     cores: os.availableParallelism(),

@@ -78,6 +78,8 @@ export class Worker {
   private readonly slotList: Slot[] = [];
   private readonly stopWaker = new Waker();
   private readonly forceStop = new AbortController();
+  /** Aborted by the first stop request: downloads for tasks that will be given back end at once. */
+  private readonly stopRequested = new AbortController();
   private fatal: Error | null = null;
   stopping = false;
   forced = false;
@@ -116,8 +118,14 @@ export class Worker {
     });
   }
 
+  /** Ends sleeps and waits at the next stop request (either one). */
   get stopSignal(): AbortSignal {
-    return this.stopWaker.signal();
+    return AbortSignal.any([this.stopWaker.signal(), this.forceStop.signal]);
+  }
+
+  /** Aborted once stopping: artifact downloads (a task not started by then is given back). */
+  get stoppingSignal(): AbortSignal {
+    return this.stopRequested.signal;
   }
 
   get prefetchLeadS(): number {
@@ -142,6 +150,7 @@ export class Worker {
     if (this.stopping && !force) force = true;
     if (!this.stopping) {
       this.stopping = true;
+      this.stopRequested.abort();
       const running = this.slotList.filter((slot) => slot.job?.handle).length;
       if (!force) this.log.info('stopping: finishing the running tasks first (stop again to abort them)', { running });
     }
@@ -433,19 +442,22 @@ class Slot {
     if (!prefetched) this.show({ phase: 'preparing', task: taskLabel(lease) });
     for (let attempt = 0; ; attempt++) {
       if (job.lost) return null;
-      if (worker.forced) {
-        await worker.release(job, 'worker aborting');
+      // A task that has not started when the worker stops is given back: no need to finish fetching it.
+      if (worker.stopping) {
+        await worker.release(job, 'worker stopping before the task started');
         return null;
       }
       try {
         const urls = worker.config.urls;
+        const signal = worker.stoppingSignal;
         const [script, datasetPath] = await Promise.all([
-          worker.cache.bytes(lease.script, artifactUrl(urls, lease.script.url)),
-          worker.cache.file(lease.dataset, artifactUrl(urls, lease.dataset.url)),
+          worker.cache.bytes(lease.script, artifactUrl(urls, lease.script.url), signal),
+          worker.cache.file(lease.dataset, artifactUrl(urls, lease.dataset.url), signal),
         ]);
         job.workDir = await this.writeWorkDir(lease, script, datasetPath);
         return job;
       } catch (error) {
+        if (worker.stopping) continue;
         if (error instanceof ArtifactMismatchError) {
           if (attempt === 0) {
             log.warn('artifact failed verification; downloading it once more', { error: error.message });

@@ -53,6 +53,8 @@ export interface DiscoverOptions {
   /** Interpreters tried after `python3` on PATH. */
   systemPythons?: string[];
   indexTimeoutMs?: number;
+  /** A stop during start-up: kills probes, pip and apt-get, and ends the search. */
+  signal?: AbortSignal;
 }
 
 const VENV_DIR = 'venv';
@@ -82,10 +84,11 @@ export function torchIndex(settings: Settings, variant: string): { url: string |
 }
 
 /** True when the index answers for torch within the timeout (pip would otherwise hang on retries). */
-export async function indexReachable(indexUrl: string | null, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+export async function indexReachable(indexUrl: string | null, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: boolean; detail: string }> {
   const url = `${indexUrl ?? 'https://pypi.org/simple'}/torch/`;
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    const response = await fetch(url, { method: 'GET', signal: signal ? AbortSignal.any([signal, deadline]) : deadline, redirect: 'follow' });
     await response.body?.cancel();
     return response.ok ? { ok: true, detail: `${url} answered ${response.status}` } : { ok: false, detail: `${url} answered ${response.status}` };
   } catch (error) {
@@ -133,12 +136,12 @@ function runtimeFrom(info: ProbeInfo, executable: string, source: PythonSource, 
  * Probes in a scrubbed environment (HOME = a temporary folder). When torch is only found with the
  * real HOME (a `pip install --user` torch), training subprocesses get PYTHONUSERBASE to find it.
  */
-async function probeCandidate(executable: string, settings: Settings): Promise<{ result: ProbeResult; userBase: string | null }> {
-  const result = await probePython(executable, { passthrough: settings.passthroughEnv });
+async function probeCandidate(executable: string, settings: Settings, signal?: AbortSignal): Promise<{ result: ProbeResult; userBase: string | null }> {
+  const result = await probePython(executable, { passthrough: settings.passthroughEnv, signal });
   if (result.ok || !result.info) return { result, userBase: null };
-  const withHome = await probePython(executable, { passthrough: settings.passthroughEnv, home: settings.userHome });
+  const withHome = await probePython(executable, { passthrough: settings.passthroughEnv, home: settings.userHome, signal });
   if (withHome.ok && withHome.info.userBase && withHome.info.torchFile?.startsWith(withHome.info.userBase)) {
-    const again = await probePython(executable, { passthrough: settings.passthroughEnv, pythonUserBase: withHome.info.userBase });
+    const again = await probePython(executable, { passthrough: settings.passthroughEnv, pythonUserBase: withHome.info.userBase, signal });
     if (again.ok) return { result: again, userBase: withHome.info.userBase };
   }
   return { result, userBase: null };
@@ -182,7 +185,11 @@ async function createVenvWithTorch(
   const python = venvPython(settings.dataDir, options.platform);
   if (!(await isExecutable(python))) {
     log.info('creating a private Python environment for PyTorch', { dir, basePython });
-    const created = await run(basePython, ['-m', 'venv', dir], { timeoutMs: 300_000, env: { PATH: settings.path, HOME: settings.userHome } });
+    const created = await run(basePython, ['-m', 'venv', dir], {
+      timeoutMs: 300_000,
+      env: { PATH: settings.path, HOME: settings.userHome },
+      signal: options.signal,
+    });
     if (created.code !== 0) {
       const detail = (created.stderr || created.stdout).trim().split('\n').slice(-2).join(' ');
       attempts.push({ step: 'create venv', executable: basePython, ok: false, detail: `${basePython} -m venv failed: ${detail}` });
@@ -197,6 +204,7 @@ async function createVenvWithTorch(
     timeoutMs: 60 * 60_000,
     env: { PATH: settings.path, HOME: settings.userHome, ...(settings.pipIndexUrl ? { PIP_INDEX_URL: settings.pipIndexUrl } : {}) },
     maxBuffer: 64 * 1024 * 1024,
+    signal: options.signal,
   });
   if (installed.code !== 0) {
     const detail = (installed.stderr || installed.stdout).trim().split('\n').slice(-3).join(' ');
@@ -206,8 +214,8 @@ async function createVenvWithTorch(
   return true;
 }
 
-async function aptCandidate(pathEnv: string): Promise<string | null> {
-  const policy = await run('apt-cache', ['policy', 'python3-torch'], { timeoutMs: 60_000, env: { PATH: pathEnv, LANG: 'C' } });
+async function aptCandidate(pathEnv: string, signal?: AbortSignal): Promise<string | null> {
+  const policy = await run('apt-cache', ['policy', 'python3-torch'], { timeoutMs: 60_000, env: { PATH: pathEnv, LANG: 'C' }, signal });
   const candidate = /Candidate:\s*(\S+)/.exec(policy.stdout)?.[1];
   return candidate && candidate !== '(none)' ? candidate : null;
 }
@@ -215,11 +223,12 @@ async function aptCandidate(pathEnv: string): Promise<string | null> {
 async function aptInstallTorch(options: DiscoverOptions, attempts: Attempt[]): Promise<boolean> {
   const { settings, log } = options;
   const env = { PATH: settings.path, DEBIAN_FRONTEND: 'noninteractive', LANG: 'C' };
-  let candidate = await aptCandidate(settings.path);
-  if (!candidate) {
+  const signal = options.signal;
+  let candidate = await aptCandidate(settings.path, signal);
+  if (!candidate && !signal?.aborted) {
     log.info('refreshing the apt package lists (apt-get update)');
-    await run('apt-get', ['update', '-q'], { timeoutMs: 600_000, env });
-    candidate = await aptCandidate(settings.path);
+    await run('apt-get', ['update', '-q'], { timeoutMs: 600_000, env, signal });
+    candidate = await aptCandidate(settings.path, signal);
   }
   if (!candidate) {
     attempts.push({ step: 'apt-get', ok: false, detail: 'python3-torch is not in this release’s repositories (Debian 12+ and Ubuntu 24.04+ have it)' });
@@ -230,6 +239,7 @@ async function aptInstallTorch(options: DiscoverOptions, attempts: Attempt[]): P
     timeoutMs: 60 * 60_000,
     env,
     maxBuffer: 64 * 1024 * 1024,
+    signal,
   });
   if (installed.code !== 0) {
     attempts.push({ step: 'apt-get', ok: false, detail: (installed.stderr || installed.stdout).trim().split('\n').slice(-2).join(' ') });
@@ -245,7 +255,9 @@ export async function discoverPython(options: DiscoverOptions): Promise<Discover
   const seen = new Set<string>();
   let basePython: string | null = null;
 
+  const stopped = () => options.signal?.aborted === true;
   const tryCandidate = async (executable: string, source: PythonSource, step: string): Promise<PythonRuntime | null> => {
+    if (stopped()) return null;
     let real: string;
     try {
       real = await realpath(executable);
@@ -255,7 +267,7 @@ export async function discoverPython(options: DiscoverOptions): Promise<Discover
     }
     if (seen.has(real)) return null;
     seen.add(real);
-    const { result, userBase } = await probeCandidate(executable, settings);
+    const { result, userBase } = await probeCandidate(executable, settings, options.signal);
     if (result.info && !basePython && /^3\.(9|[1-9][0-9])/.test(result.info.python)) basePython = executable;
     if (result.ok) {
       const runtime = runtimeFrom(result.info, executable, source, userBase, result.ms);
@@ -306,10 +318,10 @@ export async function discoverPython(options: DiscoverOptions): Promise<Discover
     const runtime = await tryCandidate(venv, 'venv', 'private venv');
     if (runtime) return done(runtime);
   }
-  if (options.provision) {
+  if (options.provision && !stopped()) {
     const variant = torchVariant(options.nvidia.cudaVersion, platform);
     const index = torchIndex(settings, variant);
-    const reachable = await indexReachable(index.url, options.indexTimeoutMs ?? 4000);
+    const reachable = await indexReachable(index.url, options.indexTimeoutMs ?? 4000, options.signal);
     if (!reachable.ok) {
       attempts.push({ step: 'pip (private venv)', ok: false, detail: `skipped: ${reachable.detail}` });
     } else if (!basePython) {
@@ -321,7 +333,7 @@ export async function discoverPython(options: DiscoverOptions): Promise<Discover
     }
 
     // 4. The distribution's PyTorch, on Debian and Ubuntu, as root.
-    if (platform === 'linux' && isDebianLike(options.os)) {
+    if (platform === 'linux' && isDebianLike(options.os) && !stopped()) {
       if (!settings.isRoot) {
         attempts.push({ step: 'apt-get', ok: false, detail: 'skipped: installing python3-torch needs root' });
       } else if (!(await which('apt-get', settings.path))) {

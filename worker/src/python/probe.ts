@@ -66,6 +66,8 @@ export interface ProbeOptions {
   home?: string;
   pythonUserBase?: string | null;
   timeoutMs?: number;
+  /** Start-up's stop: kills the probe. */
+  signal?: AbortSignal;
 }
 
 function parseProbe(stdout: string): ProbeInfo | null {
@@ -99,7 +101,7 @@ export async function probePython(executable: string, options: ProbeOptions): Pr
   try {
     await mkdir(path.join(home, 'tmp'), { recursive: true });
     const env = taskEnvironment({ passthrough: options.passthrough, workDir: home, pythonUserBase: options.pythonUserBase });
-    const result = await run(executable, ['-c', PROBE_SOURCE], { timeoutMs: options.timeoutMs ?? 120_000, env, cwd: home });
+    const result = await run(executable, ['-c', PROBE_SOURCE], { timeoutMs: options.timeoutMs ?? 120_000, env, cwd: home, signal: options.signal });
     const ms = Math.round(performance.now() - started);
     if (result.error && result.error.code === 'ENOENT') return { ok: false, error: `${executable} does not exist`, info: null, ms };
     if (result.error && result.error.code === 'EACCES') return { ok: false, error: `${executable} is not executable`, info: null, ms };
