@@ -15,6 +15,7 @@ import { describeAttempts, discoverPython, type PythonRuntime } from './python/d
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, loadSettings, type Settings, SettingsError } from './settings.ts';
 import { StatusBoard } from './status-board.ts';
 import { backoffDelay, sleep } from './util/backoff.ts';
+import { ensurePrivateDir } from './util/fs.ts';
 import { Worker, type WorkerExit } from './worker.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -331,6 +332,8 @@ async function start(values: Values, settings: Settings): Promise<number> {
       });
     }
     if (startup.signal.aborted) return signalExit(lastSignal);
+    // The token lives here: keep the folder private even if it existed with looser permissions.
+    await ensurePrivateDir(settings.configDir);
     const credential = await ensureRegistered({
       store: new CredentialStore(settings.configDir),
       urls,

@@ -1,11 +1,18 @@
 // Durable file writes: a crash leaves either the old file or the new one, never a torn one.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Creates a folder (and its parents) readable only by this user. */
+/** Creates a folder (and its parents) readable only by this user; an existing one is tightened to 0700. */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode applies only to folders it creates (and is masked by the umask).
+  try {
+    await chmod(dir, 0o700);
+  } catch (error) {
+    // Someone else's folder we may write to: nothing to tighten from here; files inside stay 0600.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+  }
 }
 
 /** fsyncs a folder so that a rename inside it survives a power loss. */

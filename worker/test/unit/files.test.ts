@@ -1,9 +1,10 @@
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialStore } from '../../src/credentials.ts';
 import { acquireLock, LockedError } from '../../src/lock.ts';
 import { Spool, type SpoolEntry } from '../../src/spool.ts';
+import { ensurePrivateDir } from '../../src/util/fs.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 function entry(taskId: string, createdAt: string): SpoolEntry {
@@ -56,6 +57,25 @@ describe('CredentialStore', () => {
     expect((await store.get('http://a', 'simulated'))?.token).toBe('t2');
     expect((await store.get('http://b', 'real'))?.token).toBe('t3');
     expect(statSync(store.file).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('tightens a config folder that already existed with looser permissions', async () => {
+    const dir = path.join(tempDir('xeenet-worker-cred-'), 'config');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    await new CredentialStore(dir).set('http://a', 'real', { token: 't1', workerId: 'w1', name: 'n', registeredAt: 'now', slots: 1, accountTokenSha256: null });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('ensurePrivateDir', () => {
+  it('creates a 0700 folder and tightens an existing one', async () => {
+    const dir = path.join(tempDir('xeenet-worker-private-'), 'config');
+    await ensurePrivateDir(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    chmodSync(dir, 0o755);
+    await ensurePrivateDir(dir);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });
