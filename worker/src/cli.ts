@@ -257,12 +257,16 @@ async function start(values: Values, settings: Settings): Promise<number> {
   const format = settings.logFormat === 'auto' ? (tty ? 'pretty' : 'json') : settings.logFormat;
   const color = tty && !settings.noColor;
   const board = format === 'pretty' && tty ? new StatusBoard(process.stdout, slots, { simulated: simulate, color }) : null;
-  const log = createLogger({
-    format,
-    level: settings.logLevel,
-    color,
-    sink: board ? (line) => board.print(line) : (line) => process.stdout.write(`${line}\n`),
-  });
+  const log = createLogger(
+    {
+      format,
+      level: settings.logLevel,
+      color,
+      sink: board ? (line) => board.print(line) : (line) => process.stdout.write(`${line}\n`),
+    },
+    // Every JSON line of a simulating worker says so, for whoever collects the logs.
+    simulate && format === 'json' ? { simulated: true } : {},
+  );
 
   const startup = new AbortController();
   let worker: Worker | null = null;

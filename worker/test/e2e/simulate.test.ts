@@ -2,7 +2,7 @@
 // leaderboards, earning nothing; only campaigns that allow simulation hand out tasks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, startApi } from '../helpers/api.ts';
-import { campaign, leaderboard, submitBrief, task, workers } from '../helpers/platform.ts';
+import { campaign, gql, leaderboard, submitBrief, task, workers } from '../helpers/platform.ts';
 import { newHome, startWorker } from '../helpers/worker.ts';
 
 let api: ApiProcess;
@@ -47,7 +47,17 @@ describe('a simulating worker', () => {
     expect(startedLines).toHaveLength(2);
     expect(startedLines.every((line) => line.pid === undefined || line.pid === null)).toBe(true);
     expect(w.logs.filter((line) => line.msg === 'result delivered').map((line) => line.creditsEarned)).toEqual([0, 0]);
-    expect((await leaderboard(api)).filter((entry) => entry.name === 'demo-machine' && entry.earned > 0)).toEqual([]);
+    // Its account (a new volunteer account, as it registered without --token) is not on the
+    // leaderboard at all: the query lists only accounts with payouts, so presence means it was paid.
+    const fleet = await gql(api, `{ workers(first: 100) { edges { node { name owner { id } } } } }`);
+    const owner = fleet.workers.edges.map((edge: { node: { name: string; owner: { id: string } } }) => edge.node).find((node: { name: string }) => node.name === 'demo-machine').owner.id as string;
+    const board = await gql(api, `{ leaderboard(first: 100) { account { id } name } }`);
+    expect(board.leaderboard.map((entry: { account: { id: string } }) => entry.account.id)).not.toContain(owner);
+    expect((await leaderboard(api)).map((entry) => entry.name)).not.toContain('demo-machine');
+
+    // Every JSON log line says it comes from a simulating worker.
+    expect(w.logs.length).toBeGreaterThan(5);
+    expect(w.logs.filter((line) => line.simulated !== true)).toEqual([]);
 
     // The campaign that does not allow simulation was left alone.
     const realView = await campaign(api, real.id);
