@@ -194,6 +194,13 @@ async function ensureRegistered(request: RegistrationRequest): Promise<Credentia
   const accountSha = request.accountToken ? fingerprint(request.accountToken) : null;
   if (existing && !request.reregister && (!accountSha || existing.accountTokenSha256 === accountSha)) {
     log.info('using this machine’s stored token', { server: urls.base, workerId: existing.workerId, name: existing.name, file: store.file });
+    // The API has no mutation to update a registration yet: say so rather than ignore the flags silently.
+    if (existing.name !== request.name || existing.slots !== request.slots) {
+      log.warn('the server keeps the name and slots this machine registered with; changes are not sent (the API cannot update a registration yet)', {
+        registered: { name: existing.name, slots: existing.slots },
+        requested: { name: request.name, slots: request.slots },
+      });
+    }
     return existing;
   }
   if (existing && accountSha && existing.accountTokenSha256 !== accountSha) {
