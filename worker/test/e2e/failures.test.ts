@@ -144,6 +144,22 @@ describe('a cancelled campaign', () => {
     const created = await submitBrief(api, { script: 'until-sigterm', taskCount: 1, budgetS: 60, maxAttempts: 1, searchSpace: { x: 1 } });
     const [only] = (await campaign(api, created.id)).tasks;
     const running = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId === only!.id, 30_000, 'the task to start');
+    // Meanwhile its heartbeats carry the script's progress to the API (every ~3.3 s with a 10 s lease).
+    const progress = await waitUntil(
+      async () => {
+        const data = await gql(api, `query ($id: ID!) { node(id: $id) { ... on Task { progress { step trainLoss elapsedS message } } } }`, { id: only!.id });
+        const reported = data.node.progress as { step: number | null; trainLoss: number | null; elapsedS: number | null; message: string | null } | null;
+        return reported?.step ? reported : null;
+      },
+      15_000,
+      'progress to reach the API',
+      250,
+    );
+    expect(progress.step).toBeGreaterThanOrEqual(1);
+    // until_sigterm.py prints train_loss = 5 / step and its own elapsed_s.
+    expect(progress.trainLoss).toBeCloseTo(5 / progress.step!, 3);
+    expect(progress.elapsedS).toBeGreaterThan(0);
+    expect(progress.message).toBe('training');
     await cancelCampaign(api, created.id);
     // The next heartbeat (every ~3.3 s with a 10 s lease) learns of it.
     await worker.waitForLog((line) => line.msg === 'task dropped' && line.taskId === only!.id, 15_000, 'the task to be dropped');
