@@ -194,13 +194,6 @@ async function ensureRegistered(request: RegistrationRequest): Promise<Credentia
   const accountSha = request.accountToken ? fingerprint(request.accountToken) : null;
   if (existing && !request.reregister && (!accountSha || existing.accountTokenSha256 === accountSha)) {
     log.info('using this machine’s stored token', { server: urls.base, workerId: existing.workerId, name: existing.name, file: store.file });
-    // The API has no mutation to update a registration yet: say so rather than ignore the flags silently.
-    if (existing.name !== request.name || existing.slots !== request.slots) {
-      log.warn('the server keeps the name and slots this machine registered with; changes are not sent (the API cannot update a registration yet)', {
-        registered: { name: existing.name, slots: existing.slots },
-        requested: { name: request.name, slots: request.slots },
-      });
-    }
     return existing;
   }
   if (existing && accountSha && existing.accountTokenSha256 !== accountSha) {
@@ -345,14 +338,17 @@ async function start(values: Values, settings: Settings): Promise<number> {
     if (startup.signal.aborted) return signalExit(lastSignal);
     // The token lives here: keep the folder private even if it existed with looser permissions.
     await ensurePrivateDir(settings.configDir);
+    const store = new CredentialStore(settings.configDir);
+    const mode: Mode = simulate ? 'simulated' : 'real';
+    const hardware = hardwareInput(machine, runtime, simulate);
     const credential = await ensureRegistered({
-      store: new CredentialStore(settings.configDir),
+      store,
       urls,
-      mode: simulate ? 'simulated' : 'real',
+      mode,
       name,
       slots,
       accountToken,
-      hardware: hardwareInput(machine, runtime, simulate),
+      hardware,
       reregister: values.reregister ?? false,
       log,
       signal: startup.signal,
@@ -378,6 +374,14 @@ async function start(values: Values, settings: Settings): Promise<number> {
       device,
       maxTasks,
       prefetchLeadS,
+      // Name, slots and hardware may have changed since the machine registered.
+      profile: { name, slots, hardware },
+      onProfileUpdated: (profile) => {
+        if (profile.name === credential.name && profile.slots === credential.slots) return;
+        store.set(urls.base, mode, { ...credential, name: profile.name, slots: profile.slots }).catch((error: unknown) => {
+          log.warn('cannot record the updated name and slots in the credentials file', { error });
+        });
+      },
     });
     if (signals > 0) worker.stop(signals > 1);
     board?.start();

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiClient, TokenRejectedError } from './api/client.ts';
+import { ApiClient, ServerError, TokenRejectedError } from './api/client.ts';
 import {
   describeError,
   isSuccess,
@@ -15,7 +15,10 @@ import {
   type ProgressInput,
   RELEASE_TASK,
   type ReleaseTaskResult,
+  UPDATE_WORKER,
+  type UpdateWorkerResult,
 } from './api/operations.ts';
+import type { HardwareInput } from './api/register.ts';
 import { artifactUrl, type ServerUrls } from './api/server.ts';
 import { ArtifactCache, ArtifactFetchError, ArtifactMismatchError } from './artifacts.ts';
 import type { Credential } from './credentials.ts';
@@ -52,6 +55,16 @@ export interface WorkerConfig {
   /** Lease at most this many tasks, then finish and exit (--max-tasks). */
   maxTasks?: number | null;
   keepAliveMs?: number;
+  /** This start's name, slots and hardware: sent with updateWorker once connected. */
+  profile?: WorkerProfile | null;
+  /** Called after the server accepted the profile (to keep the stored credential in step). */
+  onProfileUpdated?(profile: WorkerProfile): void;
+}
+
+export interface WorkerProfile {
+  name: string;
+  slots: number;
+  hardware: HardwareInput;
 }
 
 export type WorkerExit = 'finished' | 'stopped' | 'aborted' | 'token-rejected';
@@ -81,6 +94,7 @@ export class Worker {
   /** Aborted by the first stop request: downloads for tasks that will be given back end at once. */
   private readonly stopRequested = new AbortController();
   private fatal: Error | null = null;
+  private profileState: 'pending' | 'sending' | 'done' = 'pending';
   stopping = false;
   forced = false;
   leasesTaken = 0;
@@ -115,7 +129,36 @@ export class Worker {
     this.client.onConnected(() => {
       this.reporter.kick();
       void this.reporter.replay();
+      void this.sendProfile();
     });
+  }
+
+  /**
+   * Refreshes the machine's name, slots and hardware on the server once per start (a registration
+   * is made once; a renamed machine or a new GPU would never show otherwise). A transport failure
+   * is retried after the next reconnection; a refusal is logged and not retried.
+   */
+  private async sendProfile(): Promise<void> {
+    const profile = this.config.profile;
+    if (!profile || this.profileState !== 'pending') return;
+    this.profileState = 'sending';
+    try {
+      const { updateWorker } = await this.client.request<{ updateWorker: UpdateWorkerResult }>(UPDATE_WORKER, { input: profile });
+      this.profileState = 'done';
+      if (isSuccess(updateWorker)) {
+        this.log.info('updated this machine’s profile on the server', { name: profile.name, slots: profile.slots });
+        this.config.onProfileUpdated?.(profile);
+      } else {
+        this.log.warn('the server refused this machine’s profile update', { error: describeError(updateWorker) });
+      }
+    } catch (error) {
+      if (error instanceof ServerError || error instanceof TokenRejectedError) {
+        this.profileState = 'done';
+        this.log.warn('the server cannot update this machine’s profile (an older API?); it keeps the registered one', { error: error.message });
+      } else {
+        this.profileState = 'pending';
+      }
+    }
   }
 
   /** Ends sleeps and waits at the next stop request (either one). */

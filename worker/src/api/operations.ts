@@ -80,6 +80,14 @@ export const REGISTER_WORKER = `mutation RegisterWorker($input: RegisterWorkerIn
   }
 }`;
 
+export const UPDATE_WORKER = `mutation UpdateWorker($input: UpdateWorkerInput!) {
+  updateWorker(input: $input) {
+    __typename
+    ... on MutationUpdateWorkerSuccess { data { id name slots } }
+    ${BASE_ERRORS}
+  }
+}`;
+
 export const LEASE_TASK = `mutation LeaseTask {
   leaseTask {
     __typename
@@ -131,6 +139,7 @@ export type CompleteTaskResult = UnionResult & {
 export type FailTaskResult = UnionResult & { data?: { duplicate: boolean; willRetry: boolean; status: string } };
 export type ReleaseTaskResult = UnionResult & { data?: { task: { id: string; status: string } } };
 export type RegisterWorkerResult = UnionResult & { data?: { token: string; worker: { id: string; name: string } } };
+export type UpdateWorkerResult = UnionResult & { data?: { id: string; name: string; slots: number } };
 
 export function isSuccess(result: UnionResult): boolean {
   return result.__typename.startsWith('Mutation') && result.__typename.endsWith('Success');

@@ -86,15 +86,19 @@ describe('a worker against a real API', () => {
     expect(fleet[0]).toMatchObject({ name: 'lifecycle-worker', simulated: false, slots: 1, hardware: { torchVersion: torch, device: 'cpu' } });
   });
 
-  it('reuses the stored token on the next start instead of registering again', async () => {
+  it('reuses the stored token on the next start instead of registering again, and refreshes its profile', async () => {
     const created = await brief({ taskCount: 1, budgetS: TRAIN_BUDGET_S });
-    const w = worker(['--max-tasks', '1']);
+    const w = worker(['--max-tasks', '1', '--name', 'renamed-worker']);
     expect((await w.exited).code).toBe(0);
     expect(w.logs.some((line) => line.msg === 'using this machine’s stored token')).toBe(true);
     expect(w.logs.some((line) => line.msg === 'registered this machine')).toBe(false);
     expect((await campaign(api, created.id)).stats.succeeded).toBe(1);
     expect(await workers(api)).toHaveLength(1);
     expect(w.logs.find((line) => line.msg === 'using this machine’s stored token')!.workerId).toBe((await workers(api))[0]!.id);
+    // The new --name reached the API (updateWorker) and the stored credential.
+    expect(w.logs.some((line) => line.msg === 'updated this machine’s profile on the server')).toBe(true);
+    expect((await workers(api))[0]).toMatchObject({ name: 'renamed-worker', slots: 1 });
+    expect(JSON.parse(readFileSync(credentialsFile(home), 'utf8')).servers[api.url].real.name).toBe('renamed-worker');
   });
 
   it('--slots 2 runs two tasks at once, splitting the CPU threads between them', async () => {
