@@ -189,7 +189,8 @@ async function run(label: string, api: ApiProcess, durationS: number, load: Load
         if (intervalMs > 0) {
           const wait = nextAt - performance.now();
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          scheduledAt = nextAt;
+          // Timers can fire a little early: never time from later than the actual send.
+          scheduledAt = Math.min(nextAt, performance.now());
           nextAt += intervalMs;
           if (performance.now() >= measureTo) break;
         }
