@@ -59,6 +59,27 @@ describe.each(DATABASES)('subscriptions on %s', (database) => {
     await client.dispose();
   });
 
+  it('tells campaign lists about new and closed campaigns the caller may see, and only those', async () => {
+    const client = wsClient(app.graphqlUrl, researcher.token);
+    const list = collect(client, 'subscription { campaignListChanged { name status } }');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const other = await createAccount(app.graphqlUrl, 'Grace');
+    await submitBrief(app.graphqlUrl, other.token, { name: 'grace private', taskCount: 1 });
+    await submitBrief(app.graphqlUrl, other.token, { name: 'grace public', taskCount: 1, visibility: 'PUBLIC' });
+    const own = await submitBrief(app.graphqlUrl, researcher.token, { name: 'ada listed', taskCount: 1 });
+    // Events carry no state: each delivery re-reads the campaign, so wait before changing it again.
+    await list.next((e) => e.campaignListChanged.name === 'ada listed');
+    await gql(app.graphqlUrl, 'mutation ($id: ID!) { cancelCampaign(id: $id) { __typename } }', { id: own.id }, researcher.token);
+    await list.next((e) => e.campaignListChanged.name === 'ada listed' && e.campaignListChanged.status === 'CANCELLED');
+    expect(list.events.map((e) => `${e.campaignListChanged.name}:${e.campaignListChanged.status}`)).toEqual([
+      'grace public:RUNNING',
+      'ada listed:RUNNING',
+      'ada listed:CANCELLED',
+    ]);
+    list.dispose();
+    await client.dispose();
+  });
+
   it('tells the fleet view when a worker registers and leases', async () => {
     const client = wsClient(app.graphqlUrl, researcher.token);
     const fleet = collect(client, 'subscription { workerUpdated { id name online currentTasks { index } } }');

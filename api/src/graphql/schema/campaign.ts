@@ -1,4 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { filter, pipe } from '@graphql-yoga/subscription';
 import { decodeId } from '../global-id.ts';
 import {
   Campaign,
@@ -15,6 +16,7 @@ import { InsufficientCreditsError, InvalidStateError, NotFoundError, ValidationE
 import type { CampaignStats } from '../../modules/campaigns/campaign-stats.ts';
 import type { CostEstimate } from '../../modules/campaigns/campaign.service.ts';
 import { refreshContext } from '../../context.ts';
+import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { builder } from '../builder.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
@@ -271,3 +273,25 @@ builder.subscriptionField('campaignUpdated', (t) =>
   }),
 );
 
+
+builder.subscriptionField('campaignListChanged', (t) =>
+  t.field({
+    type: CampaignRef,
+    description: 'A campaign the caller can see was submitted or changed status (completed, cancelled): lists re-read.',
+    subscribe: (_root, _args, ctx) => {
+      requireViewer(ctx.viewer);
+      // Visibility is checked per event: the stream carries every campaign on the platform.
+      return pipe(
+        ctx.deps.events.onCampaignList(),
+        filter(async (event: { campaignId: string }) => {
+          refreshContext(ctx);
+          return (await ctx.services.campaigns.find(ctx.viewer, event.campaignId)) !== null;
+        }),
+      );
+    },
+    resolve: (event, _args, ctx) => {
+      refreshContext(ctx);
+      return ctx.services.campaigns.get(ctx.viewer, (event as { campaignId: string }).campaignId);
+    },
+  }),
+);

@@ -145,6 +145,7 @@ export class CampaignService {
       return created;
     });
     this.events.campaignChanged(campaign.id);
+    this.events.campaignListChanged(campaign.id);
     return campaign;
   }
 
@@ -175,6 +176,7 @@ export class CampaignService {
     // Workers holding a lease learn of it on their next heartbeat; the dashboard from these events.
     for (const taskId of cancelledLeases) this.events.taskChanged(campaign.id, taskId);
     this.events.campaignChanged(campaign.id);
+    this.events.campaignListChanged(campaign.id);
     await this.em.refresh(campaign);
     return campaign;
   }

@@ -20,6 +20,7 @@ type Topics = {
   'task.updated': [campaignId: string, event: TaskEvent];
   'campaign.updated': [campaignId: string, event: CampaignEvent];
   'worker.updated': [event: WorkerEvent];
+  'campaigns.changed': [event: CampaignEvent];
 };
 
 /** Campaign aggregates and worker rows are re-read per event, so bursts are coalesced. */
@@ -58,6 +59,11 @@ export class EventBus {
     );
   }
 
+  /** A campaign was created or changed status: lists filtered by status or owner must re-read. */
+  campaignListChanged(campaignId: string): void {
+    this.pubsub.publish('campaigns.changed', { campaignId });
+  }
+
   workerChanged(workerId: string): void {
     coalesce(this.pendingWorkers, workerId, WORKER_COALESCE_MS, () => this.pubsub.publish('worker.updated', { workerId }));
   }
@@ -68,6 +74,10 @@ export class EventBus {
 
   onCampaign(campaignId: string) {
     return this.pubsub.subscribe('campaign.updated', campaignId);
+  }
+
+  onCampaignList() {
+    return this.pubsub.subscribe('campaigns.changed');
   }
 
   onWorkers() {

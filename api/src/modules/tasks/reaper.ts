@@ -100,6 +100,7 @@ export class Reaper {
       if (closed) {
         campaignsCompleted++;
         this.events.campaignChanged(id);
+        this.events.campaignListChanged(id);
       }
     }
     return {
