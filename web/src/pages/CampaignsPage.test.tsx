@@ -57,8 +57,25 @@ describe('CampaignsPage', () => {
     balance = 104;
     const completed = { ...listItem('c1', 'COMPLETED'), stats: stats({ queued: 0, succeeded: 3 }) };
     expect(api.push('CampaignListLive', { campaignUpdated: completed })).toBe(2);
+    expect(api.push('CampaignListChanged', { campaignListChanged: completed })).toBe(1);
     await waitFor(() => expect(screen.queryByText('Campaign c1')).toBeNull());
     expect(screen.getByText('Campaign c2')).toBeInTheDocument();
     expect(await screen.findByText('104 cr')).toBeInTheDocument();
+  });
+
+  it('shows a campaign submitted elsewhere without a reload, and ignores changes already listed', async () => {
+    let campaigns = [listItem('c1', 'RUNNING')];
+    const api = new FakeApi({ CampaignList: () => list(campaigns) });
+    renderPage(<CampaignsPage />, api);
+    expect(await screen.findByText('Campaign c1')).toBeInTheDocument();
+    await waitFor(() => expect(api.subscribed('CampaignListChanged')).toBe(1));
+    // A change to a listed campaign with no status filter: the cache has it, no read needed.
+    api.push('CampaignListChanged', { campaignListChanged: listItem('c1', 'RUNNING') });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.calls.filter((call) => call.operationName === 'CampaignList')).toHaveLength(1);
+    campaigns = [listItem('c3', 'RUNNING'), listItem('c1', 'RUNNING')];
+    api.push('CampaignListChanged', { campaignListChanged: listItem('c3', 'RUNNING') });
+    expect(await screen.findByText('Campaign c3')).toBeInTheDocument();
+    expect(api.calls.filter((call) => call.operationName === 'CampaignList')).toHaveLength(2);
   });
 });

@@ -1,5 +1,5 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
-import { useId } from 'react';
+import { useId, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { invalidateBalance } from '../apollo/balance';
 import { EmptyState } from '../components/EmptyState';
@@ -64,6 +64,14 @@ const CampaignListLive = graphql(`
   }
 `);
 
+const CampaignListChanged = graphql(`
+  subscription CampaignListChanged {
+    campaignListChanged {
+      ...CampaignListItem
+    }
+  }
+`);
+
 const PAGE_SIZE = 25;
 const STATUSES: CampaignStatus[] = ['RUNNING', 'COMPLETED', 'CANCELLED'];
 
@@ -84,6 +92,18 @@ export function CampaignsPage() {
   const connection = data?.campaigns;
   const campaigns = connection?.edges.map((edge) => edge.node) ?? [];
   const filtered = status !== null || mine;
+
+  // A campaign was submitted or closed somewhere: the cache already holds its new row; the list is
+  // read again when the campaign is new to it, or when a status filter may now exclude it.
+  const listed = useRef(new Set<string>());
+  listed.current = new Set(campaigns.map((campaign) => campaign.id));
+  useSubscription(CampaignListChanged, {
+    onData: ({ data: event }) => {
+      const changed = event.data?.campaignListChanged;
+      if (!changed) return;
+      if (!listed.current.has(changed.id) || (status !== null && changed.status !== status)) void refetch();
+    },
+  });
 
   function setFilter(key: 'status' | 'mine', value: string | null) {
     const next = new URLSearchParams(params);
@@ -152,7 +172,7 @@ export function CampaignsPage() {
             </thead>
             <tbody>
               {campaigns.map((campaign) => (
-                <CampaignRow key={campaign.id} campaign={campaign} onClosed={status ? () => void refetch() : undefined} />
+                <CampaignRow key={campaign.id} campaign={campaign} />
               ))}
             </tbody>
           </table>
@@ -173,7 +193,7 @@ export function CampaignsPage() {
   );
 }
 
-function CampaignRow({ campaign, onClosed }: { campaign: CampaignListItemFragment; onClosed?: () => void }) {
+function CampaignRow({ campaign }: { campaign: CampaignListItemFragment }) {
   const { stats } = campaign;
   return (
     <tr>
@@ -182,7 +202,7 @@ function CampaignRow({ campaign, onClosed }: { campaign: CampaignListItemFragmen
           {campaign.name}
         </Link>
         <div className="muted small">{campaign.script.name}</div>
-        {campaign.status === 'RUNNING' && <LiveCampaign id={campaign.id} onClosed={onClosed} />}
+        {campaign.status === 'RUNNING' && <LiveCampaign id={campaign.id} />}
       </td>
       <td data-label="Status">
         <StatusBadge status={campaign.status} />
@@ -208,17 +228,16 @@ function CampaignRow({ campaign, onClosed }: { campaign: CampaignListItemFragmen
 
 /**
  * Keeps a running campaign's row current: each event rewrites it in the normalized cache. When it
- * closes, its unused escrow returns to the owner (balance read again), and a status-filtered list
- * is read again so the row moves to where it now belongs.
+ * closes, its unused escrow returns to the owner (balance read again); moving the row out of a
+ * status-filtered list is the list's own subscription's job.
  */
-function LiveCampaign({ id, onClosed }: { id: string; onClosed?: () => void }) {
+function LiveCampaign({ id }: { id: string }) {
   useSubscription(CampaignListLive, {
     variables: { id },
     onData: ({ client, data }) => {
       const campaign = data.data?.campaignUpdated;
       if (!campaign || campaign.status === 'RUNNING') return;
       invalidateBalance(client.cache, campaign.owner.id);
-      onClosed?.();
     },
   });
   return null;
