@@ -80,6 +80,38 @@ describe.each(DATABASES)('subscriptions on %s', (database) => {
     await client.dispose();
   });
 
+  it('tells researchers and workers their new balance whenever credits move', async () => {
+    const owner = await createAccount(app.graphqlUrl, 'Balance owner');
+    const earner = await registerWorker(app.graphqlUrl, 'balance-worker');
+    const earnerAccount = (await gql(app.graphqlUrl, '{ me { id } }', {}, earner.token)).me.id as string;
+    const ownerClient = wsClient(app.graphqlUrl, owner.token);
+    const earnerClient = wsClient(app.graphqlUrl, earner.token);
+    const ownerBalance = collect(ownerClient, 'subscription { balanceChanged { id balance } }');
+    const earnerBalance = collect(earnerClient, 'subscription { balanceChanged { id balance } }');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = (await gql(app.graphqlUrl, '{ me { balance } }', {}, owner.token)).me.balance as number;
+    while ((await lease(app.graphqlUrl, worker.token)) !== null) {
+      // drain earlier tests' tasks so the earner gets this campaign's
+    }
+
+    const campaign = await submitBrief(app.graphqlUrl, owner.token, { taskCount: 2, budgetS: 5 });
+    await ownerBalance.next((e) => e.balanceChanged.balance === before - campaign.costCredits);
+    const grant = await lease(app.graphqlUrl, earner.token);
+    expect(grant?.campaignId).toBe(campaign.id);
+    expect((await complete(app.graphqlUrl, earner.token, grant!)).__typename).toBe('MutationCompleteTaskSuccess');
+    await earnerBalance.next((e) => e.balanceChanged.balance === 5);
+
+    // Cancelling returns the unspent escrow: only the paid task's 5 credits are gone.
+    await gql(app.graphqlUrl, 'mutation ($id: ID!) { cancelCampaign(id: $id) { __typename } }', { id: campaign.id }, owner.token);
+    await ownerBalance.next((e) => e.balanceChanged.balance === before - 5);
+    // Each caller hears only about its own account.
+    expect(new Set(ownerBalance.events.map((e) => e.balanceChanged.id))).toEqual(new Set([owner.id]));
+    expect(new Set(earnerBalance.events.map((e) => e.balanceChanged.id))).toEqual(new Set([earnerAccount]));
+    ownerBalance.dispose();
+    earnerBalance.dispose();
+    await Promise.all([ownerClient.dispose(), earnerClient.dispose()]);
+  });
+
   it('tells the fleet view when a worker registers and leases', async () => {
     const client = wsClient(app.graphqlUrl, researcher.token);
     const fleet = collect(client, 'subscription { workerUpdated { id name online currentTasks { index } } }');

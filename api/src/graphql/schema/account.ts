@@ -1,5 +1,7 @@
 import { Account, ROLES, type Role } from '../../db/entities/account.entity.ts';
 import { ValidationError } from '../../errors.ts';
+import { refreshContext } from '../../context.ts';
+import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { builder } from '../builder.ts';
 import { AUTH_ERRORS } from './errors.ts';
 
@@ -57,5 +59,17 @@ builder.mutationField('createAccount', (t) =>
     args: { input: t.arg({ type: CreateAccountInput, required: true }) },
     errors: { types: [...AUTH_ERRORS, ValidationError] },
     resolve: (_root, { input }, ctx) => ctx.services.accounts.createByAdmin(ctx.viewer, input),
+  }),
+);
+
+builder.subscriptionField('balanceChanged', (t) =>
+  t.field({
+    type: AccountRef,
+    description: 'The caller’s own account whenever credits move in or out of its wallet (payouts, escrow, refunds).',
+    subscribe: (_root, _args, ctx) => ctx.deps.events.onBalance(requireViewer(ctx.viewer).accountId),
+    resolve: (_event, _args, ctx) => {
+      refreshContext(ctx);
+      return ctx.em.findOneOrFail(Account, { id: requireViewer(ctx.viewer).accountId });
+    },
   }),
 );

@@ -146,6 +146,7 @@ export class CampaignService {
     });
     this.events.campaignChanged(campaign.id);
     this.events.campaignListChanged(campaign.id);
+    this.events.balanceChanged(owner.accountId);
     return campaign;
   }
 
@@ -177,6 +178,7 @@ export class CampaignService {
     for (const taskId of cancelledLeases) this.events.taskChanged(campaign.id, taskId);
     this.events.campaignChanged(campaign.id);
     this.events.campaignListChanged(campaign.id);
+    this.events.balanceChanged(campaign.owner.id);
     await this.em.refresh(campaign);
     return campaign;
   }

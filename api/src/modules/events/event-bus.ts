@@ -12,6 +12,9 @@ export interface TaskEvent {
 export interface CampaignEvent {
   campaignId: string;
 }
+export interface BalanceEvent {
+  accountId: string;
+}
 export interface WorkerEvent {
   workerId: string;
 }
@@ -21,6 +24,7 @@ type Topics = {
   'campaign.updated': [campaignId: string, event: CampaignEvent];
   'worker.updated': [event: WorkerEvent];
   'campaigns.changed': [event: CampaignEvent];
+  'balance.changed': [accountId: string, event: BalanceEvent];
 };
 
 /** Campaign aggregates and worker rows are re-read per event, so bursts are coalesced. */
@@ -64,6 +68,11 @@ export class EventBus {
     this.pubsub.publish('campaigns.changed', { campaignId });
   }
 
+  /** Credits moved in or out of this account's wallet. */
+  balanceChanged(accountId: string): void {
+    this.pubsub.publish('balance.changed', accountId, { accountId });
+  }
+
   workerChanged(workerId: string): void {
     coalesce(this.pendingWorkers, workerId, WORKER_COALESCE_MS, () => this.pubsub.publish('worker.updated', { workerId }));
   }
@@ -78,6 +87,10 @@ export class EventBus {
 
   onCampaignList() {
     return this.pubsub.subscribe('campaigns.changed');
+  }
+
+  onBalance(accountId: string) {
+    return this.pubsub.subscribe('balance.changed', accountId);
   }
 
   onWorkers() {

@@ -208,6 +208,7 @@ export class LeaseService {
     if (outcome) {
       this.events.taskChanged(outcome.campaignId, claim.taskId);
       this.events.workerChanged(worker.workerId);
+      if (outcome.reward > 0) this.events.balanceChanged(worker.accountId);
       return { taskId: claim.taskId, resultId: outcome.resultId, duplicate: false, creditsEarned: outcome.reward };
     }
     const previous = await this.hot.first<LeaseRow & { result_id: string | null; simulated: boolean; reward: string | number }>(

@@ -86,7 +86,7 @@ export class Reaper {
     let campaignsCompleted = 0;
     for (const { id } of candidates) {
       // Closing and refunding commit together, so no escrow is ever left behind.
-      const closed = await em.transactional(async (tx) => {
+      const closedFor = await em.transactional(async (tx) => {
         const row = await firstRow<{ owner_id: string }>(
           tx,
           sql`update campaign c set status = 'completed', finished_at = now()
@@ -95,12 +95,13 @@ export class Reaper {
               returning c.owner_id`,
         );
         if (row) await new CreditService(tx).refundRemainder(id, row.owner_id);
-        return Boolean(row);
+        return row?.owner_id ?? null;
       });
-      if (closed) {
+      if (closedFor) {
         campaignsCompleted++;
         this.events.campaignChanged(id);
         this.events.campaignListChanged(id);
+        this.events.balanceChanged(closedFor);
       }
     }
     return {
