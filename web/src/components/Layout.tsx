@@ -1,4 +1,4 @@
-import { useQuery } from '@apollo/client/react';
+import { useQuery, useSubscription } from '@apollo/client/react';
 import { useEffect, useRef } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession } from '../auth/session';
@@ -16,12 +16,23 @@ const LayoutMeQuery = graphql(`
   }
 `);
 
+/** Credits moved in or out of our wallet: the returned Account merges into the cache, so every view of the balance updates. */
+const BalanceChanged = graphql(`
+  subscription BalanceChanged {
+    balanceChanged {
+      id
+      balance
+    }
+  }
+`);
+
 const LIVE_LABEL = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' } as const;
 
 export function Layout() {
   const { signOut, liveStatus } = useSession();
   const { data } = useQuery(LayoutMeQuery);
   const me = data?.me;
+  useSubscription(BalanceChanged);
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
 

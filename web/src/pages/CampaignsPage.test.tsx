@@ -30,12 +30,11 @@ const list = (nodes: unknown[]) => ({
 });
 
 describe('CampaignsPage', () => {
-  it('drops a campaign from the "Running" list when it completes, and reads the refunded balance', async () => {
+  it('drops a campaign from the "Running" list when it completes, and shows the refunded balance', async () => {
     let running = [listItem('c1', 'RUNNING'), listItem('c2', 'RUNNING')];
-    let balance = 100;
     const api = new FakeApi({
       CampaignList: () => list(running),
-      LayoutMe: () => ({ me: { __typename: 'Account', id: 'acc-1', name: 'Ada', role: 'RESEARCHER', balance } }),
+      LayoutMe: () => ({ me: { __typename: 'Account', id: 'acc-1', name: 'Ada', role: 'RESEARCHER', balance: 100 } }),
     });
     renderPage(
       <>
@@ -54,10 +53,10 @@ describe('CampaignsPage', () => {
     expect(api.calls.filter((call) => call.operationName === 'CampaignList')).toHaveLength(1);
     // It completes: the API returns its unused escrow and no longer lists it as running.
     running = [listItem('c2', 'RUNNING')];
-    balance = 104;
     const completed = { ...listItem('c1', 'COMPLETED'), stats: stats({ queued: 0, succeeded: 3 }) };
     expect(api.push('CampaignListLive', { campaignUpdated: completed })).toBe(2);
     expect(api.push('CampaignListChanged', { campaignListChanged: completed })).toBe(1);
+    expect(api.push('BalanceChanged', { balanceChanged: { __typename: 'Account', id: 'acc-1', balance: 104 } })).toBe(1);
     await waitFor(() => expect(screen.queryByText('Campaign c1')).toBeNull());
     expect(screen.getByText('Campaign c2')).toBeInTheDocument();
     expect(await screen.findByText('104 cr')).toBeInTheDocument();

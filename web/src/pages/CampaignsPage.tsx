@@ -1,7 +1,6 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { useId, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { invalidateBalance } from '../apollo/balance';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
@@ -226,19 +225,8 @@ function CampaignRow({ campaign }: { campaign: CampaignListItemFragment }) {
   );
 }
 
-/**
- * Keeps a running campaign's row current: each event rewrites it in the normalized cache. When it
- * closes, its unused escrow returns to the owner (balance read again); moving the row out of a
- * status-filtered list is the list's own subscription's job.
- */
+/** Keeps a running campaign's row current: each event rewrites it in the normalized cache. */
 function LiveCampaign({ id }: { id: string }) {
-  useSubscription(CampaignListLive, {
-    variables: { id },
-    onData: ({ client, data }) => {
-      const campaign = data.data?.campaignUpdated;
-      if (!campaign || campaign.status === 'RUNNING') return;
-      invalidateBalance(client.cache, campaign.owner.id);
-    },
-  });
+  useSubscription(CampaignListLive, { variables: { id } });
   return null;
 }

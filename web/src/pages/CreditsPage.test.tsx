@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import { Layout } from '../components/Layout';
 import { FakeApi } from '../test/fake-api';
 import { renderPage } from '../test/render';
 import { CreditsPage } from './CreditsPage';
@@ -41,7 +42,7 @@ describe('CreditsPage', () => {
     expect(await screen.findByText('gpu-volunteer')).toBeInTheDocument();
   });
 
-  it('reads the balance, ledger and leaderboard again when one of our workers finishes a task', async () => {
+  it('reads the ledger and leaderboard again when balanceChanged moves our balance, and only then', async () => {
     let balance = 500;
     const api = new FakeApi({
       Credits: () => ({
@@ -50,24 +51,26 @@ describe('CreditsPage', () => {
         creditLedger: { __typename: 'LedgerPage', entries: [], hasMore: false, nextBefore: null },
       }),
       Leaderboard: () => ({ leaderboard: [] }),
+      LayoutMe: () => ({ me: { __typename: 'Account', id: 'a', name: 'Ada', role: 'RESEARCHER', balance } }),
     });
-    renderPage(<CreditsPage />, api);
+    renderPage(
+      <>
+        <Layout />
+        <CreditsPage />
+      </>,
+      api,
+    );
     expect(await screen.findByTestId('balance')).toHaveTextContent('500 cr');
-    await waitFor(() => expect(api.subscribed('CreditsWorkerUpdates')).toBe(1));
-    const ours = (tasks: string[], owner = 'a') => ({
-      workerUpdated: { __typename: 'Worker', id: `w-${owner}`, owner: { __typename: 'Account', id: owner }, currentTasks: tasks.map((id) => ({ __typename: 'Task', id })) },
-    });
+    await waitFor(() => expect(api.subscribed('BalanceChanged')).toBe(1));
     const reads = (name: string) => api.calls.filter((call) => call.operationName === name).length;
-    api.push('CreditsWorkerUpdates', ours(['t1']));
-    // Someone else's worker finishing pays them, not us.
-    api.push('CreditsWorkerUpdates', ours(['t9'], 'b'));
-    api.push('CreditsWorkerUpdates', ours([], 'b'));
+    // The same balance again (e.g. a zero-sum event) reads nothing.
+    api.push('BalanceChanged', { balanceChanged: { __typename: 'Account', id: 'a', balance: 500 } });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(reads('Credits')).toBe(1);
     balance = 503;
-    api.push('CreditsWorkerUpdates', ours([]));
+    api.push('BalanceChanged', { balanceChanged: { __typename: 'Account', id: 'a', balance: 503 } });
     await waitFor(() => expect(screen.getByTestId('balance')).toHaveTextContent('503 cr'));
-    expect(reads('Credits')).toBe(2);
+    await waitFor(() => expect(reads('Credits')).toBe(2));
     expect(reads('Leaderboard')).toBe(2);
   });
 

@@ -1,7 +1,6 @@
-import { useQuery, useSubscription } from '@apollo/client/react';
-import { useRef } from 'react';
+import { useQuery } from '@apollo/client/react';
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
-import { invalidateBalance, PayoutWatch } from '../apollo/balance';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
@@ -48,21 +47,6 @@ const LeaderboardQuery = graphql(`
   }
 `);
 
-/** Only what tells a payout: whose worker it is and which tasks it runs. */
-const CreditsWorkerUpdates = graphql(`
-  subscription CreditsWorkerUpdates {
-    workerUpdated {
-      id
-      owner {
-        id
-      }
-      currentTasks {
-        id
-      }
-    }
-  }
-`);
-
 const KIND_LABELS: Record<LedgerKind, string> = {
   GRANT: 'grant',
   ESCROW: 'reserved',
@@ -76,17 +60,20 @@ export function CreditsPage() {
   const ledger = credits.data?.creditLedger;
   const me = credits.data?.me;
 
-  // A worker's task ended: an accepted result pays its owner. Ours: the balance and ledger (through
-  // the evicted balance) and the leaderboard are read again. No polling.
-  const payouts = useRef(new PayoutWatch());
-  useSubscription(CreditsWorkerUpdates, {
-    onData: ({ client, data: event }) => {
-      const worker = event.data?.workerUpdated;
-      if (!worker || !payouts.current.finished(worker) || worker.owner.id !== me?.id) return;
-      invalidateBalance(client.cache, worker.owner.id);
-      void board.refetch();
-    },
-  });
+  // The header's balanceChanged subscription writes our new balance into the cache: when it moves,
+  // the ledger and the leaderboard it feeds are read again. No polling.
+  const seenBalance = useRef<number | null | undefined>(undefined);
+  const { refetch: refetchCredits } = credits;
+  const { refetch: refetchBoard } = board;
+  useEffect(() => {
+    const balance = me?.balance;
+    if (balance === undefined) return;
+    if (seenBalance.current !== undefined && seenBalance.current !== balance) {
+      void refetchCredits();
+      void refetchBoard();
+    }
+    seenBalance.current = balance;
+  }, [me?.balance, refetchCredits, refetchBoard]);
 
   return (
     <section aria-labelledby="credits-title">

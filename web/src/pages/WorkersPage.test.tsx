@@ -1,7 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { FakeApi } from '../test/fake-api';
-import { Layout } from '../components/Layout';
 import { renderPage } from '../test/render';
 import { isOnline, WorkersPage } from './WorkersPage';
 
@@ -84,31 +83,6 @@ describe('WorkersPage', () => {
     await waitFor(() => expect(listReads()).toBe(before + 1));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(listReads()).toBe(before + 1);
-  });
-
-  it("reads the owner's balance again when one of their workers finishes a task (a payout)", async () => {
-    let balance = 10;
-    const api = new FakeApi({
-      Workers: () => page([worker('a', { currentTasks: [running] })]),
-      LayoutMe: () => ({ me: { __typename: 'Account', id: 'v1', name: 'Volunteer', role: 'RESEARCHER', balance } }),
-    });
-    renderPage(
-      <>
-        <Layout />
-        <WorkersPage />
-      </>,
-      api,
-    );
-    await screen.findByTestId('worker');
-    expect(await screen.findByText('10 cr')).toBeInTheDocument();
-    await waitFor(() => expect(api.subscribed('WorkerUpdates')).toBe(1));
-    // A heartbeat moves no credits.
-    api.push('WorkerUpdates', { workerUpdated: worker('a', { currentTasks: [{ ...running, progress: { ...running.progress, step: 130 } }] }) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(api.calls.filter((call) => call.operationName === 'LayoutMe')).toHaveLength(1);
-    balance = 13;
-    api.push('WorkerUpdates', { workerUpdated: worker('a', { currentTasks: [] }) });
-    expect(await screen.findByText('13 cr')).toBeInTheDocument();
   });
 
   it('tells how to add a worker when there is none', async () => {

@@ -1,7 +1,6 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { useId, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { invalidateBalance, PayoutWatch } from '../apollo/balance';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
@@ -99,14 +98,11 @@ export function WorkersPage() {
   // Worker ids this filter's list has held or been refetched for: a worker the list cannot show
   // (another filter's, beyond the first page) triggers one refetch, not one per event.
   const known = useRef(new Map<string, Set<string>>());
-  const payouts = useRef(new PayoutWatch());
   useSubscription(WorkerUpdates, {
-    onData: ({ client, data: event }) => {
+    onData: ({ data: event }) => {
       const worker = event.data?.workerUpdated;
       if (!worker || !data) return;
       const listed = data.workers.edges.map((edge) => edge.node);
-      payouts.current.seed(listed);
-      if (payouts.current.finished(worker)) invalidateBalance(client.cache, worker.owner.id);
       let ids = known.current.get(show);
       if (!ids) known.current.set(show, (ids = new Set()));
       for (const node of listed) ids.add(node.id);

@@ -90,13 +90,12 @@ describe('CampaignPage', () => {
     await waitFor(() => expect(screen.getByTestId('best-val-bpb')).toHaveTextContent('2.5000'));
   });
 
-  it("reads the owner's balance again when the campaign closes (its unused escrow comes back)", async () => {
-    let balance = 50;
+  it("shows the owner's new balance from balanceChanged when the campaign closes (its unused escrow comes back)", async () => {
     const api = new FakeApi({
       CampaignDetail: () => ({ campaign: campaignDetail(), me }),
       CampaignPoints: () => ({ campaign: { __typename: 'Campaign', id: CAMPAIGN_ID, resultPoints: [] } }),
       CampaignTasks: () => ({ campaign: null }),
-      LayoutMe: () => ({ me: { ...me, name: 'Ada', balance } }),
+      LayoutMe: () => ({ me: { ...me, name: 'Ada', balance: 50 } }),
     });
     renderPage(
       <>
@@ -107,13 +106,12 @@ describe('CampaignPage', () => {
       { path: '/campaigns/:id', at: `/campaigns/${encodeURIComponent(CAMPAIGN_ID)}` },
     );
     expect(await screen.findByText('50 cr')).toBeInTheDocument();
-    await waitFor(() => expect(api.subscribed('CampaignSummaryUpdates')).toBe(1));
-    api.push('CampaignSummaryUpdates', { campaignUpdated: { ...campaignDetail(), stats: stats({ queued: 2, leased: 1 }), resultPoints: undefined } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(api.calls.filter((call) => call.operationName === 'LayoutMe')).toHaveLength(1);
-    balance = 53;
+    await waitFor(() => expect(api.subscribed('BalanceChanged')).toBe(1));
     api.push('CampaignSummaryUpdates', { campaignUpdated: { ...campaignDetail({ status: 'COMPLETED' }), stats: stats({ queued: 0, succeeded: 3 }), resultPoints: undefined } });
+    api.push('BalanceChanged', { balanceChanged: { __typename: 'Account', id: me.id, balance: 53 } });
     expect(await screen.findByText('53 cr')).toBeInTheDocument();
+    // The event carries the balance: nothing is read again.
+    expect(api.calls.filter((call) => call.operationName === 'LayoutMe')).toHaveLength(1);
   });
 
   it('plots existing results and exports every task as TSV', async () => {

@@ -1,7 +1,6 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useDeferredValue, useEffect, useMemo, useRef } from 'react';
 import { Link, useParams } from 'react-router';
-import { invalidateBalance } from '../../apollo/balance';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Loading';
@@ -140,16 +139,6 @@ export default function CampaignPage() {
     }, RESYNC_AFTER_MS);
     return () => clearTimeout(timer);
   }, [hasCampaign, loaded, succeeded, points.length, client, id, data.store, data.reload]);
-
-  // Closing a campaign refunds its unused escrow to the owner: the header's balance is read again.
-  const status = campaign?.status;
-  const ownerId = campaign?.owner.id;
-  const opened = useRef(status);
-  useEffect(() => {
-    if (status === undefined) return;
-    if (opened.current === 'RUNNING' && status !== 'RUNNING') invalidateBalance(client.cache, ownerId);
-    opened.current = status;
-  }, [status, ownerId, client]);
 
   if (detail.error && !campaign) return <ErrorNotice error={detail.error} what="the campaign" onRetry={() => void detail.refetch()} />;
   if (!detail.data) return <Loading what="the campaign" />;
