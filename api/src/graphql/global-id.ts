@@ -2,10 +2,15 @@
 // well-encoded but malformed id ("Campaign:x") is a NotFoundError instead of a database error.
 import { decodeGlobalID as decodeRelayId } from '@pothos/plugin-relay';
 import { NotFoundError } from '../errors.ts';
+import { SHA256_PATTERN, UUID_PATTERN } from '../modules/validation.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SHA256 = /^[0-9a-f]{64}$/;
-const ID_SHAPES: Record<string, RegExp> = { Account: UUID, Campaign: UUID, Task: UUID, Worker: UUID, Artifact: SHA256 };
+const ID_SHAPES: Record<string, RegExp> = {
+  Account: UUID_PATTERN,
+  Campaign: UUID_PATTERN,
+  Task: UUID_PATTERN,
+  Worker: UUID_PATTERN,
+  Artifact: SHA256_PATTERN,
+};
 
 export function parseGlobalId(globalId: string): { typename: string; id: string } {
   let decoded: { typename: string; id: string } | null = null;

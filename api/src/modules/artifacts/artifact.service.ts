@@ -17,6 +17,7 @@ import type { Logger } from '../../logger.ts';
 import { requireViewer, type Viewer, canResearch } from '../accounts/viewer.ts';
 import { ForbiddenError } from '../../errors.ts';
 import { brownCorpusText, brownCorpusVersion } from './brown-corpus.ts';
+import { SHA256_PATTERN } from '../validation.ts';
 
 export const TINYSHAKESPEARE = {
   name: 'tinyshakespeare',
@@ -25,8 +26,6 @@ export const TINYSHAKESPEARE = {
   sizeBytes: 1_115_394,
   title: 'TinyShakespeare (karpathy/char-rnn)',
 };
-
-const SHA256 = /^[0-9a-f]{64}$/;
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -279,7 +278,7 @@ export class ArtifactService {
     const ref = reference.trim();
     const row = await firstRow<{ sha256: string; kind: ArtifactKind; name: string; size_bytes: number; available: boolean }>(
       this.em,
-      SHA256.test(ref)
+      SHA256_PATTERN.test(ref)
         ? sql`select sha256, kind, name, size_bytes, content is not null as available from artifact where sha256 = ${ref} and kind = ${kind}`
         : sql`select sha256, kind, name, size_bytes, content is not null as available from artifact
               where name = ${ref} and kind = ${kind} and source <> 'upload' order by created_at desc limit 1`,
@@ -293,7 +292,7 @@ export class ArtifactService {
   async info(sha256: string): Promise<ArtifactInfo | null> {
     const cached = this.cache.get(sha256);
     if (cached) return cached;
-    if (!SHA256.test(sha256)) return null;
+    if (!SHA256_PATTERN.test(sha256)) return null;
     const row = await firstRow<{ sha256: string; kind: ArtifactKind; name: string; size_bytes: number; available: boolean }>(
       this.em,
       sql`select sha256, kind, name, size_bytes, content is not null as available from artifact where sha256 = ${sha256}`,
@@ -305,7 +304,7 @@ export class ArtifactService {
   }
 
   async content(sha256: string): Promise<{ bytes: Buffer; mediaType: string; name: string } | null> {
-    if (!SHA256.test(sha256)) return null;
+    if (!SHA256_PATTERN.test(sha256)) return null;
     const row = await firstRow<{ content: Buffer | Uint8Array | null; media_type: string; name: string }>(
       this.em,
       sql`select content, media_type, name from artifact where sha256 = ${sha256}`,

@@ -11,7 +11,7 @@ import { requireWorker, type Viewer, type WorkerViewer } from '../accounts/viewe
 import type { ArtifactInfo, ArtifactService } from '../artifacts/artifact.service.ts';
 import { CreditService } from '../credits/credit.service.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { parseInput } from '../validation.ts';
+import { parseInput, UUID_PATTERN } from '../validation.ts';
 import { type LeaseClaim, type LeaseRow, rejection } from './lease-state.ts';
 import { COMPLETE, COMPLETION_STATE, FAIL, FAILURE_STATE, HEARTBEAT, LEASE, LEASE_STATE, RELEASE } from './lease.sql.ts';
 
@@ -19,8 +19,6 @@ export const MAX_TASKS_PER_LEASE = 16;
 export const MAX_TAIL_BYTES = 16 * 1024;
 export const MAX_METRICS_BYTES = 64 * 1024;
 export const MAX_REASON_LENGTH = 2000;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface LeaseGrant {
   taskId: string;
@@ -60,8 +58,8 @@ const finiteNumber = (label: string) =>
   z.number({ error: `${label} is required and must be a finite number` }).refine(Number.isFinite, `${label} must be a finite number`);
 
 const claimSchema = z.object({
-  taskId: z.string().regex(UUID, 'is not a task id'),
-  leaseToken: z.string().regex(UUID, 'is not a lease token'),
+  taskId: z.string().regex(UUID_PATTERN, 'is not a task id'),
+  leaseToken: z.string().regex(UUID_PATTERN, 'is not a lease token'),
 });
 
 const progressSchema = z
