@@ -1,17 +1,17 @@
 // Starts the real API as a separate process (so tests can kill and restart it) on a fixed free port,
 // against a fresh PostgreSQL database when a server is reachable, else embedded PGlite on disk.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+// The API's own test databases: one fresh PostgreSQL database per API process.
+import { createTestDatabase, POSTGRES_SERVER_URL } from '../../../api/test/helpers/postgres.ts';
 import { API_MAIN, sharedDataDir, TRAINING_SCRIPTS } from './paths.ts';
 import { waitUntil } from './wait.ts';
 
 export const ADMIN_TOKEN = 'xn_worker_test_admin_token_0123456789abcdef';
-const POSTGRES_SERVER_URL = process.env.XEENET_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,25 +33,6 @@ async function postgresReachable(): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `xeenet_worker_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(POSTGRES_SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    },
-  };
 }
 
 export interface ApiOptions {
@@ -83,7 +64,7 @@ export interface ApiProcess {
 export async function startApi(options: ApiOptions = {}): Promise<ApiProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'xeenet-worker-api-'));
-  const database = (await postgresReachable()) ? await createDatabase() : null;
+  const database = (await postgresReachable()) ? await createTestDatabase() : null;
   const datasets = sharedDataDir();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
