@@ -191,7 +191,6 @@ export default function CampaignPage() {
           {canCancel && (
             <CancelCampaign
               campaignId={campaign.id}
-              accountId={me?.id}
               unfinished={stats.queued + stats.leased}
               onCancelled={async () => {
                 data.reload();

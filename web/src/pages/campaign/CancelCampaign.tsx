@@ -1,6 +1,5 @@
 import { useMutation } from '@apollo/client/react';
 import { useRef, useState } from 'react';
-import { invalidateBalance } from '../../apollo/balance';
 import { graphql } from '../../gql';
 import { formatInt } from '../../lib/format';
 
@@ -22,15 +21,13 @@ const CancelCampaignMutation = graphql(`
 
 interface Props {
   campaignId: string;
-  /** The signed-in account, whose balance the refund changes. */
-  accountId: string | undefined;
   unfinished: number;
   /** Reload tasks and points after the bulk change. */
   onCancelled: () => Promise<unknown>;
 }
 
 /** Cancelling needs a second, explicit confirmation: it stops work and cannot be undone. */
-export function CancelCampaign({ campaignId, accountId, unfinished, onCancelled }: Props) {
+export function CancelCampaign({ campaignId, unfinished, onCancelled }: Props) {
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [cancel, { loading }] = useMutation(CancelCampaignMutation);
@@ -39,12 +36,8 @@ export function CancelCampaign({ campaignId, accountId, unfinished, onCancelled 
   async function confirm() {
     setMessage(null);
     try {
-      const { data } = await cancel({
-        variables: { id: campaignId },
-        update(cache, result) {
-          if (result.data?.cancelCampaign.__typename === 'MutationCancelCampaignSuccess') invalidateBalance(cache, accountId);
-        },
-      });
+      // The refund reaches the header through balanceChanged.
+      const { data } = await cancel({ variables: { id: campaignId } });
       const result = data?.cancelCampaign;
       if (result?.__typename === 'MutationCancelCampaignSuccess') {
         setConfirming(false);

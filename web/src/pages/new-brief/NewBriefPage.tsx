@@ -4,7 +4,6 @@ import { Link, useNavigate } from 'react-router';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Field } from '../../components/Field';
 import { Loading } from '../../components/Loading';
-import { invalidateBalance } from '../../apollo/balance';
 import { graphql } from '../../gql';
 import type { SearchStrategy, Visibility } from '../../gql/graphql';
 import { formatCredits, formatInt } from '../../lib/format';
@@ -236,9 +235,8 @@ export function NewBriefPage() {
         },
         update(cache, result) {
           if (result.data?.submitBrief.__typename === 'MutationSubmitBriefSuccess') {
-            // The campaign list and the balance are stale now; they load afresh.
+            // Lists loaded before it are stale (the escrowed balance arrives through balanceChanged).
             cache.evict({ id: 'ROOT_QUERY', fieldName: 'campaigns' });
-            invalidateBalance(cache, me?.id);
             cache.gc();
           }
         },
