@@ -28,8 +28,6 @@ import tempfile
 import time
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import search_space  # noqa: E402
 
 TINYSHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 KILL_GRACE_S = 15  # the worker's SIGTERM -> SIGKILL grace period
@@ -126,21 +124,19 @@ def run_task(script_path, config):
     return records[-1], wall, progress
 
 
-def sample_campaign(space_path, space, count, seed):
+def sample_campaign(space_path, count, seed):
     """(config, task seed) pairs exactly as the API creates them for a brief with this space and
-    seed, from its own sampler; the stdlib sampler (different draws) only when Node is missing."""
+    seed, from its own sampler (Node runs it; `npm run bench:train` puts Node 24 on PATH)."""
     sampler = os.path.join(os.path.dirname(PACKAGE_DIR), "api", "scripts", "sample-tasks.ts")
     node = shutil.which("node")
-    reason = "Node or api/ not found"
-    if node and os.path.isfile(sampler):
-        sampled = subprocess.run([node, sampler, "--space", space_path, "--tasks", str(count), "--seed", str(seed)],
-                                 capture_output=True, text=True)
-        if sampled.returncode == 0:
-            return [(task["config"], task["seed"]) for task in json.loads(sampled.stdout)]
-        reason = f"the API sampler failed ({sampled.stderr.strip()[-300:]})"
-    print(f"bench: note: {reason}; sampling with the stdlib sampler, whose configs differ "
-          "from the platform's for the same seed", file=sys.stderr)
-    return [(config, seed) for config in search_space.sample_configs(space, count, seed)]
+    if not node or not os.path.isfile(sampler):
+        sys.exit(f"bench: needs Node (>= 22.18) and {sampler} to sample the campaign; run it with `npm run bench:train`")
+    sampled = subprocess.run([node, sampler, "--space", space_path, "--tasks", str(count), "--seed", str(seed)],
+                             capture_output=True, text=True)
+    if sampled.returncode != 0:
+        sys.exit(f"bench: the API sampler failed (it needs Node >= 22.18; `npm run bench:train` provides it): "
+                 f"{sampled.stderr.strip()[-500:]}")
+    return [(task["config"], task["seed"]) for task in json.loads(sampled.stdout)]
 
 
 def script_entry(name):
@@ -182,9 +178,8 @@ def main():
     if digest != TINYSHAKESPEARE_SHA256:
         print(f"bench: note: {dataset} is not the reference TinyShakespeare (sha256 {digest[:12]}...); "
               "the targets do not apply", file=sys.stderr)
-    space_path = os.path.join(PACKAGE_DIR, entry["searchSpace"])
-    with open(space_path) as space_file:
-        space = json.load(space_file)
+    # Sampled first, so a missing Node fails before minutes of training.
+    campaign = sample_campaign(os.path.join(PACKAGE_DIR, entry["searchSpace"]), args.tasks, args.seed)
 
     threads = usable_cpus()
     peak_before, median_before = measure_matmul_peak(threads)
@@ -200,7 +195,7 @@ def main():
         print(f"default config, seed {run}: {describe(record, wall, peak_before)}", flush=True)
 
     tasks = []
-    for index, (sampled, task_seed) in enumerate(sample_campaign(space_path, space, args.tasks, args.seed)):
+    for index, (sampled, task_seed) in enumerate(campaign):
         config = dict(sampled, seed=task_seed, **platform)
         record, wall, progress = run_task(script_path, config)
         tasks.append((sampled, record, wall, progress))

@@ -1,7 +1,6 @@
-"""Search-space files: validation and seeded sampling (Python standard library only).
+"""Search-space files, for the tests: validation and the values a space can produce (stdlib only).
 
-The format (shared with the API, whose JavaScript sampler is the canonical one for real
-campaigns; this one only has to be deterministic for the local benchmark and the tests):
+The format (the API's search-space.ts and sampler.ts are the canonical reader and sampler):
 
     {"lr": {"type": "loguniform", "low": 3e-4, "high": 3e-3},
      "schedule": {"type": "choice", "values": ["cosine", "linear", "constant"]},
@@ -14,11 +13,10 @@ campaigns; this one only has to be deterministic for the local benchmark and the
   (int >= 2) restricts the draw to that many evenly (loguniform: geometrically) spaced values.
 - int: integers `low` <= `high`, inclusive, optional `step` (int >= 1) from low.
 - a bare scalar: a constant.
-Sampled floats are rounded to 4 significant digits.
+Grid floats are rounded to 4 significant digits.
 """
 
 import math
-import random
 
 
 class SpaceError(ValueError):
@@ -97,22 +95,6 @@ def grid_values(spec):
         return [round_significant(low + (high - low) * i / (points - 1)) for i in range(points)]
     ratio = math.log(high / low)
     return [round_significant(low * math.exp(ratio * i / (points - 1))) for i in range(points)]
-
-
-def sample_value(spec, rng):
-    values = grid_values(spec)
-    if values is not None:
-        return values[rng.randrange(len(values))]
-    if spec["type"] == "uniform":
-        return round_significant(rng.uniform(spec["low"], spec["high"]))
-    return round_significant(math.exp(rng.uniform(math.log(spec["low"]), math.log(spec["high"]))))
-
-
-def sample_configs(space, count, seed):
-    """`count` configs drawn with random.Random(seed), keys in sorted order, task by task."""
-    validate_space(space)
-    rng = random.Random(seed)
-    return [{key: sample_value(space[key], rng) for key in sorted(space)} for _ in range(count)]
 
 
 def corner_values(spec):
