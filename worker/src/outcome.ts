@@ -1,10 +1,10 @@
 // Turns what a training subprocess did into the report for the API: a completed result (exit 0,
 // exactly one valid result line, last on stdout) or a failure with a reason a person can act on.
+import { MAX_METRICS_BYTES, reportableReason, resultLineProblems } from '@xeenet/contract';
 import type { ProcessReport } from './runner.ts';
 import { truncate } from './util/tail.ts';
 
-export const MAX_METRICS_BYTES = 64 * 1024;
-export const MAX_REASON_CHARS = 2000;
+export { MAX_METRICS_BYTES, MAX_REASON_CHARS } from '@xeenet/contract';
 /** Error codes that running the task again cannot fix (the dataset is verified by hash). */
 export const DETERMINISTIC_ERROR_CODES = new Set(['invalid_config', 'dataset_error']);
 
@@ -42,7 +42,7 @@ function fail(report: ProcessReport, reason: string, retryable = true): Outcome 
   const full = stderr && !reason.includes(stderr) ? `${reason} — stderr: ${stderr}` : reason;
   return {
     kind: 'fail',
-    failure: { reason: truncate(full, MAX_REASON_CHARS), stdoutTail: report.stdoutTail, stderrTail: report.stderrTail, retryable },
+    failure: { reason: reportableReason(full), stdoutTail: report.stdoutTail, stderrTail: report.stderrTail, retryable },
   };
 }
 
@@ -50,30 +50,8 @@ function finite(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-/** Problems with a result line's required numbers (empty when it is usable). */
-export function resultProblems(line: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  const valBpb = finite(line.val_bpb);
-  if (valBpb === null) problems.push(`val_bpb is ${describe(line.val_bpb)}, not a finite number`);
-  else if (valBpb <= 0) problems.push(`val_bpb must be positive (got ${valBpb})`);
-  const trainLoss = finite(line.train_loss);
-  if (trainLoss === null) problems.push(`train_loss is ${describe(line.train_loss)}, not a finite number`);
-  else if (trainLoss < 0) problems.push(`train_loss cannot be negative (got ${trainLoss})`);
-  const steps = line.steps;
-  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0 || steps > 2 ** 31 - 1) {
-    problems.push(`steps is ${describe(steps)}, not a whole number`);
-  }
-  if (line.wall_s !== undefined && (finite(line.wall_s) === null || (line.wall_s as number) < 0)) {
-    problems.push(`wall_s is ${describe(line.wall_s)}, not a non-negative number`);
-  }
-  return problems;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (typeof value === 'number') return String(value);
-  return JSON.stringify(value) ?? String(value);
-}
+/** Problems with a result line (empty when it is usable): the contract's rules, shared with the API. */
+export const resultProblems = resultLineProblems;
 
 export function classify(report: ProcessReport, options: ClassifyOptions): Outcome {
   const { budgetS, killGraceS } = options;

@@ -9,11 +9,11 @@
 // PR_SET_PDEATHSIG on Linux, or by a parent-pid watchdog elsewhere. While the worker lives, it kills
 // the whole group itself when a run ends, is aborted, or the worker exits.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { MAX_TAIL_BYTES, reportableTail } from '@xeenet/contract';
 import { nowMs } from './log.ts';
 import { ByteTail } from './util/tail.ts';
 
 export const KILL_GRACE_S = 15;
-export const MAX_TAIL_BYTES = 16 * 1024;
 const MAX_LINE_BYTES = 1024 * 1024;
 const STREAM_DRAIN_MS = 2000;
 
@@ -348,8 +348,9 @@ export class TaskProcess {
         this.timers = [];
         if (this.pgid !== null) liveGroups.delete(this.pgid);
         if (partial.length && !overlong) handleLine(Buffer.concat(partial).toString('utf8'));
-        report.stdoutTail = stdoutTail.text();
-        report.stderrTail = stderrTail.text();
+        // The contract's safe form: a NUL the script printed must not make the report unstorable.
+        report.stdoutTail = reportableTail(stdoutTail.text());
+        report.stderrTail = reportableTail(stderrTail.text());
         resolve(report);
       };
       try {

@@ -23,6 +23,7 @@ const SCRIPTS = {
   garbage: 'garbage.py',
   'bad-config': 'bad_config.py',
   'huge-bpb': 'huge_bpb.py',
+  'prints-nul': 'prints_nul.py',
   'fresh-probe': 'fresh_probe.py',
 } as const;
 
@@ -196,12 +197,16 @@ describe('scripts that fail', () => {
     expect(done.failureReason).toContain("script error (invalid_config): invalid config: unknown keys ['bogus']");
   });
 
-  it('a result the API refuses (val_bpb above 64) is reported as a failed attempt instead', async () => {
+  it('a result outside the contract (val_bpb above 64) is reported as a failed attempt, as the API would refuse it', async () => {
     const done = await runOne('huge-bpb');
     expect(done.status).toBe('FAILED');
-    expect(done.failureReason).toMatch(/^the API rejected the result line: ValidationError/);
-    expect(done.failureReason).toContain('valBpb');
-    expect(worker.logs.some((line) => line.msg === 'result rejected by the API; reporting the attempt as failed')).toBe(true);
+    expect(done.failureReason).toMatch(/^invalid result line: val_bpb must be at most 64 bits per byte/);
+  });
+
+  it('a script that prints NUL characters still gets its result stored (its stdout tail carries U+FFFD instead)', async () => {
+    const done = await runOne('prints-nul');
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.history[0]!.stdoutTail).toContain('a log line with a NUL: \uFFFD in it');
   });
 
   it('a script that hangs is killed at budget_s + 15 s and the task fails with that reason', async () => {

@@ -53,9 +53,21 @@ describe('classify', () => {
     expect(outcome.kind).toBe('fail');
     if (outcome.kind !== 'fail') return;
     expect(outcome.failure.reason).toContain('invalid result line');
-    expect(outcome.failure.reason).toContain('val_bpb is Infinity');
-    expect(outcome.failure.reason).toContain('train_loss is missing');
-    expect(outcome.failure.reason).toContain('steps is 1.5');
+    expect(outcome.failure.reason).toContain('val_bpb must be a finite number, got Infinity');
+    expect(outcome.failure.reason).toContain('train_loss is required');
+    expect(outcome.failure.reason).toContain('steps must be a non-negative integer, got 1.5');
+  });
+
+  it('fails a result the API would refuse: val_bpb above 64, a NUL in the metrics', () => {
+    const huge = classify(report({ resultLines: [{ ...RESULT, val_bpb: 100 }] }), options);
+    expect(huge.kind === 'fail' && huge.failure.reason).toMatch(/^invalid result line: val_bpb must be at most 64 bits per byte/);
+    const nul = classify(report({ resultLines: [{ ...RESULT, device: 'cpu\0' }] }), options);
+    expect(nul.kind === 'fail' && nul.failure.reason).toContain('invalid result line: device must not contain the NUL character');
+  });
+
+  it('never sends a NUL in a failure reason (the API could not store it)', () => {
+    const outcome = classify(report({ resultLines: [], exitCode: 1, errorLine: { code: 'runtime_error', error: 'bad\0byte' } }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('bad\uFFFDbyte');
   });
 
   it('fails when the result is not the last line, or printed twice', () => {
