@@ -1,6 +1,6 @@
 // Wires the process together: database, events, artifacts, bootstrap admin, HTTP/WS server, reaper.
 import type { AddressInfo } from 'node:net';
-import type { AppDeps } from './context.ts';
+import { type AppDeps, Services } from './context.ts';
 import type { Env } from './env.ts';
 import { HotSql } from './db/hot-sql.ts';
 import { databaseTarget, openDatabase } from './db/orm.ts';
@@ -9,7 +9,8 @@ import type { Db } from './db/sql.ts';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './http/server.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './modules/accounts/account.service.ts';
-import { ArtifactCache, ArtifactService } from './modules/artifacts/artifact.service.ts';
+import { ArtifactRegistry } from './modules/artifacts/artifact-registry.ts';
+import { ArtifactCache } from './modules/artifacts/artifact-store.ts';
 import { EventBus } from './modules/events/event-bus.ts';
 import { Reaper } from './modules/tasks/reaper.ts';
 
@@ -32,7 +33,7 @@ export async function startApp(env: Env): Promise<App> {
   const { orm, download, adminToken } = await withStartupLock(target, async () => {
     const orm = await openDatabase(target, env.XEENET_SQL_DEBUG);
     const em = orm.em.fork() as unknown as Db;
-    const artifacts = new ArtifactService(em, env, artifactCache);
+    const artifacts = new ArtifactRegistry(em, env);
     await artifacts.registerTrainingScripts(log);
     const { download } = await artifacts.registerDatasets(log);
     const adminToken = await new AccountService(em, env).ensureAdmin();
@@ -51,7 +52,7 @@ export async function startApp(env: Env): Promise<App> {
   const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST;
   const url = `http://${host}:${port}`;
 
-  const reaper = new Reaper(orm, events, log, env.XEENET_REAPER_INTERVAL_MS);
+  const reaper = new Reaper(() => Services.fork(deps), log, env.XEENET_REAPER_INTERVAL_MS);
   reaper.start();
   log.info('XeeNet API listening', { url, graphql: `${url}${GRAPHQL_PATH}`, database: target.kind, redis: Boolean(env.REDIS_URL) });
 

@@ -1,21 +1,20 @@
-// Per-request (or per-subscription-event) state: one EntityManager fork, the caller, services, loaders.
-import DataLoader from 'dataloader';
+// Per-request (or per-subscription-event) state: one EntityManager fork behind the services, and
+// the caller. Resolvers reach storage only through `services`.
 import type { Env } from './env.ts';
 import type { HotSql } from './db/hot-sql.ts';
 import type { Orm } from './db/orm.ts';
 import type { Db } from './db/sql.ts';
-import { rows, sql } from './db/sql.ts';
 import type { Logger } from './logger.ts';
-import { RunResult } from './db/entities/run-result.entity.ts';
-import { Task } from './db/entities/task.entity.ts';
 import { AccountService } from './modules/accounts/account.service.ts';
 import type { Viewer } from './modules/accounts/viewer.ts';
-import { type ArtifactCache, ArtifactService } from './modules/artifacts/artifact.service.ts';
-import { type CampaignStats, loadCampaignStats } from './modules/campaigns/campaign-stats.ts';
+import type { ArtifactCache } from './modules/artifacts/artifact-store.ts';
+import { ArtifactService } from './modules/artifacts/artifact.service.ts';
 import { CampaignService } from './modules/campaigns/campaign.service.ts';
-import { CreditService } from './modules/credits/credit.service.ts';
 import type { EventBus } from './modules/events/event-bus.ts';
+import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
+import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
+import { TaskService } from './modules/tasks/task.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
 
 /** Process-wide dependencies, created once at start. */
@@ -28,75 +27,45 @@ export interface AppDeps {
   log: Logger;
 }
 
+/** One unit of work's services, sharing its EntityManager. */
 export class Services {
   readonly accounts: AccountService;
   readonly artifacts: ArtifactService;
   readonly campaigns: CampaignService;
-  readonly credits: CreditService;
+  readonly ledger: LedgerService;
+  readonly lifecycle: TaskLifecycle;
   readonly leases: LeaseService;
+  readonly tasks: TaskService;
   readonly workers: WorkerService;
 
-  constructor(deps: AppDeps, em: Db) {
+  constructor(deps: AppDeps, em: Db, viewer: Viewer | null) {
     this.accounts = new AccountService(em, deps.env);
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
-    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts);
-    this.credits = new CreditService(em);
-    this.leases = new LeaseService(em, deps.env, deps.events, this.artifacts, deps.hotSql);
+    this.ledger = new LedgerService(em);
+    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
+    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
+    this.leases = new LeaseService(this.lifecycle, this.artifacts);
+    this.tasks = new TaskService(em, this.campaigns, viewer);
     this.workers = new WorkerService(em, deps.env, deps.events);
   }
-}
 
-export interface Loaders {
-  campaignStats: DataLoader<string, CampaignStats>;
-  acceptedResult: DataLoader<string, RunResult | null>;
-  leasedTasks: DataLoader<string, Task[]>;
-  balance: DataLoader<string, number>;
-}
-
-function createLoaders(em: Db): Loaders {
-  return {
-    campaignStats: new DataLoader((ids) => loadCampaignStats(em, ids)),
-    acceptedResult: new DataLoader(async (taskIds) => {
-      const results = await em.find(RunResult, { task: { $in: [...taskIds] }, accepted: true });
-      const byTask = new Map(results.map((result) => [result.task.id, result]));
-      return taskIds.map((id) => byTask.get(id) ?? null);
-    }),
-    leasedTasks: new DataLoader(async (workerIds) => {
-      const tasks = await em.find(Task, { worker: { $in: [...workerIds] }, status: 'leased' }, { orderBy: { leasedAt: 'asc' } });
-      return workerIds.map((id) => tasks.filter((task) => task.worker?.id === id));
-    }),
-    balance: new DataLoader(async (accountIds) => {
-      const balances = await rows<{ account_id: string; balance: string }>(
-        em,
-        sql`select ca.account_id, coalesce(sum(le.amount), 0)::bigint as balance
-            from credit_account ca left join ledger_entry le on le.credit_account_id = ca.id
-            where ca.account_id = any(${[...accountIds]}::uuid[]) group by ca.account_id`,
-      );
-      const byAccount = new Map(balances.map((row) => [row.account_id, Number(row.balance)]));
-      return accountIds.map((id) => byAccount.get(id) ?? 0);
-    }),
-  };
+  static fork(deps: AppDeps, viewer: Viewer | null = null): Services {
+    return new Services(deps, deps.orm.em.fork() as unknown as Db, viewer);
+  }
 }
 
 /** Plain data: yoga merges it into its own context object, so it must not rely on a prototype. */
 export interface RequestContext {
   deps: AppDeps;
   viewer: Viewer | null;
-  em: Db;
   services: Services;
-  loaders: Loaders;
 }
 
 export function createRequestContext(deps: AppDeps, viewer: Viewer | null): RequestContext {
-  const em = deps.orm.em.fork() as unknown as Db;
-  const services = new Services(deps, em);
-  return { deps, viewer, em, services, loaders: createLoaders(em) };
+  return { deps, viewer, services: Services.fork(deps, viewer) };
 }
 
 /** A fresh unit of work: subscriptions call this per event so they never serve stale entities. */
 export function refreshContext(ctx: RequestContext): void {
-  const fresh = createRequestContext(ctx.deps, ctx.viewer);
-  ctx.em = fresh.em;
-  ctx.services = fresh.services;
-  ctx.loaders = fresh.loaders;
+  ctx.services = Services.fork(ctx.deps, ctx.viewer);
 }

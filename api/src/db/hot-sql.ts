@@ -2,16 +2,9 @@
 // times a second. On PostgreSQL they go through their own pool as named prepared statements, so
 // the server plans each once per connection (measured: 0.45 ms instead of 0.83 ms per lease).
 // PGlite runs in-process, so there they simply go through the EntityManager's connection.
-import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
-import type { Db } from './sql.ts';
+import { type Db, type Query, run } from './sql.ts';
 import type { DatabaseTarget } from './orm.ts';
-
-export interface Statement {
-  /** Unique per statement text: PostgreSQL caches the plan under this name. */
-  name: string;
-  text: string;
-}
 
 export class HotSql {
   private readonly pool: pg.Pool | null;
@@ -28,14 +21,13 @@ export class HotSql {
     return new HotSql(pool);
   }
 
-  async rows<R>(em: Db, statement: Statement, values: unknown[]): Promise<R[]> {
-    if (this.pool) return (await this.pool.query({ name: statement.name, text: statement.text, values })).rows as R[];
-    const kysely = em.getKysely() as unknown as Kysely<unknown>;
-    return (await kysely.executeQuery(CompiledQuery.raw(statement.text, values))).rows as R[];
+  async rows<R>(em: Db, query: Query<R>): Promise<R[]> {
+    if (!this.pool) return run(em, query);
+    return (await this.pool.query({ name: query.name, text: query.text, values: query.values })).rows as R[];
   }
 
-  async first<R>(em: Db, statement: Statement, values: unknown[]): Promise<R | undefined> {
-    return (await this.rows<R>(em, statement, values))[0];
+  async first<R>(em: Db, query: Query<R>): Promise<R | undefined> {
+    return (await this.rows(em, query))[0];
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 // Relay connections over MikroORM's cursor pagination, with page-size limits that bound the cost.
 import type { Cursor } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
+import type { CursorPage } from '../modules/pagination.ts';
 
 export interface PageArgs {
   first?: number | null;
@@ -16,7 +17,7 @@ export interface ConnectionShape<T> {
 }
 
 /** Validates first/last against a maximum and returns MikroORM cursor options. */
-export function pageOptions(args: PageArgs, defaultSize: number, maxSize: number) {
+export function pageOptions(args: PageArgs, defaultSize: number, maxSize: number): CursorPage {
   for (const key of ['first', 'last'] as const) {
     const value = args[key];
     if (value != null && (value < 0 || value > maxSize)) {

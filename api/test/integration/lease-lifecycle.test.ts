@@ -214,8 +214,8 @@ describe.each(DATABASES)('task lifecycle on %s', (database) => {
   it('keeps the ledger balanced: every transaction sums to zero', async () => {
     const ledger = await gql(url, '{ creditLedger(first: 500) { entries { amount kind } } }', {}, researcher.token);
     expect(ledger.creditLedger.entries.some((entry: { kind: string }) => entry.kind === 'ESCROW')).toBe(true);
-    const { CreditService } = await import('../../src/modules/credits/credit.service.ts');
-    expect(await new CreditService(app.deps.orm.em.fork() as never).totalImbalance()).toBe(0);
+    const { LedgerService } = await import('../../src/modules/ledger/ledger.service.ts');
+    expect(await new LedgerService(app.deps.orm.em.fork() as never).totalImbalance()).toBe(0);
     const admin = await gql(url, '{ me { role } }', {}, ADMIN_TOKEN);
     expect(admin.me.role).toBe('ADMIN');
   });

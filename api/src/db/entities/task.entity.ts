@@ -4,7 +4,6 @@ import { Worker } from './worker.entity.ts';
 
 export const TASK_STATUSES = ['queued', 'leased', 'succeeded', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['queued', 'leased'];
 
 export interface TaskProgress {
   step?: number | null;

@@ -2,7 +2,11 @@
 // same way under Node, Vitest and bundlers.
 import type { MigrationsOptions } from '@mikro-orm/core';
 import { Migration20261122080903_initial } from './Migration20261122080903_initial.ts';
+import { Migration20261201195431_ledger_balanced } from './Migration20261201195431_ledger_balanced.ts';
+import { Migration20261201200115_artifact_uploads } from './Migration20261201200115_artifact_uploads.ts';
 
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
   { name: 'Migration20261122080903_initial', class: Migration20261122080903_initial },
+  { name: 'Migration20261201195431_ledger_balanced', class: Migration20261201195431_ledger_balanced },
+  { name: 'Migration20261201200115_artifact_uploads', class: Migration20261201200115_artifact_uploads },
 ];

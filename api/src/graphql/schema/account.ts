@@ -15,7 +15,7 @@ builder.node(AccountRef, {
   isTypeOf: (value) => value instanceof Account,
   description: 'A researcher, a volunteer (worker owner) or an admin.',
   id: { resolve: (account) => account.id },
-  loadOne: (id, ctx) => ctx.em.findOne(Account, { id }),
+  loadOne: (id, ctx) => ctx.services.accounts.find(ctx.viewer, id),
   fields: (t) => ({
     name: t.exposeString('name'),
     role: t.field({ type: RoleEnum, resolve: (account) => account.role }),
@@ -23,8 +23,7 @@ builder.node(AccountRef, {
     balance: t.float({
       nullable: true,
       description: 'Credits (whole numbers); visible to the account itself and to admins.',
-      resolve: (account, _args, ctx) =>
-        ctx.viewer && (ctx.viewer.accountId === account.id || ctx.viewer.role === 'admin') ? ctx.loaders.balance.load(account.id) : null,
+      resolve: (account, _args, ctx) => ctx.services.ledger.visibleBalance(ctx.viewer, account.id),
     }),
   }),
 });
@@ -34,7 +33,7 @@ builder.queryField('me', (t) =>
     type: AccountRef,
     nullable: true,
     description: 'The account behind the request’s token, or null without one.',
-    resolve: (_root, _args, ctx) => (ctx.viewer ? ctx.em.findOne(Account, { id: ctx.viewer.accountId }) : null),
+    resolve: (_root, _args, ctx) => ctx.services.accounts.me(ctx.viewer),
   }),
 );
 
@@ -69,7 +68,7 @@ builder.subscriptionField('balanceChanged', (t) =>
     subscribe: (_root, _args, ctx) => ctx.deps.events.onBalance(requireViewer(ctx.viewer).accountId),
     resolve: (_event, _args, ctx) => {
       refreshContext(ctx);
-      return ctx.em.findOneOrFail(Account, { id: requireViewer(ctx.viewer).accountId });
+      return ctx.services.accounts.own(ctx.viewer);
     },
   }),
 );

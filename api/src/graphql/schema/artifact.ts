@@ -27,7 +27,7 @@ builder.node(ArtifactRef, {
   isTypeOf: (value) => value instanceof Artifact,
   description: 'A training script or dataset, addressed by the SHA-256 of its bytes.',
   id: { resolve: (artifact) => artifact.sha256 },
-  loadOne: (sha256, ctx) => ctx.em.findOne(Artifact, { sha256 }),
+  loadOne: (sha256, ctx) => ctx.services.artifacts.find(ctx.viewer, sha256),
   fields: (t) => ({
     sha256: t.exposeString('sha256'),
     kind: t.field({ type: ArtifactKindEnum, resolve: (artifact) => artifact.kind }),
@@ -44,7 +44,7 @@ builder.node(ArtifactRef, {
     }),
     available: t.boolean({
       description: 'False while a dataset fetched from its public source has not arrived yet.',
-      resolve: async (artifact, _args, ctx) => (await ctx.services.artifacts.info(artifact.sha256))?.available ?? false,
+      resolve: (artifact, _args, ctx) => ctx.services.artifacts.available(artifact),
     }),
     searchSpace: t.field({
       type: 'JSON',
@@ -55,7 +55,11 @@ builder.node(ArtifactRef, {
     defaultConfig: t.field({ type: 'JSON', nullable: true, resolve: (artifact) => artifact.metadata.defaultConfig ?? null }),
     defaultBudgetS: t.int({ nullable: true, resolve: (artifact) => artifact.metadata.defaultBudgetS ?? null }),
     metric: t.string({ nullable: true, resolve: (artifact) => artifact.metadata.metric ?? null }),
-    uploadedBy: t.field({ type: AccountRef, nullable: true, resolve: (artifact) => artifact.uploadedBy?.load() ?? null }),
+    uploadedBy: t.field({
+      type: AccountRef,
+      nullable: true,
+      resolve: (artifact, _args, ctx) => (artifact.uploadedBy ? ctx.services.accounts.find(ctx.viewer, artifact.uploadedBy.id) : null),
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (artifact) => artifact.createdAt }),
   }),
 });
@@ -66,14 +70,7 @@ builder.queryFields((t) => ({
       type: ArtifactRef,
       args: { kind: t.arg({ type: ArtifactKindEnum }) },
       complexity: connectionComplexity(100, 50),
-      resolve: (_root, args, ctx) =>
-        paginate(() =>
-          ctx.em.findByCursor(Artifact, {
-            where: args.kind ? { kind: args.kind } : {},
-            ...pageOptions(args, 50, 100),
-            orderBy: { createdAt: 'desc', sha256: 'asc' },
-          }),
-        ),
+      resolve: (_root, args, ctx) => paginate(() => ctx.services.artifacts.list(ctx.viewer, { kind: args.kind }, pageOptions(args, 50, 100))),
     },
     { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
   ),
@@ -81,7 +78,7 @@ builder.queryFields((t) => ({
     type: ArtifactRef,
     nullable: true,
     args: { sha256: t.arg.string({ required: true }) },
-    resolve: (_root, { sha256 }, ctx) => ctx.em.findOne(Artifact, { sha256: sha256.toLowerCase() }),
+    resolve: (_root, { sha256 }, ctx) => ctx.services.artifacts.find(ctx.viewer, sha256),
   }),
 }));
 
@@ -91,10 +88,6 @@ builder.mutationField('uploadDataset', (t) =>
     description: 'Uploads a UTF-8 text dataset (multipart request). Identical bytes give the same artifact.',
     args: { name: t.arg.string({ required: true }), file: t.arg({ type: 'File', required: true }) },
     errors: { types: [...AUTH_ERRORS, ValidationError, PayloadTooLargeError] },
-    resolve: async (_root, { name, file }, ctx) => {
-      const limit = ctx.deps.env.XEENET_MAX_UPLOAD_BYTES;
-      if (file.size > limit) throw new PayloadTooLargeError('the dataset', limit);
-      return ctx.services.artifacts.uploadDataset(ctx.viewer, name, Buffer.from(await file.arrayBuffer()));
-    },
+    resolve: (_root, { name, file }, ctx) => ctx.services.artifacts.uploadDataset(ctx.viewer, name, file),
   }),
 );

@@ -10,11 +10,10 @@ import {
   VISIBILITIES,
   type Visibility,
 } from '../../db/entities/campaign.entity.ts';
-import { Task } from '../../db/entities/task.entity.ts';
-import { rows, sql, toDate } from '../../db/sql.ts';
 import { InsufficientCreditsError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { CampaignStats } from '../../modules/campaigns/campaign-stats.ts';
 import type { CostEstimate } from '../../modules/campaigns/campaign.service.ts';
+import type { ResultPoint } from '../../modules/tasks/task.service.ts';
 import { refreshContext } from '../../context.ts';
 import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { builder } from '../builder.ts';
@@ -55,15 +54,6 @@ const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').imple
   }),
 });
 
-interface ResultPoint {
-  taskId: string;
-  index: number;
-  valBpb: number;
-  finishedAt: Date;
-  config: Record<string, unknown>;
-  simulated: boolean;
-}
-
 const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
   description: 'A compact finished-task record for charts: one row per succeeded task.',
   fields: (t) => ({
@@ -86,9 +76,9 @@ builder.node(CampaignRef, {
   fields: (t) => ({
     name: t.exposeString('name'),
     hypothesis: t.exposeString('hypothesis'),
-    owner: t.field({ type: AccountRef, resolve: (campaign) => campaign.owner.loadOrFail() }),
-    script: t.field({ type: ArtifactRef, resolve: (campaign) => campaign.script.loadOrFail() }),
-    dataset: t.field({ type: ArtifactRef, resolve: (campaign) => campaign.dataset.loadOrFail() }),
+    owner: t.field({ type: AccountRef, resolve: (campaign, _args, ctx) => ctx.services.accounts.get(ctx.viewer, campaign.owner.id) }),
+    script: t.field({ type: ArtifactRef, resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'script') }),
+    dataset: t.field({ type: ArtifactRef, resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'dataset') }),
     searchSpace: t.field({ type: 'JSON', resolve: (campaign) => campaign.searchSpace }),
     strategy: t.field({ type: SearchStrategyEnum, resolve: (campaign) => campaign.strategy }),
     taskCount: t.exposeInt('taskCount'),
@@ -104,38 +94,18 @@ builder.node(CampaignRef, {
     stats: t.field({
       type: CampaignStatsRef,
       complexity: 5,
-      resolve: (campaign, _args, ctx) => ctx.loaders.campaignStats.load(campaign.id),
+      resolve: (campaign, _args, ctx) => ctx.services.campaigns.stats(campaign),
     }),
     bestTask: t.field({
       type: TaskRef,
       nullable: true,
-      resolve: (campaign, _args, ctx) =>
-        ctx.em.findOne(
-          Task,
-          { campaign: campaign.id, status: 'succeeded', simulated: false, valBpb: { $ne: null } },
-          { orderBy: { valBpb: 'asc', index: 'asc' } },
-        ),
+      resolve: (campaign, _args, ctx) => ctx.services.tasks.best(ctx.viewer, campaign),
     }),
     resultPoints: t.field({
       type: [ResultPointRef],
       complexity: 20,
       description: 'Every succeeded task as a chart point, oldest first (simulated ones flagged).',
-      resolve: async (campaign, _args, ctx) => {
-        const points = await rows<{ id: string; index: number; val_bpb: number; finished_at: string; config: Record<string, unknown>; simulated: boolean }>(
-          ctx.em,
-          sql`select id, index, val_bpb, finished_at, config, simulated from task
-              where campaign_id = ${campaign.id}::uuid and status = 'succeeded' and val_bpb is not null
-              order by finished_at, index`,
-        );
-        return points.map((point) => ({
-          taskId: point.id,
-          index: point.index,
-          valBpb: Number(point.val_bpb),
-          finishedAt: toDate(point.finished_at)!,
-          config: point.config,
-          simulated: point.simulated,
-        }));
-      },
+      resolve: (campaign, _args, ctx) => ctx.services.tasks.resultPoints(ctx.viewer, campaign),
     }),
     tasks: t.connection(
       {
@@ -145,18 +115,10 @@ builder.node(CampaignRef, {
           orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX' }),
         },
         complexity: connectionComplexity(1000, 100),
-        resolve: (campaign, args, ctx) => {
-          const where: Record<string, unknown> = { campaign: campaign.id };
-          if (args.status) where.status = args.status;
-          if (args.orderBy === 'VAL_BPB') where.valBpb = { $ne: null };
-          const orderBy =
-            args.orderBy === 'VAL_BPB'
-              ? { valBpb: 'asc' as const, index: 'asc' as const }
-              : args.orderBy === 'RECENTLY_UPDATED'
-                ? { updatedAt: 'desc' as const, index: 'asc' as const }
-                : { index: 'asc' as const };
-          return paginate(() => ctx.em.findByCursor(Task, { where, ...pageOptions(args, 100, 1000), orderBy }));
-        },
+        resolve: (campaign, args, ctx) =>
+          paginate(() =>
+            ctx.services.tasks.list(ctx.viewer, campaign, { status: args.status, orderBy: args.orderBy }, pageOptions(args, 100, 1000)),
+          ),
       },
       { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
     ),
@@ -176,15 +138,7 @@ builder.queryFields((t) => ({
       complexity: connectionComplexity(100, 20),
       resolve: (_root, args, ctx) =>
         paginate(() =>
-          ctx.em.findByCursor(Campaign, {
-            where: ctx.services.campaigns.visibleWhere(ctx.viewer, {
-              status: args.status,
-              ownerId: args.ownerId?.id,
-              mine: args.mine,
-            }),
-            ...pageOptions(args, 20, 100),
-            orderBy: { createdAt: 'desc', id: 'desc' },
-          }),
+          ctx.services.campaigns.list(ctx.viewer, { status: args.status, ownerId: args.ownerId?.id, mine: args.mine }, pageOptions(args, 20, 100)),
         ),
     },
     { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },

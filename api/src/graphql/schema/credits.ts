@@ -1,8 +1,6 @@
 import type { LedgerKind } from '../../db/entities/ledger-entry.entity.ts';
 import { LEDGER_KINDS } from '../../db/entities/ledger-entry.entity.ts';
-import { Account } from '../../db/entities/account.entity.ts';
-import { requireViewer } from '../../modules/accounts/viewer.ts';
-import type { LeaderboardRow, LedgerRow } from '../../modules/credits/credit.service.ts';
+import type { LeaderboardRow, LedgerRow } from '../../modules/ledger/ledger.service.ts';
 import { builder } from '../builder.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
@@ -48,7 +46,7 @@ const LedgerPageRef = builder.objectRef<{ entries: LedgerRow[]; hasMore: boolean
 
 const LeaderboardEntryRef = builder.objectRef<LeaderboardRow>('LeaderboardEntry').implement({
   fields: (t) => ({
-    account: t.field({ type: AccountRef, resolve: (row, _args, ctx) => ctx.em.findOneOrFail(Account, { id: row.accountId }) }),
+    account: t.field({ type: AccountRef, resolve: (row, _args, ctx) => ctx.services.accounts.get(ctx.viewer, row.accountId) }),
     name: t.exposeString('name'),
     earned: t.exposeFloat('earned'),
     tasksPaid: t.exposeInt('tasksPaid'),
@@ -61,12 +59,11 @@ builder.queryFields((t) => ({
     description: 'The caller’s ledger entries, newest first.',
     args: { first: t.arg.int({ defaultValue: 50 }), before: t.arg.id() },
     resolve: async (_root, args, ctx) => {
-      const viewer = requireViewer(ctx.viewer);
       const first = args.first ?? 50;
       if (first < 1 || first > 500) throw new GraphQLError('"first" must be between 1 and 500', { extensions: { code: 'BAD_USER_INPUT' } });
       const before = args.before == null ? null : Number(args.before);
       if (before !== null && !Number.isSafeInteger(before)) throw new GraphQLError('"before" is not a ledger entry id', { extensions: { code: 'BAD_USER_INPUT' } });
-      const entries = await ctx.services.credits.ledger(viewer.accountId, first + 1, before);
+      const entries = await ctx.services.ledger.entries(ctx.viewer, first + 1, before);
       return { entries: entries.slice(0, first), hasMore: entries.length > first };
     },
   }),
@@ -74,7 +71,7 @@ builder.queryFields((t) => ({
     type: [LeaderboardEntryRef],
     description: 'Volunteers ranked by credits earned for accepted results.',
     args: { first: t.arg.int({ defaultValue: 20 }) },
-    resolve: (_root, args, ctx) => ctx.services.credits.leaderboard(Math.min(Math.max(args.first ?? 20, 1), 100)),
+    resolve: (_root, args, ctx) => ctx.services.ledger.leaderboard(Math.min(Math.max(args.first ?? 20, 1), 100)),
   }),
   creditsPerTaskSecond: t.int({
     description: 'The price of compute: a task costs budgetS × this, paid to the worker whose result is accepted.',

@@ -2,8 +2,6 @@
 import { NotFoundError, PayloadTooLargeError, StaleLeaseError, ValidationError } from '../../errors.ts';
 import type { ArtifactInfo } from '../../modules/artifacts/artifact.service.ts';
 import type { LeaseGrant } from '../../modules/tasks/lease.service.ts';
-import { Task } from '../../db/entities/task.entity.ts';
-import { RunResult } from '../../db/entities/run-result.entity.ts';
 import { canonical } from '../../modules/campaigns/sampler.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../global-id.ts';
@@ -30,7 +28,7 @@ const LeaseRef = builder.objectRef<LeaseGrant>('Lease').implement({
     token: t.exposeString('leaseToken', { description: 'Proves the lease in heartbeat, completeTask, failTask and releaseTask.' }),
     expiresAt: t.field({ type: 'DateTime', resolve: (lease) => lease.expiresAt }),
     taskId: t.id({ resolve: (lease) => encodeGlobalID('Task', lease.taskId) }),
-    task: t.field({ type: TaskRef, resolve: (lease, _args, ctx) => ctx.em.findOneOrFail(Task, { id: lease.taskId }) }),
+    task: t.field({ type: TaskRef, resolve: (lease, _args, ctx) => ctx.services.tasks.reported(lease.taskId) }),
     campaignId: t.id({ resolve: (lease) => encodeGlobalID('Campaign', lease.campaignId) }),
     index: t.exposeInt('index'),
     config: t.field({ type: 'JSON', description: 'Hyperparameters; the worker adds budget_s, seed and dataset_path.', resolve: (lease) => canonical(lease.config) }),
@@ -122,8 +120,8 @@ const CompleteTaskPayload = builder
   .objectRef<{ taskId: string; resultId: string; duplicate: boolean; creditsEarned: number }>('CompleteTaskPayload')
   .implement({
     fields: (t) => ({
-      task: t.field({ type: TaskRef, resolve: (p, _args, ctx) => ctx.em.findOneOrFail(Task, { id: p.taskId }) }),
-      result: t.field({ type: RunResultRef, resolve: (p, _args, ctx) => ctx.em.findOneOrFail(RunResult, { id: p.resultId }) }),
+      task: t.field({ type: TaskRef, resolve: (p, _args, ctx) => ctx.services.tasks.reported(p.taskId) }),
+      result: t.field({ type: RunResultRef, resolve: (p, _args, ctx) => ctx.services.tasks.reportedResult(p.resultId) }),
       duplicate: t.exposeBoolean('duplicate', { description: 'True when this repeats an already accepted completion.' }),
       creditsEarned: t.exposeFloat('creditsEarned'),
     }),
@@ -133,7 +131,7 @@ const FailTaskPayload = builder
   .objectRef<{ taskId: string; status: string; willRetry: boolean; duplicate: boolean }>('FailTaskPayload')
   .implement({
     fields: (t) => ({
-      task: t.field({ type: TaskRef, resolve: (p, _args, ctx) => ctx.em.findOneOrFail(Task, { id: p.taskId }) }),
+      task: t.field({ type: TaskRef, resolve: (p, _args, ctx) => ctx.services.tasks.reported(p.taskId) }),
       status: t.field({ type: TaskStatusEnum, resolve: (p) => p.status as never }),
       willRetry: t.exposeBoolean('willRetry'),
       duplicate: t.exposeBoolean('duplicate'),
@@ -141,7 +139,7 @@ const FailTaskPayload = builder
   });
 
 const ReleaseTaskPayload = builder.objectRef<{ taskId: string }>('ReleaseTaskPayload').implement({
-  fields: (t) => ({ task: t.field({ type: TaskRef, resolve: (p, _args, ctx) => ctx.em.findOneOrFail(Task, { id: p.taskId }) }) }),
+  fields: (t) => ({ task: t.field({ type: TaskRef, resolve: (p, _args, ctx) => ctx.services.tasks.reported(p.taskId) }) }),
 });
 
 const LEASE_ERRORS = [...AUTH_ERRORS, NotFoundError, StaleLeaseError, ValidationError];

@@ -21,7 +21,11 @@ builder.objectType(RunResultRef, {
     accepted: t.exposeBoolean('accepted'),
     simulated: t.exposeBoolean('simulated'),
     attempt: t.exposeInt('attempt'),
-    worker: t.field({ type: WorkerRef, nullable: true, resolve: (result) => result.worker?.load() ?? null }),
+    worker: t.field({
+      type: WorkerRef,
+      nullable: true,
+      resolve: (result, _args, ctx) => (result.worker ? ctx.services.workers.find(ctx.viewer, result.worker.id) : null),
+    }),
     valBpb: t.float({ nullable: true, resolve: (result) => toNumber(result.valBpb) }),
     trainLoss: t.float({ nullable: true, resolve: (result) => toNumber(result.trainLoss) }),
     steps: t.int({ nullable: true, resolve: (result) => result.steps ?? null }),

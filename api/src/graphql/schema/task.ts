@@ -1,4 +1,3 @@
-import { RunResult } from '../../db/entities/run-result.entity.ts';
 import { Task, TASK_STATUSES, type TaskProgress, type TaskStatus } from '../../db/entities/task.entity.ts';
 import { canonical } from '../../modules/campaigns/sampler.ts';
 import { refreshContext } from '../../context.ts';
@@ -32,13 +31,10 @@ builder.node(TaskRef, {
   isTypeOf: (value) => value instanceof Task,
   description: 'One bounded training run: a concrete config, a seed and a time budget.',
   id: { resolve: (task) => task.id },
-  loadOne: async (id, ctx) => {
-    const task = await ctx.em.findOne(Task, { id });
-    return task && (await ctx.services.campaigns.find(ctx.viewer, task.campaign.id)) ? task : null;
-  },
+  loadOne: (id, ctx) => ctx.services.tasks.find(ctx.viewer, id),
   fields: (t) => ({
     index: t.exposeInt('index'),
-    campaign: t.field({ type: CampaignRef, resolve: (task) => task.campaign.loadOrFail() }),
+    campaign: t.field({ type: CampaignRef, resolve: (task, _args, ctx) => ctx.services.campaigns.get(ctx.viewer, task.campaign.id) }),
     config: t.field({ type: 'JSON', description: 'The sampled hyperparameters, keys sorted.', resolve: (task) => canonical(task.config) }),
     seed: t.exposeInt('seed'),
     budgetS: t.exposeInt('budgetS'),
@@ -49,7 +45,7 @@ builder.node(TaskRef, {
       type: WorkerRef,
       nullable: true,
       description: 'The worker holding the lease, or the last one that ran it.',
-      resolve: (task) => task.worker?.load() ?? null,
+      resolve: (task, _args, ctx) => (task.worker ? ctx.services.workers.find(ctx.viewer, task.worker.id) : null),
     }),
     leasedAt: t.field({ type: 'DateTime', nullable: true, resolve: (task) => task.leasedAt ?? null }),
     leaseExpiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (task) => task.leaseExpiresAt ?? null }),
@@ -62,13 +58,13 @@ builder.node(TaskRef, {
       type: RunResultRef,
       nullable: true,
       description: 'The accepted result, once the task succeeded.',
-      resolve: (task, _args, ctx) => ctx.loaders.acceptedResult.load(task.id),
+      resolve: (task, _args, ctx) => ctx.services.tasks.acceptedResult(task),
     }),
     history: t.field({
       type: [RunResultRef],
       description: 'Every attempt’s outcome, oldest first.',
       complexity: 5,
-      resolve: (task, _args, ctx) => ctx.em.find(RunResult, { task: task.id }, { orderBy: { createdAt: 'asc' } }),
+      resolve: (task, _args, ctx) => ctx.services.tasks.history(task),
     }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (task) => task.finishedAt ?? null }),
     createdAt: t.field({ type: 'DateTime', resolve: (task) => task.createdAt }),
@@ -88,7 +84,7 @@ builder.subscriptionField('taskUpdated', (t) =>
     },
     resolve: async (event, _args, ctx) => {
       refreshContext(ctx);
-      return ctx.em.findOneOrFail(Task, { id: (event as { taskId: string }).taskId });
+      return ctx.services.tasks.get(ctx.viewer, (event as { taskId: string }).taskId);
     },
   }),
 );

@@ -1,7 +1,6 @@
 import { type Hardware, Worker } from '../../db/entities/worker.entity.ts';
 import { ForbiddenError, ValidationError } from '../../errors.ts';
-import { requireViewer } from '../../modules/accounts/viewer.ts';
-import { ONLINE_WINDOW_MS } from '../../modules/workers/worker.service.ts';
+import { isOnline, ONLINE_WINDOW_MS } from '../../modules/workers/worker.service.ts';
 import { refreshContext } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { AUTH_ERRORS } from './errors.ts';
@@ -44,22 +43,22 @@ builder.node(WorkerRef, {
   isTypeOf: (value) => value instanceof Worker,
   description: 'A volunteer machine.',
   id: { resolve: (worker) => worker.id },
-  loadOne: (id, ctx) => ctx.em.findOne(Worker, { id }),
+  loadOne: (id, ctx) => ctx.services.workers.find(ctx.viewer, id),
   fields: (t) => ({
     name: t.exposeString('name'),
-    owner: t.field({ type: AccountRef, resolve: (worker) => worker.account.loadOrFail() }),
+    owner: t.field({ type: AccountRef, resolve: (worker, _args, ctx) => ctx.services.accounts.get(ctx.viewer, worker.account.id) }),
     hardware: t.field({ type: HardwareRef, resolve: (worker) => worker.hardware }),
     simulated: t.exposeBoolean('simulated', { description: 'Runs in --simulate mode: its results are marked and earn nothing.' }),
     slots: t.exposeInt('slots'),
     online: t.boolean({
       description: `Heard from (lease or heartbeat) within the last ${ONLINE_WINDOW_MS / 1000} s.`,
-      resolve: (worker) => Date.now() - worker.lastSeenAt.getTime() < ONLINE_WINDOW_MS,
+      resolve: (worker) => isOnline(worker),
     }),
     lastSeenAt: t.field({ type: 'DateTime', resolve: (worker) => worker.lastSeenAt }),
     currentTasks: t.field({
       type: [TaskRef],
-      description: 'Tasks it holds a lease on now, with their live progress.',
-      resolve: (worker, _args, ctx) => ctx.loaders.leasedTasks.load(worker.id),
+      description: 'Tasks it holds a lease on now, with their live progress; only those of campaigns the caller may see.',
+      resolve: (worker, _args, ctx) => ctx.services.tasks.currentTasks(worker.id),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (worker) => worker.createdAt }),
   }),
@@ -72,12 +71,7 @@ builder.queryFields((t) => ({
       description: 'The fleet, most recently seen first. Needs a signed-in caller.',
       args: { online: t.arg.boolean({ description: 'Only workers heard from recently (true) or not (false).' }) },
       complexity: connectionComplexity(200, 50),
-      resolve: (_root, args, ctx) => {
-        requireViewer(ctx.viewer);
-        const since = new Date(Date.now() - ONLINE_WINDOW_MS);
-        const where = args.online == null ? {} : args.online ? { lastSeenAt: { $gte: since } } : { lastSeenAt: { $lt: since } };
-        return paginate(() => ctx.em.findByCursor(Worker, { where, ...pageOptions(args, 50, 200), orderBy: { lastSeenAt: 'desc', id: 'asc' } }));
-      },
+      resolve: (_root, args, ctx) => paginate(() => ctx.services.workers.list(ctx.viewer, { online: args.online }, pageOptions(args, 50, 200))),
     },
     { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
   ),
@@ -138,13 +132,10 @@ builder.subscriptionField('workerUpdated', (t) =>
   t.field({
     type: WorkerRef,
     description: 'A worker whenever it registers, leases, reports progress or finishes (coalesced per worker).',
-    subscribe: (_root, _args, ctx) => {
-      requireViewer(ctx.viewer);
-      return ctx.deps.events.onWorkers();
-    },
+    subscribe: (_root, _args, ctx) => ctx.services.workers.updates(ctx.viewer),
     resolve: (event, _args, ctx) => {
       refreshContext(ctx);
-      return ctx.em.findOneOrFail(Worker, { id: (event as { workerId: string }).workerId });
+      return ctx.services.workers.get(ctx.viewer, (event as { workerId: string }).workerId);
     },
   }),
 );

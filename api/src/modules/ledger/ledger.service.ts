@@ -1,24 +1,15 @@
-// The double-entry ledger: every movement is one transaction of rows that sum to zero, and a
-// balance is always the sum of its account's rows. Callers run these inside em.transactional.
+// The double-entry ledger: every movement is a transfer (transfer.sql.ts), a balance is always the
+// sum of its account's rows, never stored. Callers that move credits run inside em.transactional.
 import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
 import type { LedgerKind } from '../../db/entities/ledger-entry.entity.ts';
-import { type Db, firstRow, rows, sql, toDate } from '../../db/sql.ts';
+import { type Db, firstRow, rows, run, sql, toDate } from '../../db/sql.ts';
 import { InsufficientCreditsError } from '../../errors.ts';
+import { requireViewer, type Viewer } from '../accounts/viewer.ts';
+import { type Transfer, transferQuery } from './transfer.sql.ts';
 
 /** The mint issues grants; its balance is minus everything ever granted. */
 export const MINT_ID = '00000000-0000-4000-8000-000000000001';
-
-export interface Posting {
-  creditAccountId: string;
-  amount: number;
-}
-
-export interface PostingMeta {
-  kind: LedgerKind;
-  memo: string;
-  campaignId?: string | null;
-  taskId?: string | null;
-}
 
 export interface LedgerRow {
   id: number;
@@ -42,26 +33,19 @@ export interface LeaderboardRow {
 // worker's; one entry per account stays small, unlike one per campaign.
 const walletIds = new Map<string, string>();
 
-export class CreditService {
+export class LedgerService {
   private readonly em: Db;
+  private readonly balances: DataLoader<string, number>;
 
   constructor(em: Db) {
     this.em = em;
+    this.balances = new DataLoader((accountIds) => this.loadBalances(accountIds));
   }
 
-  async post(postings: Posting[], meta: PostingMeta): Promise<string> {
-    const sum = postings.reduce((total, posting) => total + posting.amount, 0);
-    if (sum !== 0 || postings.length < 2) throw new Error(`unbalanced ledger transaction (${sum})`);
-    const txId = randomUUID();
-    await rows(
-      this.em,
-      sql`insert into ledger_entry (tx_id, credit_account_id, amount, kind, campaign_id, task_id, memo, created_at)
-          select ${txId}::uuid, p.account_id, p.amount, ${meta.kind}, ${meta.campaignId ?? null}::uuid,
-                 ${meta.taskId ?? null}::uuid, ${meta.memo}, now()
-          from unnest(${postings.map((p) => p.creditAccountId)}::uuid[], ${postings.map((p) => p.amount)}::bigint[])
-               as p(account_id, amount)`,
-    );
-    return txId;
+  /** Moves credits; returns the transaction id. The only way credits move outside hot statements. */
+  async transfer(transfer: Transfer): Promise<string> {
+    const [row] = await run(this.em, transferQuery(transfer));
+    return row!.tx_id;
   }
 
   async ensureMint(): Promise<string> {
@@ -90,7 +74,7 @@ export class CreditService {
     return row.id;
   }
 
-  async balanceOf(creditAccountId: string): Promise<number> {
+  private async balanceOf(creditAccountId: string): Promise<number> {
     const row = await firstRow<{ balance: string }>(
       this.em,
       sql`select coalesce(sum(amount), 0)::bigint as balance from ledger_entry where credit_account_id = ${creditAccountId}::uuid`,
@@ -98,21 +82,16 @@ export class CreditService {
     return Number(row?.balance ?? 0);
   }
 
-  async balance(accountId: string): Promise<number> {
-    return this.balanceOf(await this.walletId(accountId));
+  /** An account's wallet balance, for the account itself and admins; null for anyone else. */
+  async visibleBalance(viewer: Viewer | null, accountId: string): Promise<number | null> {
+    if (!viewer || (viewer.accountId !== accountId && viewer.role !== 'admin')) return null;
+    return this.balances.load(accountId);
   }
 
   async grant(accountId: string, amount: number, memo: string): Promise<void> {
     if (amount <= 0) return;
     const mint = await this.ensureMint();
-    const wallet = await this.walletId(accountId);
-    await this.post(
-      [
-        { creditAccountId: mint, amount: -amount },
-        { creditAccountId: wallet, amount },
-      ],
-      { kind: 'grant', memo },
-    );
+    await this.transfer({ from: mint, to: await this.walletId(accountId), amount, kind: 'grant', memo });
   }
 
   /** Moves a campaign's whole cost from its owner's wallet into a new escrow account. */
@@ -127,27 +106,7 @@ export class CreditService {
       this.em,
       sql`insert into credit_account (id, kind, campaign_id, created_at) values (${escrow}::uuid, 'escrow', ${campaignId}::uuid, now())`,
     );
-    if (amount > 0) {
-      await this.post(
-        [
-          { creditAccountId: wallet, amount: -amount },
-          { creditAccountId: escrow, amount },
-        ],
-        { kind: 'escrow', memo: 'campaign budget reserved', campaignId },
-      );
-    }
-  }
-
-  async payout(campaignId: string, taskId: string, workerAccountId: string, amount: number): Promise<void> {
-    if (amount <= 0) return;
-    const [escrow, wallet] = await Promise.all([this.escrowId(campaignId), this.walletId(workerAccountId)]);
-    await this.post(
-      [
-        { creditAccountId: escrow, amount: -amount },
-        { creditAccountId: wallet, amount },
-      ],
-      { kind: 'payout', memo: 'accepted result', campaignId, taskId },
-    );
+    if (amount > 0) await this.transfer({ from: wallet, to: escrow, amount, kind: 'escrow', memo: 'campaign budget reserved', campaignId });
   }
 
   /** Returns whatever a finished or cancelled campaign did not spend to its owner. */
@@ -156,19 +115,15 @@ export class CreditService {
     await rows(this.em, sql`select id from credit_account where id = ${escrow}::uuid for update`);
     const remainder = await this.balanceOf(escrow);
     if (remainder > 0) {
-      await this.post(
-        [
-          { creditAccountId: escrow, amount: -remainder },
-          { creditAccountId: await this.walletId(ownerAccountId), amount: remainder },
-        ],
-        { kind: 'refund', memo: 'unused campaign budget returned', campaignId },
-      );
+      const wallet = await this.walletId(ownerAccountId);
+      await this.transfer({ from: escrow, to: wallet, amount: remainder, kind: 'refund', memo: 'unused campaign budget returned', campaignId });
     }
     return remainder;
   }
 
-  async ledger(accountId: string, limit: number, beforeId: number | null): Promise<LedgerRow[]> {
-    const wallet = await this.walletId(accountId);
+  /** The caller's own wallet entries, newest first: `limit` of them, older than `beforeId`. */
+  async entries(viewer: Viewer | null, limit: number, beforeId: number | null): Promise<LedgerRow[]> {
+    const wallet = await this.walletId(requireViewer(viewer).accountId);
     const result = await rows<{
       id: string;
       tx_id: string;
@@ -196,6 +151,7 @@ export class CreditService {
     }));
   }
 
+  /** Public: volunteers ranked by credits earned for accepted results. */
   async leaderboard(limit: number): Promise<LeaderboardRow[]> {
     const result = await rows<{ account_id: string; name: string; earned: string; tasks_paid: string }>(
       this.em,
@@ -211,9 +167,20 @@ export class CreditService {
     return result.map((row) => ({ accountId: row.account_id, name: row.name, earned: Number(row.earned), tasksPaid: Number(row.tasks_paid) }));
   }
 
-  /** Sum over the whole ledger; zero unless something bypassed post(). */
+  /** Sum over the whole ledger; zero unless a transaction failed to balance (the trigger forbids it). */
   async totalImbalance(): Promise<number> {
     const row = await firstRow<{ total: string }>(this.em, sql`select coalesce(sum(amount), 0)::bigint as total from ledger_entry`);
     return Number(row?.total ?? 0);
+  }
+
+  private async loadBalances(accountIds: readonly string[]): Promise<number[]> {
+    const balances = await rows<{ account_id: string; balance: string }>(
+      this.em,
+      sql`select ca.account_id, coalesce(sum(le.amount), 0)::bigint as balance
+          from credit_account ca left join ledger_entry le on le.credit_account_id = ca.id
+          where ca.account_id = any(${[...accountIds]}::uuid[]) group by ca.account_id`,
+    );
+    const byAccount = new Map(balances.map((row) => [row.account_id, Number(row.balance)]));
+    return accountIds.map((id) => byAccount.get(id) ?? 0);
   }
 }

@@ -1,0 +1,143 @@
+// Reading tasks and their results. A task (its config, progress, results) is visible exactly when
+// its campaign is; fields of a task the caller was allowed to load are readable, while links to
+// other types (campaign, worker) go through those types' services and rules again.
+import type { Cursor } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
+import type { Campaign } from '../../db/entities/campaign.entity.ts';
+import { RunResult } from '../../db/entities/run-result.entity.ts';
+import { Task, type TaskStatus } from '../../db/entities/task.entity.ts';
+import { type Db, rows, sql, toDate } from '../../db/sql.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { Viewer } from '../accounts/viewer.ts';
+import { type CampaignService, canView } from '../campaigns/campaign.service.ts';
+import { visibleCampaignsFilter } from '../campaigns/visibility.ts';
+import type { CursorPage } from '../pagination.ts';
+import { UUID_PATTERN } from '../validation.ts';
+
+export type TaskOrder = 'INDEX' | 'VAL_BPB' | 'RECENTLY_UPDATED';
+
+export interface ResultPoint {
+  taskId: string;
+  index: number;
+  valBpb: number;
+  finishedAt: Date;
+  config: Record<string, unknown>;
+  simulated: boolean;
+}
+
+export class TaskService {
+  private readonly em: Db;
+  private readonly campaigns: CampaignService;
+  private readonly accepted: DataLoader<string, RunResult | null>;
+  private readonly leasedBy: DataLoader<string, Task[]>;
+
+  constructor(em: Db, campaigns: CampaignService, viewer: Viewer | null) {
+    this.em = em;
+    this.campaigns = campaigns;
+    this.accepted = new DataLoader(async (taskIds) => {
+      const results = await em.find(RunResult, { task: { $in: [...taskIds] }, accepted: true });
+      const byTask = new Map(results.map((result) => [result.task.id, result]));
+      return taskIds.map((id) => byTask.get(id) ?? null);
+    });
+    // Bound to the request's caller: a worker's current tasks never show campaigns it may not see.
+    this.leasedBy = new DataLoader(async (workerIds) => {
+      const visible = visibleCampaignsFilter(viewer);
+      const where: Record<string, unknown> = { worker: { $in: [...workerIds] }, status: 'leased' };
+      if (visible) where.campaign = visible;
+      const tasks = await em.find(Task, where, { orderBy: { leasedAt: 'asc' } });
+      return workerIds.map((id) => tasks.filter((task) => task.worker?.id === id));
+    });
+  }
+
+  /** A task the caller may see (its campaign is visible to them), or null. */
+  async find(viewer: Viewer | null, taskId: string): Promise<Task | null> {
+    if (!UUID_PATTERN.test(taskId)) return null;
+    const task = await this.em.findOne(Task, { id: taskId });
+    return task && (await this.campaigns.find(viewer, task.campaign.id)) ? task : null;
+  }
+
+  async get(viewer: Viewer | null, taskId: string): Promise<Task> {
+    const task = await this.find(viewer, taskId);
+    if (!task) throw new NotFoundError('task', `task ${taskId} not found`);
+    return task;
+  }
+
+  /**
+   * The task a lease mutation just reported on. Only for those mutations' payloads: their success
+   * proved that the caller holds (or held) the lease, which is what entitles it to the task.
+   */
+  reported(taskId: string): Promise<Task> {
+    return this.em.findOneOrFail(Task, { id: taskId });
+  }
+
+  reportedResult(resultId: string): Promise<RunResult> {
+    return this.em.findOneOrFail(RunResult, { id: resultId });
+  }
+
+  /** Tasks the worker holds a lease on now, of campaigns the caller may see. */
+  currentTasks(workerId: string): Promise<Task[]> {
+    return this.leasedBy.load(workerId);
+  }
+
+  /** The accepted result of a task the caller already holds. */
+  acceptedResult(task: Task): Promise<RunResult | null> {
+    return this.accepted.load(task.id);
+  }
+
+  /** Every attempt of a task the caller already holds, oldest first. */
+  history(task: Task): Promise<RunResult[]> {
+    return this.em.find(RunResult, { task: task.id }, { orderBy: { createdAt: 'asc' } });
+  }
+
+  list(
+    viewer: Viewer | null,
+    campaign: Campaign,
+    filter: { status?: TaskStatus | null; orderBy?: TaskOrder | null },
+    page: CursorPage,
+  ): Promise<Cursor<Task>> {
+    this.assertVisible(viewer, campaign);
+    const where: Record<string, unknown> = { campaign: campaign.id };
+    if (filter.status) where.status = filter.status;
+    if (filter.orderBy === 'VAL_BPB') where.valBpb = { $ne: null };
+    const orderBy =
+      filter.orderBy === 'VAL_BPB'
+        ? { valBpb: 'asc' as const, index: 'asc' as const }
+        : filter.orderBy === 'RECENTLY_UPDATED'
+          ? { updatedAt: 'desc' as const, index: 'asc' as const }
+          : { index: 'asc' as const };
+    return this.em.findByCursor(Task, { ...page, where, orderBy });
+  }
+
+  /** The campaign's best accepted, non-simulated result's task. */
+  best(viewer: Viewer | null, campaign: Campaign): Promise<Task | null> {
+    this.assertVisible(viewer, campaign);
+    return this.em.findOne(
+      Task,
+      { campaign: campaign.id, status: 'succeeded', simulated: false, valBpb: { $ne: null } },
+      { orderBy: { valBpb: 'asc', index: 'asc' } },
+    );
+  }
+
+  /** Every succeeded task as a chart point, oldest first (simulated ones flagged). */
+  async resultPoints(viewer: Viewer | null, campaign: Campaign): Promise<ResultPoint[]> {
+    this.assertVisible(viewer, campaign);
+    const points = await rows<{ id: string; index: number; val_bpb: number; finished_at: string; config: Record<string, unknown>; simulated: boolean }>(
+      this.em,
+      sql`select id, index, val_bpb, finished_at, config, simulated from task
+          where campaign_id = ${campaign.id}::uuid and status = 'succeeded' and val_bpb is not null
+          order by finished_at, index`,
+    );
+    return points.map((point) => ({
+      taskId: point.id,
+      index: point.index,
+      valBpb: Number(point.val_bpb),
+      finishedAt: toDate(point.finished_at)!,
+      config: point.config,
+      simulated: point.simulated,
+    }));
+  }
+
+  private assertVisible(viewer: Viewer | null, campaign: Campaign): void {
+    if (!canView(viewer, campaign)) throw new NotFoundError('campaign', `campaign ${campaign.id} not found`);
+  }
+}
