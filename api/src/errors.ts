@@ -89,5 +89,7 @@ function summarize(fieldErrors: FieldError[]): string {
   const first = fieldErrors[0];
   if (!first) return 'invalid input';
   const more = fieldErrors.length > 1 ? ` (and ${fieldErrors.length - 1} more)` : '';
+  // Messages from the result contract already start with their field's name.
+  if (first.path.length === 1 && first.message.startsWith(`${first.path[0]} `)) return `${first.message}${more}`;
   return `${first.path.join('.') || 'input'}: ${first.message}${more}`;
 }

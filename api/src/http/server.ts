@@ -2,13 +2,14 @@
 // and the dashboard.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { AppError, appErrorCode } from '../errors.ts';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps } from '../context.ts';
 import { createRequestContext, type RequestContext } from '../context.ts';
+import { queryLimitsRule } from '../graphql/query-limits.ts';
 import { schema } from '../graphql/schema/index.ts';
 import { AccountService } from '../modules/accounts/account.service.ts';
 import { tokenFromAuthorization } from '../modules/accounts/tokens.ts';
@@ -40,12 +41,16 @@ function sendJsonError(res: ServerResponse, status: number, code: string, messag
   res.end(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
 }
 
+/** Introspection and selection limits, checked while each document is validated. */
+const queryLimits: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(queryLimitsRule) };
+
 export function createYogaServer(deps: AppDeps): YogaServerInstance<ServerContext, RequestContext> {
   return createYoga<ServerContext, RequestContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: deps.env.NODE_ENV !== 'production',
     landingPage: false,
+    plugins: [queryLimits],
     maskedErrors: {
       // Expected failures outside a result union (a subscription to a campaign the caller may not
       // see, a list that needs sign-in) keep their message; anything else stays masked.

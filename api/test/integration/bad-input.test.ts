@@ -101,6 +101,37 @@ describe('bad input', () => {
     expect(ok.completeTask.data.task.status).toBe('SUCCEEDED');
   });
 
+  it('says what is wrong with each result field, not merely that it is required', async () => {
+    await submitBrief(url, ADMIN_TOKEN, { taskCount: 1 });
+    const grant = (await lease(url, worker.token))!;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ steps: -5 }, 'steps must be a non-negative integer, got -5'],
+      [{ steps: null }, 'steps is required and must be a non-negative integer'],
+      [{ valBpb: 0 }, 'valBpb must be positive, got 0'],
+      [{ valBpb: 100 }, 'valBpb must be at most 64 bits per byte (more is not a real measurement), got 100'],
+      [{ trainLoss: -1 }, 'trainLoss cannot be negative, got -1'],
+      [{ wallS: -3 }, 'wallS cannot be negative, got -3'],
+      [{ wallS: null }, 'wallS is required and must be a finite number'],
+    ];
+    for (const [change, message] of cases) {
+      const data = await gql(url, COMPLETE, { input: { taskId: grant.taskId, leaseToken: grant.token, result: { ...metrics(), ...change } } }, worker.token);
+      const field = Object.keys(change)[0]!;
+      expect(data.completeTask, JSON.stringify(change)).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: [field], message }] });
+    }
+    const progress = await gql(
+      url,
+      'mutation ($input: HeartbeatInput!) { heartbeat(input: $input) { __typename ... on ValidationError { fieldErrors { path message } } } }',
+      { input: { taskId: grant.taskId, leaseToken: grant.token, progress: { step: -2, elapsedS: -1 } } },
+      worker.token,
+    );
+    expect(progress.heartbeat.fieldErrors).toEqual([
+      { path: ['step'], message: 'step must be a non-negative integer, got -2' },
+      { path: ['elapsedS'], message: 'elapsedS cannot be negative, got -1' },
+    ]);
+    const blank = await gql(url, FAIL, { input: { taskId: grant.taskId, leaseToken: grant.token, reason: '   ' } }, worker.token);
+    expect(blank.failTask).toMatchObject({ __typename: 'ValidationError', message: 'reason is required' });
+  });
+
   it('rejects oversized output tails and metrics with PayloadTooLargeError', async () => {
     await submitBrief(url, ADMIN_TOKEN, { taskCount: 1 });
     const grant = (await lease(url, worker.token))!;

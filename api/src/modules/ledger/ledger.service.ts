@@ -94,19 +94,29 @@ export class LedgerService {
     await this.transfer({ from: mint, to: await this.walletId(accountId), amount, kind: 'grant', memo });
   }
 
-  /** Moves a campaign's whole cost from its owner's wallet into a new escrow account. */
+  /** Opens a campaign's escrow account and moves its whole cost there from the owner's wallet. */
   async openEscrow(ownerAccountId: string, campaignId: string, amount: number): Promise<void> {
+    await rows(
+      this.em,
+      sql`insert into credit_account (id, kind, campaign_id, created_at) values (${randomUUID()}::uuid, 'escrow', ${campaignId}::uuid, now())`,
+    );
+    await this.reserve(ownerAccountId, campaignId, amount);
+  }
+
+  /**
+   * Moves more of the owner's credits into a campaign's escrow (work added to a running campaign
+   * must be paid for before its tasks are created), refusing what the wallet cannot cover.
+   */
+  async reserve(ownerAccountId: string, campaignId: string, amount: number): Promise<void> {
     const wallet = await this.walletId(ownerAccountId);
-    // Serializes concurrent submissions by the same owner so the balance check cannot race.
+    // Serializes concurrent reservations by the same owner so the balance check cannot race.
     await rows(this.em, sql`select id from credit_account where id = ${wallet}::uuid for update`);
     const available = await this.balanceOf(wallet);
     if (available < amount) throw new InsufficientCreditsError(amount, available);
-    const escrow = randomUUID();
-    await rows(
-      this.em,
-      sql`insert into credit_account (id, kind, campaign_id, created_at) values (${escrow}::uuid, 'escrow', ${campaignId}::uuid, now())`,
-    );
-    if (amount > 0) await this.transfer({ from: wallet, to: escrow, amount, kind: 'escrow', memo: 'campaign budget reserved', campaignId });
+    if (amount > 0) {
+      const escrow = await this.escrowId(campaignId);
+      await this.transfer({ from: wallet, to: escrow, amount, kind: 'escrow', memo: 'campaign budget reserved', campaignId });
+    }
   }
 
   /** Returns whatever a finished or cancelled campaign did not spend to its owner. */
