@@ -14,12 +14,6 @@ export function textFieldErrors(input: unknown, basePath: string[] = []): FieldE
   return textProblems(input).map((problem) => ({ path: [...basePath, ...problem.path], message: problem.message }));
 }
 
-/** Throws a ValidationError when any string in the input could not be stored. */
-export function assertStorableText(input: unknown, basePath: string[] = []): void {
-  const errors = textFieldErrors(input, basePath);
-  if (errors.length) throw new ValidationError(errors);
-}
-
 /** Parses service input with zod after the text rules; every issue becomes a field-level error. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const textErrors = textFieldErrors(input);

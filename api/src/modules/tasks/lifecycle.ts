@@ -9,11 +9,12 @@ import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
+import { taskReward } from '../ledger/pricing.ts';
 import { type LeaseClaim, type LeaseRow, rejection } from './lease-state.ts';
 import type { ReportedFailure, ReportedResult } from './report-input.ts';
 import { cancelTasks } from './sql/cancel-tasks.ts';
 import { completeTask, completionState } from './sql/complete-task.ts';
-import { createTasks, type Proposal } from './sql/create-tasks.ts';
+import { campaignBudget, createTasks, type Proposal } from './sql/create-tasks.ts';
 import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
@@ -78,7 +79,13 @@ export class TaskLifecycle {
    * strategy adding work to a running campaign). Reserves no credits: the caller sized the escrow.
    */
   async create(tx: Db, campaignId: string, proposals: readonly Proposal[]): Promise<TaskChanges> {
-    const created = await run(tx, createTasks(campaignId, proposals, this.env.XEENET_CREDITS_PER_TASK_SECOND));
+    const [campaign] = await run(tx, campaignBudget(campaignId));
+    if (!campaign || !proposals.length) return { campaignId, taskIds: [], workerIds: [] };
+    const priced = proposals.map((proposal) => {
+      const budgetS = proposal.budgetS ?? campaign.budget_s;
+      return { ...proposal, budgetS, reward: taskReward(budgetS, this.env.XEENET_CREDITS_PER_TASK_SECOND) };
+    });
+    const created = await run(tx, createTasks(campaignId, priced));
     return { campaignId, taskIds: created.map((row) => row.id), workerIds: [] };
   }
 

@@ -1,6 +1,6 @@
 // queued ← create: tasks from proposals (a config, a seed, optionally their own budget), for a
-// running campaign. Budget, attempts and queue position come from the campaign row, so a strategy
-// adding work while the campaign runs needs nothing but the proposals.
+// running campaign. Attempts, priority and queue position come from the campaign row, so a
+// strategy adding work while the campaign runs needs nothing but the proposals.
 import type { Query } from '../../../db/sql.ts';
 
 export interface Proposal {
@@ -12,28 +12,39 @@ export interface Proposal {
   budgetS?: number | null;
 }
 
+/** Proposals with their budget and reward settled (the lifecycle prices them). */
+export interface PricedProposal extends Proposal {
+  budgetS: number;
+  reward: number;
+}
+
 /**
  * Tasks keep the campaign's created_at, so work a campaign adds later keeps the campaign's place
  * in the queue. Nothing is inserted unless the campaign is running.
  */
-export function createTasks(campaignId: string, proposals: readonly Proposal[], creditsPerTaskSecond: number): Query<{ id: string }> {
+export function createTasks(campaignId: string, proposals: readonly PricedProposal[]): Query<{ id: string }> {
   return {
     name: 'xeenet_create_tasks',
     text: `insert into task (id, campaign_id, index, config, seed, budget_s, status, priority, attempts, max_attempts, reward,
           simulated, created_at, updated_at)
-        select gen_random_uuid(), c.id, p.index, p.config, p.seed, coalesce(p.budget_s, c.budget_s), 'queued', c.priority, 0,
-          c.max_attempts, coalesce(p.budget_s, c.budget_s)::bigint * $2::bigint, false, c.created_at, c.created_at
+        select gen_random_uuid(), c.id, p.index, p.config, p.seed, p.budget_s, 'queued', c.priority, 0,
+          c.max_attempts, p.reward, false, c.created_at, c.created_at
         from campaign c
-        cross join unnest($3::int[], $4::jsonb[], $5::int[], $6::int[]) as p(index, config, seed, budget_s)
+        cross join unnest($2::int[], $3::jsonb[], $4::int[], $5::int[], $6::bigint[]) as p(index, config, seed, budget_s, reward)
         where c.id = $1::uuid and c.status = 'running'
         returning id`,
     values: [
       campaignId,
-      creditsPerTaskSecond,
       proposals.map((p) => p.index),
       proposals.map((p) => JSON.stringify(p.config)),
       proposals.map((p) => p.seed),
-      proposals.map((p) => p.budgetS ?? null),
+      proposals.map((p) => p.budgetS),
+      proposals.map((p) => p.reward),
     ],
   };
+}
+
+/** The campaign's per-task budget, the default for proposals that bring none. */
+export function campaignBudget(campaignId: string): Query<{ budget_s: number }> {
+  return { name: 'xeenet_campaign_budget', text: `select budget_s from campaign where id = $1::uuid`, values: [campaignId] };
 }
