@@ -45,7 +45,7 @@ export class Services {
     this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
     this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
     this.leases = new LeaseService(this.lifecycle, this.artifacts);
-    this.tasks = new TaskService(em, this.campaigns, viewer);
+    this.tasks = new TaskService(em, viewer);
     this.workers = new WorkerService(em, deps.env, deps.events);
   }
 

@@ -59,7 +59,7 @@ export class ArtifactService {
 
   /** A campaign's script or dataset: visible to whoever may see the campaign. */
   async ofCampaign(viewer: Viewer | null, campaign: Campaign, role: 'script' | 'dataset'): Promise<Artifact> {
-    if (!canViewCampaign(viewer, { visibility: campaign.visibility, ownerId: campaign.owner.id })) {
+    if (!canViewCampaign(viewer, campaign)) {
       throw new NotFoundError('campaign', `campaign ${campaign.id} not found`);
     }
     return campaign[role].loadOrFail();

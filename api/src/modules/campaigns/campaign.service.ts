@@ -224,7 +224,7 @@ export class CampaignService {
   async find(viewer: Viewer | null, campaignId: string): Promise<Campaign | null> {
     if (!UUID_PATTERN.test(campaignId)) return null;
     const campaign = await this.em.findOne(Campaign, { id: campaignId });
-    return campaign && canView(viewer, campaign) ? campaign : null;
+    return campaign && canViewCampaign(viewer, campaign) ? campaign : null;
   }
 
   /** Campaigns the caller may see, newest first. */
@@ -239,8 +239,4 @@ export class CampaignService {
     const visible = visibleCampaignsFilter(viewer);
     return this.em.findByCursor(Campaign, { ...page, where: visible ? { $and: [where, visible] } : where, orderBy: { createdAt: 'desc', id: 'desc' } });
   }
-}
-
-export function canView(viewer: Viewer | null, campaign: Campaign): boolean {
-  return canViewCampaign(viewer, { visibility: campaign.visibility, ownerId: campaign.owner.id });
 }

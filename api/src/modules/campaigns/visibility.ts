@@ -5,13 +5,14 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Viewer } from '../accounts/viewer.ts';
 
+/** What the rule looks at: a Campaign entity fits. */
 export interface CampaignAudience {
   visibility: string;
-  ownerId: string;
+  owner: { id: string };
 }
 
 export function canViewCampaign(viewer: Viewer | null, campaign: CampaignAudience): boolean {
-  return campaign.visibility === 'public' || viewer?.role === 'admin' || (viewer !== null && campaign.ownerId === viewer.accountId);
+  return campaign.visibility === 'public' || viewer?.role === 'admin' || (viewer !== null && campaign.owner.id === viewer.accountId);
 }
 
 /** The rule as a MikroORM filter on Campaign (null: no restriction). */

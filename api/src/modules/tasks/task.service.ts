@@ -9,8 +9,7 @@ import { Task, type TaskStatus } from '../../db/entities/task.entity.ts';
 import { type Db, rows, sql, toDate } from '../../db/sql.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Viewer } from '../accounts/viewer.ts';
-import { type CampaignService, canView } from '../campaigns/campaign.service.ts';
-import { visibleCampaignsFilter } from '../campaigns/visibility.ts';
+import { canViewCampaign, visibleCampaignsFilter } from '../campaigns/visibility.ts';
 import type { CursorPage } from '../pagination.ts';
 import { UUID_PATTERN } from '../validation.ts';
 
@@ -27,13 +26,11 @@ export interface ResultPoint {
 
 export class TaskService {
   private readonly em: Db;
-  private readonly campaigns: CampaignService;
   private readonly accepted: DataLoader<string, RunResult | null>;
   private readonly leasedBy: DataLoader<string, Task[]>;
 
-  constructor(em: Db, campaigns: CampaignService, viewer: Viewer | null) {
+  constructor(em: Db, viewer: Viewer | null) {
     this.em = em;
-    this.campaigns = campaigns;
     this.accepted = new DataLoader(async (taskIds) => {
       const results = await em.find(RunResult, { task: { $in: [...taskIds] }, accepted: true });
       const byTask = new Map(results.map((result) => [result.task.id, result]));
@@ -52,8 +49,8 @@ export class TaskService {
   /** A task the caller may see (its campaign is visible to them), or null. */
   async find(viewer: Viewer | null, taskId: string): Promise<Task | null> {
     if (!UUID_PATTERN.test(taskId)) return null;
-    const task = await this.em.findOne(Task, { id: taskId });
-    return task && (await this.campaigns.find(viewer, task.campaign.id)) ? task : null;
+    const task = await this.em.findOne(Task, { id: taskId }, { populate: ['campaign'] });
+    return task && canViewCampaign(viewer, task.campaign.getEntity()) ? task : null;
   }
 
   async get(viewer: Viewer | null, taskId: string): Promise<Task> {
@@ -138,6 +135,6 @@ export class TaskService {
   }
 
   private assertVisible(viewer: Viewer | null, campaign: Campaign): void {
-    if (!canView(viewer, campaign)) throw new NotFoundError('campaign', `campaign ${campaign.id} not found`);
+    if (!canViewCampaign(viewer, campaign)) throw new NotFoundError('campaign', `campaign ${campaign.id} not found`);
   }
 }
