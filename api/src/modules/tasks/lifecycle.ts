@@ -1,5 +1,5 @@
-// Every task transition, one statement each (sql/*.ts, one file per state change), with the live
-// events it causes. lease-state.ts draws the state machine and explains refusals. Callers check
+// Every task transition, one writing statement each (sql/*.ts, one file per state change), with
+// the live events it causes. lease-state.ts draws the state machine and explains refusals. Callers check
 // permissions and parse input first (LeaseService for workers, CampaignService for owners, the
 // reaper for expiry); nothing else writes task.status.
 import { randomUUID } from 'node:crypto';
@@ -76,7 +76,8 @@ export class TaskLifecycle {
 
   /**
    * create: queued tasks from proposals, inside the caller's transaction `tx` (a submission, or a
-   * strategy adding work to a running campaign). Reserves no credits: the caller sized the escrow.
+   * strategy adding work to a running campaign). It reserves no credits: the caller does first
+   * (LedgerService.openEscrow at submission, LedgerService.reserve for work added later).
    */
   async create(tx: Db, campaignId: string, proposals: readonly Proposal[]): Promise<TaskChanges> {
     const [campaign] = await run(tx, campaignBudget(campaignId));
