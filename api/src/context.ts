@@ -2,6 +2,7 @@
 import DataLoader from 'dataloader';
 import type { Env } from './env.ts';
 import type { HotSql } from './db/hot-sql.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import type { Orm } from './db/orm.ts';
 import type { Db } from './db/sql.ts';
 import { rows, sql } from './db/sql.ts';
@@ -15,6 +16,7 @@ import { type CampaignStats, loadCampaignStats } from './modules/campaigns/campa
 import { CampaignService } from './modules/campaigns/campaign.service.ts';
 import { CreditService } from './modules/credits/credit.service.ts';
 import type { EventBus } from './modules/events/event-bus.ts';
+import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
 
@@ -26,6 +28,9 @@ export interface AppDeps {
   artifactCache: ArtifactCache;
   hotSql: HotSql;
   log: Logger;
+  metrics: Metrics;
+  /** Whether this replica is shutting down (not ready, no new leases). */
+  lifecycle: Lifecycle;
 }
 
 export class Services {
