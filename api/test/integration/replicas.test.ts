@@ -37,7 +37,8 @@ async function ledgerState(db: TestDatabase, campaignId: string) {
        (select count(distinct tx_id) from ledger_entry where kind = 'refund' and campaign_id = $1) as refunds`,
     [campaignId],
   );
-  return Object.fromEntries(Object.entries(row!).map(([key, value]) => [key, Number(value)])) as Record<keyof typeof row, number>;
+  const numbers = Object.fromEntries(Object.entries(row!).map(([key, value]) => [key, Number(value)]));
+  return numbers as Record<'total' | 'unbalanced' | 'escrow' | 'unpaid' | 'payouts' | 'paid_tasks' | 'refunds', number>;
 }
 
 describe('two API processes sharing PostgreSQL and Redis', () => {
@@ -144,8 +145,8 @@ describe('a replica killed (SIGKILL) mid-campaign', () => {
         const leased = await call(replica, LEASE, {}, token);
         const grant = leased.leaseTask.data?.lease as LeaseInfo | null;
         if (!grant) {
-          const [{ open }] = await query<{ open: string }>(db, `select count(*) as open from task where status in ('queued', 'leased')`);
-          if (Number(open) === 0) return;
+          const [row] = await query<{ open: string }>(db, `select count(*) as open from task where status in ('queued', 'leased')`);
+          if (Number(row!.open) === 0) return;
           await new Promise((resolve) => setTimeout(resolve, 200));
           continue;
         }
