@@ -1,0 +1,152 @@
+// What README.md tells a newcomer, done from a fresh clone of this commit: `npm ci`, `npm start`
+// (PGlite, dashboard, one local worker with real PyTorch), `npm run demo -- --tasks 3`, Ctrl-C.
+// The results must be real: every accepted val_bpb beats the dataset's unigram level, computed
+// here from the dataset's bytes as the API serves them, and the API shows the same campaign.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SHARED_DATA = [process.env.XEENET_SHARED_DATA, path.resolve(REPO, '..', 'shared', 'data'), '/work/shared/data'].find(
+  (dir) => dir && existsSync(path.join(dir, 'tinyshakespeare.txt')),
+);
+const TASKS = 3;
+const BUDGET_S = 10;
+
+/** Cross-entropy (bits per byte) of the held-out slice the scripts score, under the training part's byte frequencies. */
+export function unigramBitsPerByte(bytes: Uint8Array): number {
+  const split = Math.floor(bytes.length * 0.9);
+  const heldOut = bytes.subarray(split, Math.min(bytes.length, split + 32_768));
+  const counts = new Float64Array(256).fill(1); // add-one: every byte value stays possible
+  for (let i = 0; i < split; i++) counts[bytes[i]!]! += 1;
+  const total = split + 256;
+  let bits = 0;
+  for (const byte of heldOut) bits -= Math.log2(counts[byte]! / total);
+  return bits / heldOut.length;
+}
+
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const child of children.get(parent) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe.skipIf(process.platform !== 'linux' || process.env.XEENET_SKIP_FRESH_CLONE === '1')('the README from a fresh clone', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'xeenet-clone-'));
+  const clone = path.join(work, 'xeenet');
+  const dataDir = path.join(work, 'data');
+  let platform: ChildProcess | null = null;
+
+  afterAll(() => {
+    if (platform?.exitCode === null) process.kill(-platform.pid!, 'SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('npm ci, npm start, npm run demo -- --tasks 3: real results, visible through the API; Ctrl-C leaves nothing', async () => {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO }).toString().trim();
+    execFileSync('git', ['clone', '--quiet', '--no-checkout', REPO, clone]);
+    execFileSync('git', ['checkout', '--quiet', '--detach', commit], { cwd: clone });
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TMPDIR: process.env.TMPDIR,
+      CI: process.env.CI,
+      npm_config_cache: process.env.npm_config_cache,
+      XEENET_DATA_DIR: dataDir,
+      PORT: '0',
+      XEENET_FETCH_DATASETS: 'false',
+      ...(SHARED_DATA ? { XEENET_DATASETS_DIR: SHARED_DATA } : {}),
+    };
+    // The packages come from npm's cache when it has them (this machine installed them already).
+    const install = await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], clone, env);
+    expect(install.code, install.output.slice(-3000)).toBe(0);
+
+    let output = '';
+    platform = spawn('npm', ['start'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    platform.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    platform.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => platform!.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 240_000;
+    let url: string | undefined;
+    while (!(url = /Dashboard: {2}(http:\/\/\S+)/.exec(output)?.[1])) {
+      if (Date.now() > deadline || platform.exitCode !== null) throw new Error(`npm start printed no URL:\n${output.slice(-4000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    expect(output).toContain(token); // the banner shows it
+
+    const demo = await run('npm', ['run', 'demo', '--', '--tasks', String(TASKS), '--budget', String(BUDGET_S)], clone, env);
+    const lines = demo.output.trim().split('\n');
+    expect(demo.code, demo.output.slice(-3000)).toBe(0);
+    const summary = JSON.parse(lines.at(-1)!) as Record<string, any>;
+    expect(summary).toMatchObject({ completed: TASKS, total: TASKS, dataset: SHARED_DATA ? 'tinyshakespeare' : 'brown' });
+    expect(demo.output).toMatch(/\[█+\] 3\/3 done/);
+    if (!SHARED_DATA) expect(demo.output).toContain('using the Brown corpus instead');
+
+    // The same campaign, read back through the API, and the dataset's bytes it trained on.
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: `query ($id: ID!) { campaign(id: $id) { status stats { succeeded bestValBpb } dataset { sha256 url }
+          tasks(first: 10) { edges { node { status valBpb result { steps } } } } } }`,
+        variables: { id: summary.campaign_id },
+      }),
+    });
+    const { data } = (await response.json()) as { data: { campaign: any } };
+    expect(data.campaign).toMatchObject({ status: 'COMPLETED', stats: { succeeded: TASKS, bestValBpb: summary.best_val_bpb } });
+    const bytes = new Uint8Array(await (await fetch(`${url}${data.campaign.dataset.url}`)).arrayBuffer());
+    const unigram = unigramBitsPerByte(bytes);
+    const scores = data.campaign.tasks.edges.map((edge: { node: { valBpb: number } }) => edge.node.valBpb);
+    console.log(`fresh clone: val_bpb ${scores.map((s: number) => s.toFixed(3)).join(', ')} vs unigram ${unigram.toFixed(3)} on ${summary.dataset}`);
+    expect(scores).toHaveLength(TASKS);
+    for (const score of scores) expect(score).toBeLessThan(unigram);
+    expect(data.campaign.tasks.edges.every((edge: { node: { result: { steps: number } } }) => edge.node.result.steps > 0)).toBe(true);
+
+    // Ctrl-C, as a terminal sends it: to the whole foreground process group.
+    const tree = descendants(platform.pid!);
+    process.kill(-platform.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('xeenet: stopped (exit 0)');
+    expect(tree.filter(alive)).toEqual([]);
+  }, 900_000);
+});
