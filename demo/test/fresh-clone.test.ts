@@ -77,7 +77,11 @@ describe.skipIf(process.platform !== 'linux' || process.env.XEENET_SKIP_FRESH_CL
   let platform: ChildProcess | null = null;
 
   afterAll(() => {
-    if (platform?.exitCode === null) process.kill(-platform.pid!, 'SIGKILL');
+    try {
+      if (platform?.pid) process.kill(-platform.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
     rmSync(work, { recursive: true, force: true });
   });
 
