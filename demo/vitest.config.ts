@@ -7,5 +7,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     testTimeout: 30_000,
+    hookTimeout: 120_000,
   },
 });
