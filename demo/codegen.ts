@@ -18,8 +18,6 @@ const config: CodegenConfig = {
         // Node runs the TypeScript directly, so relative imports need their real extension.
         importExtension: '.ts',
         scalars: { DateTime: 'string', JSON: 'unknown', File: 'File' },
-        avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
-        skipTypename: false,
       },
     },
   },

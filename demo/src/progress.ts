@@ -1,14 +1,9 @@
 // The progress bar: one redrawn line on a terminal, a plain line per change elsewhere (logs, CI).
 
-export interface Counts {
-  total: number;
-  queued: number;
-  leased: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-  bestValBpb: number | null;
-}
+import type { CampaignProgressSubscription } from './gql/graphql.ts';
+
+/** The task counts the bar shows: CampaignStats as the subscription selects it. */
+export type Counts = Omit<CampaignProgressSubscription['campaignUpdated']['stats'], '__typename'>;
 
 const WIDTH = 30;
 
