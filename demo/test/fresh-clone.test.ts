@@ -3,7 +3,7 @@
 // The results must be real: every accepted val_bpb beats the dataset's unigram level, computed
 // here from the dataset's bytes as the API serves them, and the API shows the same campaign.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,13 +47,22 @@ describe.skipIf(process.platform !== 'linux' || process.env.XEENET_SKIP_FRESH_CL
   const dataDir = path.join(work, 'data');
   let platform: ChildProcess | null = null;
 
+  const phases: string[] = [];
+  let phaseStart = Date.now();
+  const phase = (name: string) => {
+    phases.push(`${name} ${((Date.now() - phaseStart) / 1000).toFixed(0)} s`);
+    phaseStart = Date.now();
+  };
+
   afterAll(() => {
     try {
       if (platform?.pid) process.kill(-platform.pid, 'SIGKILL');
     } catch {
       // already gone
     }
-    rmSync(work, { recursive: true, force: true });
+    console.log(`fresh clone phases: ${phases.join(', ')}`);
+    // A clone with its node_modules takes a while to delete on a busy disk: not on the test's clock.
+    spawn('rm', ['-rf', work], { detached: true, stdio: 'ignore' }).unref();
   });
 
   it('npm ci, npm start, npm run demo -- --tasks 3: real results, visible through the API; Ctrl-C leaves nothing', async () => {
@@ -74,6 +83,7 @@ describe.skipIf(process.platform !== 'linux' || process.env.XEENET_SKIP_FRESH_CL
     // The packages come from npm's cache when it has them (this machine installed them already).
     const install = await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], clone, env);
     expect(install.code, install.output.slice(-3000)).toBe(0);
+    phase('clone + npm ci');
 
     let output = '';
     platform = spawn('npm', ['start'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -86,10 +96,12 @@ describe.skipIf(process.platform !== 'linux' || process.env.XEENET_SKIP_FRESH_CL
       if (Date.now() > deadline || platform.exitCode !== null) throw new Error(`npm start printed no URL:\n${output.slice(-4000)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    phase('npm start to the banner (dashboard build, API, PGlite)');
     const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
     expect(output).toContain(token); // the banner shows it
 
     const demo = await run('npm', ['run', 'demo', '--', '--tasks', String(TASKS), '--budget', String(BUDGET_S)], clone, env);
+    phase('npm run demo (3 tasks)');
     const lines = demo.output.trim().split('\n');
     expect(demo.code, demo.output.slice(-3000)).toBe(0);
     const summary = JSON.parse(lines.at(-1)!) as Record<string, any>;
@@ -117,6 +129,7 @@ describe.skipIf(process.platform !== 'linux' || process.env.XEENET_SKIP_FRESH_CL
     expect(await exited).toBe(0);
     expect(output).toContain('xeenet: stopped (exit 0)');
     expect(tree.filter(alive)).toEqual([]);
+    phase('Ctrl-C to exit');
 
     // Real training: every task took steps, and the campaign's best beats the unigram model. (Each
     // single run is not held to that: on a loaded 2-core machine a run of 10 s can get a few steps.)
