@@ -76,11 +76,12 @@ describe('two API processes sharing PostgreSQL and Redis', () => {
       )
       .toBeGreaterThan(0);
 
-    const completedAt = Date.now();
     await complete(replicaA.graphqlUrl, worker.token, grant, 2.05);
+    const completedAt = Date.now(); // the completion is committed: A has answered
     const event = await tasks.next((e) => e.taskUpdated.status === 'SUCCEEDED', 1000);
     const lagMs = Date.now() - completedAt;
     expect(event.taskUpdated.valBpb).toBe(2.05);
+    console.log(`cross-replica completion → subscriber: ${lagMs} ms`);
     expect(lagMs).toBeLessThan(1000);
     await campaigns.next((e) => e.campaignUpdated.stats.succeeded === 1);
     tasks.dispose();
