@@ -1,4 +1,5 @@
-// Wires the process together: database, events, artifacts, bootstrap admin, HTTP/WS server, reaper.
+// Wires the process together: database, events, artifacts, bootstrap admin, HTTP/WS server, reaper,
+// metrics; and takes it apart again in order on shutdown.
 import type { AddressInfo } from 'node:net';
 import { type AppDeps, Services } from './context.ts';
 import type { Env } from './env.ts';
@@ -7,11 +8,14 @@ import { databaseTarget, openDatabase } from './db/orm.ts';
 import { withStartupLock } from './db/startup-lock.ts';
 import type { Db } from './db/sql.ts';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './http/server.ts';
+import { Lifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './modules/accounts/account.service.ts';
 import { ArtifactRegistry } from './modules/artifacts/artifact-registry.ts';
 import { ArtifactCache } from './modules/artifacts/artifact-store.ts';
 import { EventBus } from './modules/events/event-bus.ts';
+import { DatabaseGauges } from './modules/metrics/database-gauges.ts';
+import { Metrics } from './modules/metrics/metrics.ts';
 import { Reaper } from './modules/tasks/reaper.ts';
 
 export interface App {
@@ -23,6 +27,11 @@ export interface App {
   /** Settles when datasets fetched from the network have arrived (or failed to). */
   datasetsReady: Promise<void>;
   reaper: Reaper;
+  /**
+   * Graceful shutdown (SIGTERM): not ready and no new leases at once, requests in flight finish
+   * within XEENET_SHUTDOWN_GRACE_MS, WebSockets closed with 1012, reaper stopped, pools closed.
+   * Calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -39,9 +48,19 @@ export async function startApp(env: Env): Promise<App> {
     const adminToken = await new AccountService(em, env).ensureAdmin();
     return { orm, download, adminToken };
   });
-  const events = await EventBus.create(env.REDIS_URL);
+  const metrics = new Metrics();
+  metrics.attachDatabaseGauges(new DatabaseGauges(orm, { refreshMs: env.XEENET_METRICS_REFRESH_MS, leaseTtlS: env.XEENET_LEASE_TTL_S }));
+  const events = await EventBus.create({
+    redisUrl: env.REDIS_URL,
+    prefix: env.XEENET_REDIS_PREFIX,
+    observer: {
+      published: (topic) => metrics.eventsPublished.inc({ topic }),
+      delivered: (topic, lagSeconds) => metrics.eventFanout.observe({ topic }, lagSeconds),
+    },
+  });
   const hotSql = HotSql.create(target);
-  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log };
+  const lifecycle = new Lifecycle();
+  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle };
 
   const http: HttpServer = createHttpServer(deps);
   await new Promise<void>((resolve, reject) => {
@@ -56,6 +75,20 @@ export async function startApp(env: Env): Promise<App> {
   reaper.start();
   log.info('XeeNet API listening', { url, graphql: `${url}${GRAPHQL_PATH}`, database: target.kind, redis: Boolean(env.REDIS_URL) });
 
+  let closing: Promise<void> | null = null;
+  const shutdown = async () => {
+    lifecycle.beginDrain();
+    metrics.ready.set(0);
+    log.info('shutting down: not ready, no new leases', { graceMs: env.XEENET_SHUTDOWN_GRACE_MS });
+    await http.close(env.XEENET_SHUTDOWN_GRACE_MS);
+    // The reaper runs on other replicas too; a tick in progress finishes before the pools close.
+    await reaper.stop();
+    await events.close();
+    await hotSql.close();
+    await orm.close();
+    log.info('shut down');
+  };
+
   return {
     deps,
     url,
@@ -63,12 +96,9 @@ export async function startApp(env: Env): Promise<App> {
     adminToken,
     datasetsReady: download.catch((error: unknown) => log.warn('dataset download failed', { error: String(error) })),
     reaper,
-    async close() {
-      await reaper.stop();
-      await http.close();
-      await events.close();
-      await hotSql.close();
-      await orm.close();
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
   };
 }

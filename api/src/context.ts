@@ -2,6 +2,7 @@
 // the caller. Resolvers reach storage only through `services`.
 import type { Env } from './env.ts';
 import type { HotSql } from './db/hot-sql.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import type { Orm } from './db/orm.ts';
 import type { Db } from './db/sql.ts';
 import type { Logger } from './logger.ts';
@@ -12,6 +13,7 @@ import { ArtifactService } from './modules/artifacts/artifact.service.ts';
 import { CampaignService } from './modules/campaigns/campaign.service.ts';
 import type { EventBus } from './modules/events/event-bus.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
+import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
@@ -25,6 +27,9 @@ export interface AppDeps {
   artifactCache: ArtifactCache;
   hotSql: HotSql;
   log: Logger;
+  metrics: Metrics;
+  /** Whether this replica is shutting down (not ready, no new leases). */
+  lifecycle: Lifecycle;
 }
 
 /** One unit of work's services, sharing its EntityManager. */

@@ -21,6 +21,11 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** Prepended to every Redis channel, so deployments (and test runs) can share one Redis. */
+  XEENET_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _ . : -')
+    .default('xeenet:'),
   XEENET_DATA_DIR: z.string().min(1).default(path.join(repoRoot, '.xeenet')),
   XEENET_PUBLIC_URL: z.string().url().optional(),
   XEENET_TRAINING_SCRIPTS_DIR: z.string().min(1).default(path.join(repoRoot, 'training-scripts')),
@@ -40,6 +45,14 @@ const envSchema = z.object({
   XEENET_RESEARCHER_GRANT: z.coerce.number().int().min(0).default(100_000),
   XEENET_ADMIN_GRANT: z.coerce.number().int().min(0).default(10_000_000),
   XEENET_CREDITS_PER_TASK_SECOND: z.coerce.number().int().min(0).max(1000).default(1),
+  /** SIGTERM: how long in-flight requests may take before connections are cut. */
+  XEENET_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** /metrics reads task counts and presence from the database at most this often. */
+  XEENET_METRICS_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** `npm start` (the launcher): run one local worker beside the API. */
+  XEENET_LOCAL_WORKER: booleanFlag.default(true),
+  /** The local worker's folders (token, cache, spool); default <XEENET_DATA_DIR>/worker. */
+  XEENET_WORKER_HOME: z.string().min(1).optional(),
   XEENET_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   XEENET_SQL_DEBUG: booleanFlag.default(false),
 });

@@ -1,13 +1,12 @@
-// One port for everything: GraphQL over HTTP and WebSocket (same path), artifacts by hash, health,
-// and the dashboard.
+// One port for everything: GraphQL over HTTP and WebSocket (same path), artifacts by hash, the
+// operations endpoints (/healthz, /readyz, /metrics), and the dashboard. Every request gets a
+// request id (x-request-id, kept from the caller when sane), echoed back and in every log line.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { AppError, appErrorCode } from '../errors.ts';
-import { useServer } from 'graphql-ws/use/ws';
-import type { Socket } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps } from '../context.ts';
+import { withLogContext } from '../logger.ts';
 import { createRequestContext, type RequestContext } from '../context.ts';
 import { queryLimitsRule } from '../graphql/query-limits.ts';
 import { schema } from '../graphql/schema/index.ts';
@@ -15,7 +14,10 @@ import { AccountService } from '../modules/accounts/account.service.ts';
 import { tokenFromAuthorization } from '../modules/accounts/tokens.ts';
 import type { Viewer } from '../modules/accounts/viewer.ts';
 import { ArtifactService } from '../modules/artifacts/artifact.service.ts';
+import { serveHealth, serveMetrics, serveReadiness } from './operations.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import { serveStatic } from './static-files.ts';
+import { attachGraphqlWebSockets, type GraphqlWebSockets, SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON } from './websocket.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -25,6 +27,7 @@ interface ServerContext {
   /** Set for WebSocket operations: resolved once when the connection opened. */
   connectionViewer?: Viewer | null;
 }
+
 
 function unauthenticated(): GraphQLError {
   return new GraphQLError('the API token is unknown or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -82,48 +85,66 @@ export function createYogaServer(deps: AppDeps): YogaServerInstance<ServerContex
   });
 }
 
-/**
- * graphql-ws answers each operation with two frames (next, complete) and ws writes every frame
- * with its own syscall. Holding the socket corked until the end of the current turn of the
- * event loop sends them in one write: on loopback, syscalls were a fifth of the API's CPU time.
- */
-function coalesceWrites(socket: WebSocket): void {
-  const raw = (socket as unknown as { _socket?: Socket })._socket;
-  if (!raw) return;
-  const send = socket.send.bind(socket);
-  let corked = false;
-  socket.send = ((...args: Parameters<WebSocket['send']>) => {
-    if (!corked) {
-      corked = true;
-      raw.cork();
-      setImmediate(() => {
-        corked = false;
-        raw.uncork();
-      });
-    }
-    return send(...args);
-  }) as WebSocket['send'];
-}
-
 export interface HttpServer {
   server: Server;
-  close(): Promise<void>;
+  /**
+   * Graceful stop: no new connections; requests and WebSocket operations in flight get up to
+   * graceMs to finish; then every WebSocket is closed with 1012 and remaining connections are cut.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The route label of a request in metrics: a fixed set, never the raw path. */
+function routeOf(pathname: string): string {
+  if (pathname === GRAPHQL_PATH) return 'graphql';
+  if (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') return pathname.slice(1);
+  if (pathname.startsWith('/artifacts/')) return 'artifacts';
+  return 'dashboard';
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }
 
 export function createHttpServer(deps: AppDeps): HttpServer {
   const yoga = createYogaServer(deps);
-  const { env } = deps;
+  const { env, metrics } = deps;
+  let activeRequests = 0;
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      deps.log.error('request failed', { url: req.url, error: (error as Error).stack });
-      if (!res.headersSent) sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'unexpected error');
-      else res.destroy();
+    const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const started = performance.now();
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = routeOf(pathname);
+    activeRequests++;
+    metrics.httpInFlight.inc();
+    res.once('close', () => {
+      activeRequests--;
+      metrics.httpInFlight.dec();
+      const method = req.method ?? 'GET';
+      const seconds = (performance.now() - started) / 1000;
+      metrics.httpRequests.inc({ method, route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ method, route }, seconds);
+      withLogContext({ requestId }, () =>
+        deps.log.debug('http request', { method, path: pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }),
+      );
     });
+    withLogContext({ requestId }, () =>
+      handle(req, res, pathname).catch((error: unknown) => {
+        deps.log.error('request failed', { url: req.url, error: (error as Error).stack });
+        if (!res.headersSent) sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'unexpected error');
+        else res.destroy();
+      }),
+    );
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  async function handle(req: IncomingMessage, res: ServerResponse, pathname: string) {
     if (pathname === GRAPHQL_PATH) {
       if (req.method === 'POST') {
         const multipart = (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
@@ -136,11 +157,9 @@ export function createHttpServer(deps: AppDeps): HttpServer {
       }
       return yoga(req, res);
     }
-    if (pathname === '/healthz') {
-      const healthy = await deps.orm.isConnected();
-      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ ok: healthy }));
-    }
+    if (pathname === '/healthz') return serveHealth(res);
+    if (pathname === '/readyz') return serveReadiness(deps, res);
+    if (pathname === '/metrics') return serveMetrics(deps, res);
     const artifact = /^\/artifacts\/([0-9a-f]{64})(?:\/[^/]*)?$/.exec(pathname);
     if (artifact && (req.method === 'GET' || req.method === 'HEAD')) {
       const sha256 = artifact[1]!;
@@ -163,55 +182,18 @@ export function createHttpServer(deps: AppDeps): HttpServer {
     sendJsonError(res, 404, 'NOT_FOUND', `nothing at ${pathname}`);
   }
 
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: env.XEENET_MAX_BODY_BYTES });
-  wss.on('connection', coalesceWrites);
-  const viewers = new WeakMap<object, Viewer | null>();
-  const wsServer = useServer<Record<string, unknown> | undefined>(
-    {
-      connectionInitWaitTimeout: 10_000,
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const raw = params.token ?? params.authorization ?? params.Authorization;
-        const viewer = await viewerFor(deps, typeof raw === 'string' ? tokenFromAuthorization(raw) : null);
-        if (viewer === 'invalid') return false;
-        viewers.set(ctx.extra.socket, viewer);
-        return true;
-      },
-      execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          connectionViewer: viewers.get(ctx.extra.socket) ?? null,
-        });
-        const document = parse(payload.query);
-        const errors = validate(enveloped, document);
-        if (errors.length > 0) return errors;
-        return {
-          schema: enveloped,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-      },
-    },
-    wss,
-    12_000,
-  );
+  const sockets: GraphqlWebSockets = attachGraphqlWebSockets(deps, server, yoga, (token) => viewerFor(deps, token), tokenFromAuthorization);
 
   return {
     server,
-    async close() {
-      await wsServer.dispose();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    async close(graceMs = 0) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await until(() => activeRequests === 0 && sockets.inFlight() === 0, graceMs);
+      if (!drained) deps.log.warn('shutdown deadline reached with requests in flight', { http: activeRequests, websocket: sockets.inFlight() });
+      await sockets.close(SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON, 1000);
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,9 @@ import { type Env, parseEnv } from '../../src/env.ts';
 
 export const ADMIN_TOKEN = 'xn_test_admin_token_0123456789abcdef';
 export const FIXTURE_SCRIPTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/training-scripts');
+
+/** One Redis channel prefix per test process: concurrent test runs may share one Redis. */
+export const TEST_REDIS_PREFIX = `xeenet-test-${randomBytes(6).toString('hex')}:`;
 
 /** An environment for tests: silent logs, a random port, no network fetches, a known admin token. */
 export function testEnv(overrides: Record<string, string | undefined> = {}): Env {
@@ -19,6 +23,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Env
     XEENET_TRAINING_SCRIPTS_DIR: FIXTURE_SCRIPTS,
     XEENET_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'xeenet-test-')),
     XEENET_REAPER_INTERVAL_MS: '60000',
+    XEENET_REDIS_PREFIX: TEST_REDIS_PREFIX,
     ...overrides,
   });
 }

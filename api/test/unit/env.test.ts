@@ -25,6 +25,13 @@ describe('parseEnv', () => {
     }
   });
 
+  it('defaults the operations settings and checks the Redis prefix', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ XEENET_REDIS_PREFIX: 'xeenet:', XEENET_SHUTDOWN_GRACE_MS: 10_000, XEENET_LOCAL_WORKER: true });
+    expect(parseEnv({ XEENET_LOCAL_WORKER: '0' }).XEENET_LOCAL_WORKER).toBe(false);
+    expect(() => parseEnv({ XEENET_REDIS_PREFIX: 'has space' })).toThrow(/XEENET_REDIS_PREFIX/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseEnv({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });

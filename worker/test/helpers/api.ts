@@ -42,6 +42,8 @@ export interface ApiOptions {
   reaperIntervalMs?: number;
   /** XEENET_PUBLIC_URL: artifact URLs in leases start with it (e.g. a test proxy). */
   publicUrl?: string;
+  /** Share another API process's PostgreSQL database (a second replica); it is not dropped here. */
+  databaseUrl?: string;
   env?: Record<string, string>;
 }
 
@@ -50,6 +52,8 @@ export interface ApiProcess {
   graphqlUrl: string;
   port: number;
   database: 'postgresql' | 'pglite';
+  /** The PostgreSQL database it uses (null on PGlite). */
+  databaseUrl: string | null;
   output: string[];
   /** Starts it again on the same port and database (after stop or kill); a no-op while it runs. */
   start(): Promise<void>;
@@ -61,10 +65,16 @@ export interface ApiProcess {
   dispose(): Promise<void>;
 }
 
+export { postgresReachable };
+
 export async function startApi(options: ApiOptions = {}): Promise<ApiProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'xeenet-worker-api-'));
-  const database = (await postgresReachable()) ? await createTestDatabase() : null;
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : (await postgresReachable())
+      ? await createTestDatabase()
+      : null;
   const datasets = sharedDataDir();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -94,6 +104,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiProcess> {
     graphqlUrl: `${url}/graphql`,
     port,
     database: database ? 'postgresql' : 'pglite',
+    databaseUrl: database?.url ?? null,
     output,
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) return;

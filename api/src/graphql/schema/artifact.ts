@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { AUTH_ERRORS } from './errors.ts';
+import { unavailableDatasetHelp } from '../../modules/artifacts/dataset-help.ts';
 
 export const ArtifactKindEnum = builder.enumType('ArtifactKind', {
   values: Object.fromEntries(ARTIFACT_KINDS.map((kind) => [kind.toUpperCase(), { value: kind }])) as Record<
@@ -45,6 +46,12 @@ builder.node(ArtifactRef, {
     available: t.boolean({
       description: 'False while a dataset fetched from its public source has not arrived yet.',
       resolve: (artifact, _args, ctx) => ctx.services.artifacts.available(artifact),
+    }),
+    unavailableReason: t.string({
+      nullable: true,
+      description: 'Null when available; otherwise why not, and how to provide the bytes (e.g. XEENET_DATASETS_DIR).',
+      resolve: async (artifact, _args, ctx) =>
+        (await ctx.services.artifacts.info(artifact.sha256))?.available ? null : unavailableDatasetHelp(artifact, ctx.deps.env),
     }),
     searchSpace: t.field({
       type: 'JSON',

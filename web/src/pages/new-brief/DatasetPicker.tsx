@@ -13,6 +13,7 @@ export const DatasetOption = graphql(`
     title
     sizeBytes
     available
+    unavailableReason
   }
 `);
 
@@ -79,6 +80,13 @@ export function DatasetPicker({ datasets, value, onChange, error, onUploaded }: 
           ))}
         </select>
       </Field>
+      {datasets
+        .filter((dataset) => !dataset.available && dataset.unavailableReason)
+        .map((dataset) => (
+          <p key={dataset.sha256} className="muted small dataset__missing">
+            {dataset.unavailableReason}
+          </p>
+        ))}
       <details className="dataset__upload">
         <summary>Upload a dataset</summary>
         <div className="dataset__upload-body">

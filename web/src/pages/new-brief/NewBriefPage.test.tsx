@@ -28,8 +28,8 @@ function options(balance = 100_000) {
     datasets: {
       __typename: 'QueryArtifactsConnection',
       edges: [
-        { __typename: 'QueryArtifactsConnectionEdge', node: { __typename: 'Artifact', id: 'd1', sha256: 'brown-sha', name: 'brown', title: 'Brown corpus', sizeBytes: 6_000_000, available: true } },
-        { __typename: 'QueryArtifactsConnectionEdge', node: { __typename: 'Artifact', id: 'd2', sha256: 'ts-sha', name: 'tinyshakespeare', title: 'TinyShakespeare', sizeBytes: 1_115_394, available: false } },
+        { __typename: 'QueryArtifactsConnectionEdge', node: { __typename: 'Artifact', id: 'd1', sha256: 'brown-sha', name: 'brown', title: 'Brown corpus', sizeBytes: 6_000_000, available: true, unavailableReason: null } },
+        { __typename: 'QueryArtifactsConnectionEdge', node: { __typename: 'Artifact', id: 'd2', sha256: 'ts-sha', name: 'tinyshakespeare', title: 'TinyShakespeare', sizeBytes: 1_115_394, available: false, unavailableReason: 'TinyShakespeare is not available: set XEENET_DATASETS_DIR.' } },
       ],
     },
     me: { __typename: 'Account', id: 'acc-1', role: 'RESEARCHER', balance },
@@ -63,6 +63,8 @@ describe('NewBriefPage', () => {
     expect(screen.getByLabelText('Budget per task (seconds)')).toHaveValue(9);
     // The unavailable dataset cannot be chosen; the available one is preselected.
     expect(screen.getByLabelText('Dataset')).toHaveValue('brown-sha');
+    // and the page says how to provide the missing one.
+    expect(screen.getByText('TinyShakespeare is not available: set XEENET_DATASETS_DIR.')).toBeInTheDocument();
 
     await userEvent.selectOptions(screen.getByLabelText('Training script'), 'char-tiny-sha');
     expect(screen.getByDisplayValue('cosine, linear')).toBeInTheDocument();
