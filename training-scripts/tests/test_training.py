@@ -1,26 +1,17 @@
 """End-to-end runs of both scripts on a generated corpus: the output contract, the time
 budget, SIGTERM, determinism and replay, divergence. Each test starts real processes."""
 
-import json
 import math
 import os
 import sys
 import tempfile
 import unittest
 
-from helpers import PACKAGE_DIR, SIGINT, SIGTERM, TINY, TRANSFORMER, make_corpus, ngram_bits, run_script, unigram_bits
+from helpers import SIGINT, SIGTERM, TINY, TRANSFORMER, ResultAssertions, make_corpus, ngram_bits, run_script, unigram_bits
 
-RESULT_TYPES = {
-    "val_bpb": float, "train_loss": float, "steps": int, "planned_steps": int, "decay_start_step": int,
-    "stop_reason": str, "wall_s": float, "train_s": float, "eval_s": float, "startup_s": float,
-    "import_s": float, "tokens": int, "tokens_per_s": float, "params": int, "flops_per_token": int,
-    "model_flops_per_s": float, "peak_flops": float, "mfu": float, "device": str, "num_threads": int,
-    "compiled": bool, "torch_version": str, "script": str, "script_version": str, "eval_bytes": int,
-    "replay": dict, "config": dict,
-}
+TRIGRAM_STEPS = 150  # measured: 150 transformer steps reach 1.53 bits/byte, the trigram level is 1.72
 
-
-class TrainingRunTest(unittest.TestCase):
+class TrainingRunTest(ResultAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -41,45 +32,17 @@ class TrainingRunTest(unittest.TestCase):
         config.update(overrides)
         return config
 
-    def assert_result(self, run, script_name, dataset=None):
-        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
-        results = [r for r in run.records if r["type"] == "result"]
-        self.assertEqual(len(results), 1, "exactly one result line")
-        self.assertEqual(run.final["type"], "result", "the result line is the last line")
-        self.assertTrue(all(r["type"] == "progress" for r in run.records[:-1]), "only progress lines before it")
-        result = run.final
-        for key, kind in RESULT_TYPES.items():
-            self.assertIn(key, result)
-            if kind is float:  # JSON integers are fine where floats are expected
-                self.assertIsInstance(result[key], (int, float))
-                self.assertNotIsInstance(result[key], bool)
-                self.assertTrue(math.isfinite(result[key]), key)
-            else:
-                self.assertIsInstance(result[key], kind, key)
-        self.assertEqual(result["script"], script_name)
-        self.assertEqual(result["device"], "cpu")
-        self.assertGreater(result["steps"], 0)
-        self.assertGreaterEqual(result["planned_steps"], result["steps"])
-        self.assertEqual(result["tokens"], result["steps"] * result["config"]["batch_size"] * result["config"]["block_size"])
-        self.assertGreater(result["params"], 0)
-        self.assertGreater(result["mfu"], 0.0)
-        self.assertLess(result["mfu"], 1.5)  # an estimate, but not an absurd one
-        self.assertTrue(set(result["replay"]) == {"max_steps", "schedule_steps", "decay_start_step", "device", "num_threads"})
-        # The resolved config: every default filled in, the platform keys kept.
-        self.assertEqual(result["config"]["dataset_path"], dataset or self.corpus)
-        with open(os.path.join(PACKAGE_DIR, "manifest.json")) as manifest_file:
-            entry = next(e for e in json.load(manifest_file)["scripts"] if e["name"] == script_name)
-        platform_keys = {"budget_s", "seed", "dataset_path", "device", "num_threads", "max_steps",
-                         "schedule_steps", "decay_start_step", "compile"}
-        self.assertEqual(set(result["config"]), set(entry["defaultConfig"]) | platform_keys)
-        return result
-
     def assert_below_ngram_levels(self, result, trigram):
-        """A few seconds of training must beat the corpus's bigram model and, with the time
-        for ~100 steps even on a busy machine, its trigram model too."""
+        """A few seconds of training must beat the corpus's bigram model and, given the ~150
+        steps that 4-8 s buy on a merely busy machine, its trigram model too. At a load average
+        of 8 on 2 cores a wall run got 26-46 steps, short of it, so the trigram check needs those
+        steps (the step-based quality checks use max_steps or a compute budget instead)."""
         self.assertLess(result["val_bpb"], self.bigram_bits, f"not below the bigram level after {result['steps']} steps")
-        if trigram:
+        if trigram and result["steps"] >= TRIGRAM_STEPS:
             self.assertLess(result["val_bpb"], self.trigram_bits, f"not below the trigram level after {result['steps']} steps")
+        elif trigram:
+            sys.stderr.write(f"\n  note: trigram check skipped: an overloaded machine gave {result['steps']} steps "
+                             f"(< {TRIGRAM_STEPS})\n")
 
     def assert_keeps_budget(self, script, config, run):
         """The budget counts from process start: at most budget + 1 s on an idle machine. This
