@@ -5,7 +5,9 @@ and two seeds, with the manifest's default compute budget, it runs each task
   (a) twice with num_threads 2 (the same device type, torch build and threads: expected to be
       bit-identical), and
   (b) once more with num_threads 1 (a different thread count changes floating-point summation
-      order: the spread a verifier sees between hardware classes of one CPU kind),
+      order: the spread a verifier sees between hardware classes of one CPU kind), and
+  (c) once more with the kernels an AVX2-only CPU runs (OpenBLAS Haswell, ATen AVX2), forced
+      on this AVX-512 machine: the spread between CPU generations at the same thread count,
 and, for wall budgets, one wall run per config whose `replay` object is then replayed with the
 same thread count and with the other one. Each run is its own process, as a worker runs it.
 
@@ -15,6 +17,7 @@ reference the spread between two seeds of the same config (a different honest ru
 tolerance must stay well below to mean anything.
 
 Usage: scripts/python.sh bench/replay_spread.py [--seeds 0 1] [--only char-tiny] [--out PATH]
+           [--comparisons threads kernels wall] [--merge EARLIER.json]
        scripts/python.sh bench/replay_spread.py --summarize bench/replay_spread.json  (table again)
 Heavy (about 100 script runs): run it under `nice -n 19` in the background on a shared machine;
 the step counts are fixed, so the load changes its duration, not its figures.
@@ -52,13 +55,22 @@ CONFIGS = {
     },
 }
 WALL_CONFIGS = ("default", "small corner", "large corner")  # wall-budget replays: fewer, they take a full budget
+WALL_BUDGET_S = 20  # both scripts: on a loaded machine a 3-9 s task can spend all of it starting
 CAP_S = 600  # budget_s of fixed-step runs: a cap only, generous for a loaded machine
+# The kernels an AVX2-only CPU (most volunteers' laptops and desktops) runs with this torch
+# build, forced on this AVX-512 machine: OpenBLAS's Haswell sgemm and ATen's AVX2 kernels.
+AVX2_KERNELS = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2"}
+COMPARISONS = ("threads", "kernels", "wall")
 
 
-def run(script_path, config):
-    record, wall, _ = run_task(script_path, config)
+class RunFailed(Exception):
+    pass
+
+
+def run(script_path, config, extra_env=None):
+    record, wall, _ = run_task(script_path, config, extra_env)
     if record.get("type") != "result":
-        raise SystemExit(f"bench: a run failed: {record} (config {json.dumps(config)})")
+        raise RunFailed(f"{record.get('code')}: {record.get('error')}")
     return {key: record[key] for key in ("val_bpb", "train_loss", "steps", "num_threads", "stop_reason")} | {
         "wall_s": round(wall, 3), "replay": record["replay"]}
 
@@ -72,7 +84,9 @@ def pair(script, name, seed, budget, comparison, first, second):
             "wall_s": [first["wall_s"], second["wall_s"]]}
 
 
-def measure(script, seeds, dataset):
+def measure(script, seeds, dataset, comparisons, save):
+    """Runs the comparisons for `script`; calls save(pairs) after each config, so that a long
+    run interrupted (or a wall run refused on an overloaded machine) keeps what it measured."""
     entry = script_entry(script)
     path = os.path.join(PACKAGE_DIR, entry["file"])
     unit, amount = entry["budgets"]["computeUnit"], entry["budgets"]["defaultCompute"]
@@ -80,27 +94,37 @@ def measure(script, seeds, dataset):
     for name, overrides in CONFIGS[script].items():
         for seed in seeds:
             base = dict(entry["defaultConfig"], **overrides, seed=seed, dataset_path=dataset, budget_s=CAP_S,
-                        **{f"budget_{unit}": amount})
-            first = run(path, dict(base, num_threads=2))
-            again = run(path, dict(base, num_threads=2))
-            one_thread = run(path, dict(base, num_threads=1))
+                        num_threads=2, **{f"budget_{unit}": amount})
             budget = f"compute ({amount:g} {unit})"
-            pairs.append(pair(script, name, seed, budget, "same threads (2, 2)", first, again))
-            pairs.append(pair(script, name, seed, budget, "threads 2 vs 1", first, one_thread))
-            print(f"{script} {name} seed {seed}: val_bpb {first['val_bpb']:.6f} / {again['val_bpb']:.6f} (2 threads) / "
-                  f"{one_thread['val_bpb']:.6f} (1 thread), {first['steps']} steps", flush=True)
-        if name in WALL_CONFIGS:
+            first = run(path, base)
+            line = f"{script} {name} seed {seed}: val_bpb {first['val_bpb']:.6f} ({first['steps']} steps, 2 threads)"
+            if "threads" in comparisons:
+                again, one_thread = run(path, base), run(path, dict(base, num_threads=1))
+                pairs.append(pair(script, name, seed, budget, "same threads (2, 2)", first, again))
+                pairs.append(pair(script, name, seed, budget, "threads 2 vs 1", first, one_thread))
+                line += f" / again {again['val_bpb']:.6f} / 1 thread {one_thread['val_bpb']:.6f}"
+            if "kernels" in comparisons:
+                avx2 = run(path, base, AVX2_KERNELS)
+                pairs.append(pair(script, name, seed, budget, "AVX-512 vs AVX2 kernels (2 threads)", first, avx2))
+                line += f" / AVX2 kernels {avx2['val_bpb']:.6f}"
+            print(line, flush=True)
+        if name in WALL_CONFIGS and "wall" in comparisons:
             wall_budget = dict(entry["defaultConfig"], **overrides, seed=seeds[0], dataset_path=dataset,
-                               budget_s=entry["defaultBudgetS"], num_threads=2)
-            original = run(path, wall_budget)
-            replay_config = dict(wall_budget, **original["replay"], budget_s=CAP_S)
-            same = run(path, replay_config)
-            other = run(path, dict(replay_config, num_threads=1))
-            budget = f"wall ({entry['defaultBudgetS']} s), replayed"
-            pairs.append(pair(script, name, seeds[0], budget, "same threads (2, 2)", original, same))
-            pairs.append(pair(script, name, seeds[0], budget, "threads 2 vs 1", original, other))
-            print(f"{script} {name} wall replay: val_bpb {original['val_bpb']:.6f} ({original['steps']} steps, "
-                  f"{original['stop_reason']}) / {same['val_bpb']:.6f} / {other['val_bpb']:.6f} (1 thread)", flush=True)
+                               budget_s=WALL_BUDGET_S, num_threads=2)
+            try:
+                original = run(path, wall_budget)
+            except RunFailed as exc:  # e.g. start-up took the whole budget: nothing to replay
+                print(f"{script} {name} wall run: no result ({exc}); no replay", flush=True)
+            else:
+                replay_config = dict(wall_budget, **original["replay"], budget_s=CAP_S)
+                same = run(path, replay_config)
+                other = run(path, dict(replay_config, num_threads=1))
+                budget = f"wall ({WALL_BUDGET_S} s), replayed"
+                pairs.append(pair(script, name, seeds[0], budget, "same threads (2, 2)", original, same))
+                pairs.append(pair(script, name, seeds[0], budget, "threads 2 vs 1", original, other))
+                print(f"{script} {name} wall replay: val_bpb {original['val_bpb']:.6f} ({original['steps']} steps, "
+                      f"{original['stop_reason']}) / {same['val_bpb']:.6f} / {other['val_bpb']:.6f} (1 thread)", flush=True)
+        save(pairs)
     return pairs
 
 
@@ -137,34 +161,47 @@ def summarize(pairs):
     return rows
 
 
+def write_report(path, header, pairs):
+    report = dict(header, summary=summarize(pairs), pairs=pairs)
+    with open(path, "w") as out_file:
+        json.dump(report, out_file, indent=1)
+        out_file.write("\n")
+    return report
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--only", choices=sorted(CONFIGS), default=None)
     parser.add_argument("--dataset", default=None)
     parser.add_argument("--out", default=os.path.join(PACKAGE_DIR, "bench", "replay_spread.json"))
+    parser.add_argument("--comparisons", nargs="+", choices=COMPARISONS, default=list(COMPARISONS))
+    parser.add_argument("--merge", metavar="JSON", default=None, help="add an earlier run's raw pairs to this run's")
     parser.add_argument("--summarize", metavar="JSON", default=None, help="re-summarize an earlier run's raw pairs")
     args = parser.parse_args()
     if args.summarize:
         with open(args.summarize) as raw_file:
-            report = json.load(raw_file)
-        report["summary"] = summarize(report["pairs"])
+            earlier = json.load(raw_file)
+        report = write_report(args.out, {key: value for key, value in earlier.items() if key not in ("summary", "pairs")},
+                              earlier["pairs"])
     else:
         dataset = args.dataset or find_dataset()
         if dataset is None:
             sys.exit("bench: TinyShakespeare not found; pass --dataset")
-        pairs = []
-        for script in [args.only] if args.only else list(CONFIGS):
-            pairs.extend(measure(script, args.seeds, dataset))
-        import torch
+        import torch  # for its version only
 
-        report = {"benchmark": "replay_spread", "dataset": os.path.basename(dataset), "torch_version": torch.__version__,
-                  "machine": f"{platform.machine()}, {os.cpu_count()} cores ({platform.processor() or 'cpu'})",
-                  "summary": summarize(pairs), "pairs": pairs}
+        header = {"benchmark": "replay_spread", "dataset": os.path.basename(dataset), "torch_version": torch.__version__,
+                  "machine": f"{platform.machine()}, {os.cpu_count()} cores ({platform.processor() or 'cpu'})"}
+        pairs = []
+        if args.merge:
+            with open(args.merge) as earlier_file:
+                pairs.extend(json.load(earlier_file)["pairs"])
+        for script in [args.only] if args.only else list(CONFIGS):
+            done = list(pairs)
+            pairs = done + measure(script, args.seeds, dataset, args.comparisons,
+                                   lambda new, done=done: write_report(args.out, header, done + new))
+        report = write_report(args.out, header, pairs)
     summary = report["summary"]
-    with open(args.out, "w") as out_file:
-        json.dump(report, out_file, indent=1)
-        out_file.write("\n")
     print("| script | budget | comparison | pairs | identical | max abs dval_bpb | median | max abs dtrain_loss | median |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in summary:
