@@ -222,6 +222,14 @@ class StopSignal:
 STOP = StopSignal()
 
 
+def _shown(value):
+    """A value for an error message: huge integers in scientific notation, not 300 digits."""
+    if isinstance(value, int) and abs(value) >= 10 ** 16:
+        digits = str(abs(value))
+        return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
+    return value
+
+
 def _validate_value(key, value, kind, constraint):
     """Return (normalised value, problem or None) for one key."""
     if kind == "bool":
@@ -238,7 +246,11 @@ def _validate_value(key, value, kind, constraint):
         return value, None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value, f"{key} must be a number, got {json.dumps(value)}"
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer literal too large for a float
+        return value, f"{key} is too large, got {_shown(value)}"
+    if not finite:
         return value, f"{key} must be finite"
     if kind == "int":
         if isinstance(value, float):
@@ -264,8 +276,7 @@ def _validate_value(key, value, kind, constraint):
     if constraint is not None:
         ok, rule = checks[constraint]
         if not ok:
-            shown = f"{value:.4g}" if isinstance(value, int) and abs(value) >= 10 ** 16 else value
-            return value, f"{key} {rule}, got {shown}"
+            return value, f"{key} {rule}, got {_shown(value)}"
     return value, None
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 from collections import Counter
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -158,6 +159,23 @@ RESULT_TYPES = {
     "device": str, "num_threads": int, "compiled": bool, "torch_version": str, "script": str, "script_version": str, "eval_bytes": int,
     "replay": dict, "config": dict,
 }
+
+
+class CorpusTestCase(unittest.TestCase):
+    """A generated corpus of `corpus_size` bytes for the class's tests: `self.corpus` (its
+    path), `self.corpus_bytes`, `self.tmp` (the temporary folder it lives in)."""
+
+    corpus_size = 120_000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.corpus = os.path.join(cls.tmp.name, "corpus.txt")
+        cls.corpus_bytes = make_corpus(cls.corpus, size=cls.corpus_size)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
 
 
 class ResultAssertions:

@@ -1,11 +1,9 @@
 """Compute budgets and the handoff clock, end to end: real script processes on a generated
 corpus (char-tiny where the model does not matter, to keep the suite quick)."""
 
-import os
-import tempfile
 import unittest
 
-from helpers import SIGTERM, TINY, TRANSFORMER, ResultAssertions, make_corpus, run_prestarted, run_script
+from helpers import SIGTERM, TINY, TRANSFORMER, CorpusTestCase, ResultAssertions, run_prestarted, run_script
 
 import char_tiny  # noqa: E402  (helpers puts the package on sys.path)
 import char_transformer  # noqa: E402
@@ -13,16 +11,8 @@ import char_transformer  # noqa: E402
 TOKENS_PER_STEP = 32 * 32  # the defaults' batch_size x block_size
 
 
-class ComputeBudgetRunTest(ResultAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.corpus = os.path.join(cls.tmp.name, "corpus.txt")
-        make_corpus(cls.corpus, size=60_000)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class ComputeBudgetRunTest(ResultAssertions, CorpusTestCase):
+    corpus_size = 60_000
 
     def config(self, **overrides):
         return dict({"budget_s": 30, "seed": 4, "dataset_path": self.corpus}, **overrides)
@@ -91,16 +81,8 @@ class ComputeBudgetRunTest(ResultAssertions, unittest.TestCase):
         self.assertGreater(run.final["details"]["steps_done"], 0)
 
 
-class HandoffClockTest(ResultAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.corpus = os.path.join(cls.tmp.name, "corpus.txt")
-        make_corpus(cls.corpus, size=60_000)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class HandoffClockTest(ResultAssertions, CorpusTestCase):
+    corpus_size = 60_000
 
     def test_the_handoff_clock_is_the_budget_clock_and_the_result_is_the_same(self):
         # The bootstrap imports torch with OpenBLAS sized for 2 threads; the task asks for 1.

@@ -3,23 +3,14 @@
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
-from helpers import TINY, TRANSFORMER, Run, make_corpus, run_script
+from helpers import TINY, TRANSFORMER, CorpusTestCase, Run, run_script
 
 
-class ConfigErrorTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.corpus = os.path.join(cls.tmp.name, "corpus.txt")
-        make_corpus(cls.corpus, size=20_000)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class ConfigErrorTest(CorpusTestCase):
+    corpus_size = 20_000
 
     def config(self, **overrides):
         config = {"budget_s": 5, "seed": 0, "dataset_path": self.corpus}
@@ -119,7 +110,9 @@ class ConfigErrorTest(unittest.TestCase):
         cases = [
             ({"budget_tokens": 0}, "budget_tokens must be in [1, 2^53], got 0"),
             ({"budget_tokens": -5}, "budget_tokens must be in [1, 2^53], got -5"),
-            ({"budget_tokens": 1e300}, "budget_tokens must be in [1, 2^53], got 1e+300"),
+            ({"budget_tokens": 1e300}, "budget_tokens must be in [1, 2^53], got 1.000e+300"),
+            ({"budget_tokens": 2 ** 53 + 1}, "budget_tokens must be in [1, 2^53], got 9007199254740993"),
+            ({"budget_flops": 10 ** 400}, "budget_flops is too large, got 1.000e+400"),
             ({"budget_tokens": 1500.5}, "budget_tokens must be an integer, got 1500.5"),
             ({"budget_tokens": "5000"}, 'budget_tokens must be a number, got "5000"'),
             ({"budget_flops": 0}, "budget_flops must be > 0 and at most 1e+21, got 0"),
