@@ -500,11 +500,8 @@ def seed_everything(seed):
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
-def set_openblas_threads(threads):
-    """OpenBLAS sizes its pool from OPENBLAS_NUM_THREADS when it loads, and
-    torch.set_num_threads does not reach it: right when this process imports torch itself,
-    wrong when a bootstrap imported torch ahead of time with another count. So the loaded
-    OpenBLAS (if any; MKL builds follow torch.set_num_threads) is set directly."""
+def loaded_openblas():
+    """The OpenBLAS library torch loaded (ctypes handle), or None (e.g. an MKL build)."""
     import ctypes
 
     try:
@@ -513,11 +510,36 @@ def set_openblas_threads(threads):
         for path in paths:
             library = ctypes.CDLL(path)  # already loaded: only a new reference
             if hasattr(library, "openblas_set_num_threads"):
-                if library.openblas_get_num_threads() != threads:
-                    library.openblas_set_num_threads(threads)
-                return
-    except (OSError, IndexError, AttributeError) as exc:
-        log(f"could not set OpenBLAS's thread count ({type(exc).__name__}: {exc})")
+                return library
+    except (OSError, IndexError) as exc:
+        log(f"could not open the loaded OpenBLAS ({type(exc).__name__}: {exc})")
+    return None
+
+
+def set_openblas_threads(threads):
+    """OpenBLAS sizes its pool from OPENBLAS_NUM_THREADS when it loads, and
+    torch.set_num_threads does not reach it: right when this process imports torch itself,
+    wrong when a bootstrap imported torch ahead of time with another count. So the loaded
+    OpenBLAS (if any; MKL builds follow torch.set_num_threads) is set directly."""
+    library = loaded_openblas()
+    if library is not None and library.openblas_get_num_threads() != threads:
+        library.openblas_set_num_threads(threads)
+
+
+def cpu_kernels():
+    """Which CPU kernels ran: torch's own (its build's "CPU capability usage", e.g. AVX2) and
+    OpenBLAS's core type (e.g. Haswell, Cooperlake = AVX-512). Results are bit-identical only
+    when both match (see the README's tolerance table), so they belong in a hardware class."""
+    import ctypes
+    import re
+
+    match = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
+    library = loaded_openblas()
+    core = None
+    if library is not None and hasattr(library, "openblas_get_corename"):
+        library.openblas_get_corename.restype = ctypes.c_char_p
+        core = library.openblas_get_corename().decode("ascii", "replace")
+    return {"aten": match.group(1) if match else None, "openblas": core}
 
 
 def configure_torch(device, threads):
@@ -976,6 +998,7 @@ def result_record(config, threads, device, pace, step, stop_reason, train_loss, 
         "mfu": round(mfu, 5),
         "device": device,
         "num_threads": threads,
+        "cpu_kernels": cpu_kernels(),
         "compiled": bool(compiled),
         "torch_version": torch.__version__,
         "script": SCRIPT_NAME,

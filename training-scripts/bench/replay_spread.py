@@ -6,8 +6,9 @@ and two seeds, with the manifest's default compute budget, it runs each task
       bit-identical), and
   (b) once more with num_threads 1 (a different thread count changes floating-point summation
       order: the spread a verifier sees between hardware classes of one CPU kind), and
-  (c) once more with the kernels an AVX2-only CPU runs (OpenBLAS Haswell, ATen AVX2), forced
-      on this AVX-512 machine: the spread between CPU generations at the same thread count,
+  (c) once more with the kernels an AVX2-only CPU runs (OpenBLAS Haswell instead of
+      Cooperlake), forced on this AVX-512 machine: the spread between CPU generations at the
+      same thread count,
 and, for wall budgets, one wall run per config whose `replay` object is then replayed with the
 same thread count and with the other one. Each run is its own process, as a worker runs it.
 
@@ -58,7 +59,9 @@ WALL_CONFIGS = ("default", "small corner", "large corner")  # wall-budget replay
 WALL_BUDGET_S = 20  # both scripts: on a loaded machine a 3-9 s task can spend all of it starting
 CAP_S = 600  # budget_s of fixed-step runs: a cap only, generous for a loaded machine
 # The kernels an AVX2-only CPU (most volunteers' laptops and desktops) runs with this torch
-# build, forced on this AVX-512 machine: OpenBLAS's Haswell sgemm and ATen's AVX2 kernels.
+# build, forced on this AVX-512 machine: OpenBLAS's Haswell sgemm instead of its Cooperlake
+# (AVX-512) one. Debian's torch 1.13 has AVX2 kernels at most, so ATen's choice is the same
+# on both (the variable pins it); the difference measured is OpenBLAS's.
 AVX2_KERNELS = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2"}
 COMPARISONS = ("threads", "kernels", "wall")
 

@@ -156,7 +156,7 @@ RESULT_TYPES = {
     "stop_reason": str, "budget": dict, "clock": str, "wall_s": float, "train_s": float, "eval_s": float,
     "startup_s": float, "first_step_s": float, "import_s": float, "tokens": int, "flops": int, "tokens_per_s": float,
     "params": int, "flops_per_token": int, "model_flops_per_s": float, "peak_flops": float, "mfu": float,
-    "device": str, "num_threads": int, "compiled": bool, "torch_version": str, "script": str, "script_version": str, "eval_bytes": int,
+    "device": str, "num_threads": int, "cpu_kernels": dict, "compiled": bool, "torch_version": str, "script": str, "script_version": str, "eval_bytes": int,
     "replay": dict, "config": dict,
 }
 
@@ -204,6 +204,7 @@ class ResultAssertions:
         self.assertEqual(result["flops"], result["tokens"] * result["flops_per_token"])
         self.assertEqual(result["clock"], clock)  # "process" unless a bootstrap handed the clock over
         self.assertGreater(result["params"], 0)
+        self.assertEqual(set(result["cpu_kernels"]), {"aten", "openblas"})
         self.assertGreater(result["mfu"], 0.0)
         self.assertLess(result["mfu"], 1.5)  # an estimate, but not an absurd one
         if result["budget"]["kind"] == "wall":
