@@ -7,11 +7,18 @@ scrubbed environment, SIGTERM at budget_s, SIGKILL 15 s later). Prints each task
 and val_bpb, a summary, and as its last line one JSON object with at least best_val_bpb,
 mean_val_bpb and tasks.
 
+Budgets: wall seconds by default (--budget), or the manifest's default compute budget
+(--compute, or --compute-amount N in the script's unit) with budget_s as a cap (--cap).
+The load check (skip with --no-load-check) runs the default config with each kind of budget
+alone and then while one busy process per core competes for the CPU, in the same run: a wall
+budget's val_bpb moves with the load, a compute budget's must not (only its wall time grows).
+
 MFU is reported against this machine's matrix-multiply peak, measured here (fp32 1024x1024
 matmuls on all usable cores, the best of several trials before and after the campaign).
 
 Usage: scripts/python.sh bench/bench_train.py [--tasks 10] [--budget 9] [--seed 0]
            [--default-runs 3] [--script char-transformer] [--dataset PATH]
+           [--compute | --compute-amount N] [--cap 180] [--no-load-check]
 """
 
 import argparse
@@ -31,6 +38,7 @@ PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TINYSHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 KILL_GRACE_S = 15  # the worker's SIGTERM -> SIGKILL grace period
+LOAD_CHECK_CAP_S = 600.0
 
 
 def shared_data_dirs():
@@ -88,13 +96,14 @@ def measure_matmul_peak(threads, size=1024, trials=7, repeats=8):
     return max(readings), statistics.median(readings)
 
 
-def run_task(script_path, config):
-    """Run one task like a worker does; return (result or error dict, wall seconds, progress lines)."""
+def run_task(script_path, config, extra_env=None):
+    """Run one task like a worker does; return (result or error dict, wall seconds, progress lines).
+    `extra_env`: variables added to the scrubbed environment."""
     with tempfile.TemporaryDirectory(prefix="xeenet-bench-") as workdir:
         config_path = os.path.join(workdir, "config.json")
         with open(config_path, "w") as config_file:
             json.dump(config, config_file)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"}
+        env = dict({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"}, **(extra_env or {}))
         started = time.monotonic()
         process = subprocess.Popen([sys.executable, script_path, config_path], cwd=workdir, env=env,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -159,11 +168,15 @@ def describe(record, wall, peak):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--script", default="char-transformer", help="script name in manifest.json")
-    parser.add_argument("--tasks", type=int, default=10)
+    parser.add_argument("--tasks", type=int, default=10, help="campaign tasks (0: none, e.g. for the load check only)")
     parser.add_argument("--budget", type=float, default=None, help="seconds per task (default: manifest)")
     parser.add_argument("--seed", type=int, default=0, help="the campaign's seed (sampling and per-task seeds)")
     parser.add_argument("--default-runs", type=int, default=3, help="runs of the default config (seeds 0..n-1)")
     parser.add_argument("--dataset", default=None, help="default: tinyshakespeare.txt from the shared data folder")
+    parser.add_argument("--compute", action="store_true", help="compute budgets (the manifest's default amount)")
+    parser.add_argument("--compute-amount", type=float, default=None, help="compute budget in the script's unit")
+    parser.add_argument("--cap", type=float, default=None, help="budget_s cap of compute-budget tasks (default 180)")
+    parser.add_argument("--no-load-check", action="store_true", help="skip the alone vs competing-load comparison")
     args = parser.parse_args()
 
     entry = script_entry(args.script)
@@ -179,14 +192,16 @@ def main():
         print(f"bench: note: {dataset} is not the reference TinyShakespeare (sha256 {digest[:12]}...); "
               "the targets do not apply", file=sys.stderr)
     # Sampled first, so a missing Node fails before minutes of training.
-    campaign = sample_campaign(os.path.join(PACKAGE_DIR, entry["searchSpace"]), args.tasks, args.seed)
+    campaign = sample_campaign(os.path.join(PACKAGE_DIR, entry["searchSpace"]), args.tasks, args.seed) if args.tasks else []
 
     threads = usable_cpus()
     peak_before, median_before = measure_matmul_peak(threads)
     print(f"machine: {threads} usable cores, fp32 matmul peak {peak_before / 1e9:.1f} GFLOP/s "
-          f"(median {median_before / 1e9:.1f}); script {entry['file']}, budget {budget:g}s, dataset {dataset}")
+          f"(median {median_before / 1e9:.1f}); script {entry['file']}, dataset {dataset}")
 
-    platform = {"budget_s": budget, "dataset_path": dataset}
+    compute = compute_platform(entry, args)
+    platform = dict(compute or {"budget_s": budget}, dataset_path=dataset)
+    print(f"budget: {describe_budget(platform)}")
     default_runs = []
     for run in range(args.default_runs):
         config = dict(entry.get("defaultConfig", {}), seed=run, **platform)
@@ -213,7 +228,8 @@ def main():
         "benchmark": "train",
         "script": entry["name"],
         "dataset": os.path.basename(dataset),
-        "budget_s": budget,
+        "budget_s": platform["budget_s"],
+        "budget": describe_budget(platform),
         "seed": args.seed,
         "tasks": len(tasks),
         "failures": failures + len(default_runs) - len(ok_defaults),
@@ -225,6 +241,7 @@ def main():
         "best_config": None,
         "default_val_bpb_median": statistics.median(r["val_bpb"] for r in ok_defaults) if ok_defaults else None,
         "default_val_bpb_runs": [r["val_bpb"] for r in ok_defaults],
+        "default_wall_s_median": statistics.median(wall for record, wall, _ in default_runs) if default_runs else None,
         "default_tokens_per_s_median": statistics.median(r["tokens_per_s"] for r in ok_defaults) if ok_defaults else None,
         "default_mfu_median": statistics.median(r["model_flops_per_s"] / peak for r in ok_defaults) if ok_defaults else None,
         "tokens_per_s_median": statistics.median(r["tokens_per_s"] for r in all_results) if all_results else None,
@@ -253,20 +270,81 @@ def main():
     if all_results:
         print(f"all runs: median {summary['tokens_per_s_median']:.0f} tokens/s, MFU {summary['mfu_median']:.3f} "
               f"of {peak / 1e9:.1f} GFLOP/s, eval {summary['eval_s_median']:.2f}s, torch import {summary['import_s_median']:.2f}s, "
-              f"max wall {summary['wall_s_max']:.2f}s for a {budget:g}s budget")
+              f"max wall {summary['wall_s_max']:.2f}s ({describe_budget(platform)} budget)")
+    if not args.no_load_check:
+        wall_platform = {"budget_s": budget, "dataset_path": dataset}
+        # A generous cap: under the competing load a compute task takes 2-3x its time alone.
+        compute_load_platform = dict(compute_platform(entry, argparse.Namespace(
+            compute=True, compute_amount=args.compute_amount, cap=args.cap or LOAD_CHECK_CAP_S)), dataset_path=dataset)
+        summary["load_check"] = load_check(script_path, entry, threads, wall_platform, compute_load_platform, peak)
     line = json.dumps(summary, allow_nan=False)
     save_for_root_script(line)
     print(line)
-    return 0 if values and not failures else 1
+    return 0 if (values or not tasks) and not failures else 1
 
 
-def save_for_root_script(line):
-    """The root `npm run bench:train` prints <repo>/.bench/train.json last (turbo prints its
+def compute_platform(entry, args):
+    """The compute-budget platform keys ({budget_<unit>: amount, budget_s: cap}) the arguments
+    ask for, or None for wall budgets."""
+    if not args.compute and args.compute_amount is None:
+        return None
+    budgets = entry["budgets"]
+    amount = args.compute_amount if args.compute_amount is not None else budgets["defaultCompute"]
+    unit = budgets["computeUnit"]
+    return {f"budget_{unit}": int(amount) if unit == "tokens" else amount,
+            "budget_s": args.cap if args.cap is not None else 180.0}
+
+
+def describe_budget(platform):
+    for unit in ("tokens", "flops"):
+        if f"budget_{unit}" in platform:
+            return f"compute, {platform[f'budget_{unit}']:g} {unit} (cap {platform['budget_s']:g}s)"
+    return f"wall, {platform['budget_s']:g}s"
+
+
+def competing_load(processes):
+    """Busy processes, one per core, at the benchmark's own priority (like another program)."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+
+
+def load_check(script_path, entry, threads, wall_platform, compute_platform_keys, peak):
+    """The default config (seed 0) with a wall and a compute budget, each alone and then under a
+    competing load, interleaved in this one run. Returns the figures; prints them."""
+    figures = {}
+    for kind, platform in (("wall", wall_platform), ("compute", compute_platform_keys)):
+        config = dict(entry.get("defaultConfig", {}), seed=0, **platform)
+        runs = {}
+        for condition in ("alone", "loaded"):
+            load = competing_load(threads) if condition == "loaded" else []
+            try:
+                record, wall, _ = run_task(script_path, config)
+            finally:
+                for process in load:
+                    process.kill()
+                    process.wait()
+            runs[condition] = {"val_bpb": record.get("val_bpb"), "steps": record.get("steps"), "wall_s": round(wall, 3),
+                               "tokens_per_s": record.get("tokens_per_s"), "error": record.get("error")}
+            print(f"load check, {kind} budget ({describe_budget(platform)}), {condition}: "
+                  f"{describe(record, wall, peak)}", flush=True)
+        alone, loaded = runs["alone"], runs["loaded"]
+        ok = alone["val_bpb"] is not None and loaded["val_bpb"] is not None
+        runs["val_bpb_delta"] = loaded["val_bpb"] - alone["val_bpb"] if ok else None
+        runs["steps_ratio"] = loaded["steps"] / alone["steps"] if ok else None
+        runs["wall_ratio"] = loaded["wall_s"] / alone["wall_s"] if ok else None
+        figures[kind] = runs
+        if ok:
+            print(f"load check, {kind} budget: val_bpb {alone['val_bpb']:.4f} alone, {loaded['val_bpb']:.4f} under load "
+                  f"(delta {runs['val_bpb_delta']:+.4f}); steps x{runs['steps_ratio']:.2f}, wall time x{runs['wall_ratio']:.2f}")
+    return figures
+
+
+def save_for_root_script(line, name="train"):
+    """The root `npm run bench:<name>` prints <repo>/.bench/<name>.json last (turbo prints its
     own summary after the task's output), so the summary is saved there as well."""
     folder = os.path.join(os.path.dirname(PACKAGE_DIR), ".bench")
     try:
         os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, "train.json"), "w") as summary_file:
+        with open(os.path.join(folder, f"{name}.json"), "w") as summary_file:
             summary_file.write(line + "\n")
     except OSError as exc:
         print(f"bench: could not save {folder}/train.json: {exc}", file=sys.stderr)

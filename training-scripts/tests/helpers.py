@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 from collections import Counter
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -94,11 +95,23 @@ def worker_env(workdir):
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"}
 
 
-def run_script(script, config, stdin_config=False, raw_input=None, timeout=120, signals=()):
+def run_prestarted(script, config, **options):
+    """Run `script` the way the worker's bootstrap does (torch imported ahead of time, then
+    the handoff, the clock handed over in XEENET_BUDGET_CLOCK_START); see bench/startup.py.
+    Returns (Run, the bootstrap's process age at the handoff)."""
+    import startup
+
+    started = time.monotonic()
+    returncode, stdout, stderr, handoff_age = startup.run_prestarted(script, config, **options)
+    return Run(returncode, stdout, stderr, time.monotonic() - started), handoff_age
+
+
+def run_script(script, config, stdin_config=False, raw_input=None, timeout=120, signals=(), env=None):
     """Run `script` as the worker does (cwd = a fresh temporary folder, config file argument)
     and return a Run. `signals`: (when, signal) pairs sent in order, where `when` is
     "progress" (after the next stdout line: training is under way) or ("stderr", text) (after
-    a stderr line containing text: waits on the script, not on the clock of a busy machine)."""
+    a stderr line containing text: waits on the script, not on the clock of a busy machine).
+    `env`: variables added to the scrubbed environment."""
     with tempfile.TemporaryDirectory(prefix="xeenet-test-") as workdir:
         args = [sys.executable, script]
         payload = raw_input if raw_input is not None else json.dumps(config)
@@ -108,7 +121,7 @@ def run_script(script, config, stdin_config=False, raw_input=None, timeout=120, 
                 config_file.write(payload)
             args.append(config_path)
         started = time.monotonic()
-        process = subprocess.Popen(args, cwd=workdir, env=worker_env(workdir), text=True,
+        process = subprocess.Popen(args, cwd=workdir, env=dict(worker_env(workdir), **(env or {})), text=True,
                                    stdin=subprocess.PIPE if stdin_config else subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if stdin_config:
@@ -135,6 +148,82 @@ def run_script(script, config, stdin_config=False, raw_input=None, timeout=120, 
             raise AssertionError(f"{os.path.basename(script)} did not finish in {timeout}s; stderr: {stderr[-2000:]}")
         wall = time.monotonic() - started
     return Run(process.returncode, "".join(stdout_lines) + stdout, "".join(stderr_lines) + stderr, wall)
+
+
+# Every field of a result line and its JSON type.
+RESULT_TYPES = {
+    "val_bpb": float, "train_loss": float, "steps": int, "planned_steps": int, "decay_start_step": int,
+    "stop_reason": str, "budget": dict, "clock": str, "wall_s": float, "train_s": float, "eval_s": float,
+    "startup_s": float, "first_step_s": float, "import_s": float, "tokens": int, "flops": int, "tokens_per_s": float,
+    "params": int, "flops_per_token": int, "model_flops_per_s": float, "peak_flops": float, "mfu": float,
+    "device": str, "num_threads": int, "cpu_kernels": dict, "compiled": bool, "torch_version": str, "script": str, "script_version": str, "eval_bytes": int,
+    "replay": dict, "config": dict,
+}
+
+
+class CorpusTestCase(unittest.TestCase):
+    """A generated corpus of `corpus_size` bytes for the class's tests: `self.corpus` (its
+    path), `self.corpus_bytes`, `self.tmp` (the temporary folder it lives in)."""
+
+    corpus_size = 120_000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.corpus = os.path.join(cls.tmp.name, "corpus.txt")
+        cls.corpus_bytes = make_corpus(cls.corpus, size=cls.corpus_size)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+
+class ResultAssertions:
+    """assert_result for unittest.TestCase classes that set `self.corpus` (the default dataset)."""
+
+    def assert_result(self, run, script_name, dataset=None, clock="process"):
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        results = [r for r in run.records if r["type"] == "result"]
+        self.assertEqual(len(results), 1, "exactly one result line")
+        self.assertEqual(run.final["type"], "result", "the result line is the last line")
+        self.assertTrue(all(r["type"] == "progress" for r in run.records[:-1]), "only progress lines before it")
+        result = run.final
+        for key, kind in RESULT_TYPES.items():
+            self.assertIn(key, result)
+            if kind is float:  # JSON integers are fine where floats are expected
+                self.assertIsInstance(result[key], (int, float))
+                self.assertNotIsInstance(result[key], bool)
+                self.assertTrue(math.isfinite(result[key]), key)
+            else:
+                self.assertIsInstance(result[key], kind, key)
+        self.assertEqual(result["script"], script_name)
+        self.assertEqual(result["device"], "cpu")
+        self.assertGreater(result["steps"], 0)
+        self.assertGreaterEqual(result["planned_steps"], result["steps"])
+        self.assertEqual(result["tokens"], result["steps"] * result["config"]["batch_size"] * result["config"]["block_size"])
+        self.assertEqual(result["flops"], result["tokens"] * result["flops_per_token"])
+        self.assertEqual(result["clock"], clock)  # "process" unless a bootstrap handed the clock over
+        self.assertGreater(result["params"], 0)
+        self.assertEqual(set(result["cpu_kernels"]), {"aten", "openblas"})
+        self.assertGreater(result["mfu"], 0.0)
+        self.assertLess(result["mfu"], 1.5)  # an estimate, but not an absurd one
+        if result["budget"]["kind"] == "wall":
+            self.assertEqual(result["budget"], {"kind": "wall", "seconds": result["config"]["budget_s"]})
+            self.assertEqual(set(result["replay"]), {"max_steps", "schedule_steps", "decay_start_step", "device", "num_threads"})
+        else:
+            unit = result["budget"]["unit"]
+            self.assertEqual(result["budget"], {"kind": "compute", "unit": unit, "amount": result["config"][f"budget_{unit}"],
+                                                "cap_s": result["config"]["budget_s"]})
+            self.assertEqual(result["replay"], {f"budget_{unit}": result["budget"]["amount"], "device": "cpu",
+                                                "num_threads": result["num_threads"]})
+        # The resolved config: every default filled in, the platform keys kept.
+        self.assertEqual(result["config"]["dataset_path"], dataset or self.corpus)
+        with open(os.path.join(PACKAGE_DIR, "manifest.json")) as manifest_file:
+            entry = next(e for e in json.load(manifest_file)["scripts"] if e["name"] == script_name)
+        platform_keys = {"budget_s", "budget_tokens", "budget_flops", "seed", "dataset_path", "device", "num_threads",
+                         "max_steps", "schedule_steps", "decay_start_step", "compile"}
+        self.assertEqual(set(result["config"]), set(entry["defaultConfig"]) | platform_keys)
+        return result
 
 
 SIGTERM = signal.SIGTERM

@@ -3,23 +3,14 @@
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
-from helpers import TINY, TRANSFORMER, Run, make_corpus, run_script
+from helpers import TINY, TRANSFORMER, CorpusTestCase, Run, run_script
 
 
-class ConfigErrorTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.corpus = os.path.join(cls.tmp.name, "corpus.txt")
-        make_corpus(cls.corpus, size=20_000)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class ConfigErrorTest(CorpusTestCase):
+    corpus_size = 20_000
 
     def config(self, **overrides):
         config = {"budget_s": 5, "seed": 0, "dataset_path": self.corpus}
@@ -113,6 +104,44 @@ class ConfigErrorTest(unittest.TestCase):
                                  capture_output=True, text=True, timeout=60)
         run = Run(process.returncode, process.stdout, process.stderr, time.monotonic() - started)
         self.assert_error(run, "invalid_config", "cannot read config from", "absent.json")
+
+    def test_compute_budget_keys_are_checked(self):
+        # Every bad value is named in one error line, before torch is imported.
+        cases = [
+            ({"budget_tokens": 0}, "budget_tokens must be in [1, 2^53], got 0"),
+            ({"budget_tokens": -5}, "budget_tokens must be in [1, 2^53], got -5"),
+            ({"budget_tokens": 1e300}, "budget_tokens must be in [1, 2^53], got 1.000e+300"),
+            ({"budget_tokens": 2 ** 53 + 1}, "budget_tokens must be in [1, 2^53], got 9007199254740993"),
+            ({"budget_flops": 10 ** 400}, "budget_flops is too large, got 1.000e+400"),
+            ({"budget_tokens": 1500.5}, "budget_tokens must be an integer, got 1500.5"),
+            ({"budget_tokens": "5000"}, 'budget_tokens must be a number, got "5000"'),
+            ({"budget_flops": 0}, "budget_flops must be > 0 and at most 1e+21, got 0"),
+            ({"budget_flops": -1e12}, "budget_flops must be > 0 and at most 1e+21, got -1000000000000.0"),
+            ({"budget_flops": 1e30}, "budget_flops must be > 0 and at most 1e+21, got 1e+30"),
+            ({"budget_tokens": 100_000, "budget_flops": 1e12}, "budget_tokens and budget_flops are both set"),
+            ({"budget_tokens": 100_000, "max_steps": 5, "decay_start_step": 2},
+             "budget_tokens fixes the step count and the lr schedule; remove max_steps, decay_start_step"),
+            ({"budget_tokens": 1000}, "budget_tokens (1000) is less than one training step of this config: "
+                                      "1024 tokens (batch_size x block_size)"),
+        ]
+        for overrides, message in cases:
+            with self.subTest(**{key: str(value) for key, value in overrides.items()}):
+                self.assert_error(run_script(TINY, self.config(**overrides)), "invalid_config", message)
+
+    def test_nan_budget_is_rejected(self):
+        run = run_script(TRANSFORMER, None, raw_input=f'{{"budget_s": 5, "seed": 0, "dataset_path": "{self.corpus}", '
+                                                      '"budget_flops": NaN}')
+        self.assert_error(run, "invalid_config", 'budget_flops must be a number, got "NaN"')
+
+    def test_a_bad_handoff_clock_is_ignored_with_a_note(self):
+        # The note comes before the config is read, so an invalid config shows it cheaply.
+        future = repr(time.monotonic() + 30)
+        for value, reason in (("soon", "is not a number"), (future, "s in the future")):
+            run = run_script(TINY, self.config(budget_tokens=0), env={"XEENET_BUDGET_CLOCK_START": value})
+            self.assert_error(run, "invalid_config", "budget_tokens must be in")
+            self.assertIn("ignoring XEENET_BUDGET_CLOCK_START=", run.stderr)
+            self.assertIn(reason, run.stderr)
+            self.assertIn("the budget clock starts at process start", run.stderr)
 
     def test_tiny_script_rejects_transformer_keys(self):
         run = run_script(TINY, self.config(n_head=4))

@@ -14,7 +14,8 @@ from helpers import PACKAGE_DIR
 
 import search_space
 
-MANIFEST_KEYS = {"name", "file", "title", "description", "searchSpace", "defaultBudgetS", "metric", "defaultConfig"}
+MANIFEST_KEYS = {"name", "file", "title", "description", "searchSpace", "defaultBudgetS", "budgets", "metric",
+                 "defaultConfig"}
 
 
 def load_manifest():
@@ -40,6 +41,12 @@ class ManifestTest(unittest.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(PACKAGE_DIR, entry["searchSpace"])))
             self.assertEqual(entry["metric"], "val_bpb")
             self.assertGreater(entry["defaultBudgetS"], 0)
+            budgets = entry["budgets"]
+            self.assertEqual(budgets["kinds"], ["wall", "compute"])
+            self.assertIn(budgets["computeUnit"], ("tokens", "flops"))
+            self.assertGreater(budgets["defaultCompute"], 0)
+            if budgets["computeUnit"] == "tokens":
+                self.assertIsInstance(budgets["defaultCompute"], int)
 
     def test_default_config_is_the_scripts_defaults_and_lies_in_its_space(self):
         for entry in load_manifest()["scripts"]:
@@ -68,12 +75,15 @@ class SearchSpaceTest(unittest.TestCase):
             self.assertLessEqual(set(space), set(module.HYPERPARAMETERS), "only hyperparameters, no platform keys")
             keys = sorted(space)
             combinations = list(itertools.product(*(search_space.corner_values(space[key]) for key in keys)))
+            compute_key = f"budget_{entry['budgets']['computeUnit']}"
             for values in combinations:
-                config = dict(zip(keys, values), budget_s=9, seed=0, dataset_path="/dev/null")
-                try:
-                    module.parse_config(["script"], io.StringIO(json.dumps(config)))
-                except module.RunError as exc:
-                    self.fail(f"{entry['searchSpace']}: {config} is invalid: {exc}")
+                # Valid with a wall budget and with the default compute budget (>= 1 step).
+                for budget in ({}, {compute_key: entry["budgets"]["defaultCompute"]}):
+                    config = dict(zip(keys, values), budget_s=9, seed=0, dataset_path="/dev/null", **budget)
+                    try:
+                        module.parse_config(["script"], io.StringIO(json.dumps(config)))
+                    except module.RunError as exc:
+                        self.fail(f"{entry['searchSpace']}: {config} is invalid: {exc}")
             self.assertGreater(len(combinations), 10)
 
     def test_invalid_spaces_are_rejected_with_every_problem(self):

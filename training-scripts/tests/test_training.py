@@ -1,85 +1,50 @@
 """End-to-end runs of both scripts on a generated corpus: the output contract, the time
 budget, SIGTERM, determinism and replay, divergence. Each test starts real processes."""
 
-import json
 import math
 import os
 import sys
-import tempfile
 import unittest
 
-from helpers import PACKAGE_DIR, SIGINT, SIGTERM, TINY, TRANSFORMER, make_corpus, ngram_bits, run_script, unigram_bits
+from helpers import (SIGINT, SIGTERM, TINY, TRANSFORMER, CorpusTestCase, ResultAssertions, ngram_bits, run_script,
+                     unigram_bits)
 
-RESULT_TYPES = {
-    "val_bpb": float, "train_loss": float, "steps": int, "planned_steps": int, "decay_start_step": int,
-    "stop_reason": str, "wall_s": float, "train_s": float, "eval_s": float, "startup_s": float,
-    "import_s": float, "tokens": int, "tokens_per_s": float, "params": int, "flops_per_token": int,
-    "model_flops_per_s": float, "peak_flops": float, "mfu": float, "device": str, "num_threads": int,
-    "compiled": bool, "torch_version": str, "script": str, "script_version": str, "eval_bytes": int,
-    "replay": dict, "config": dict,
-}
+# Steps a wall run needs before it is held to the corpus's n-gram levels (measured: 40
+# transformer steps reach 1.99 bits/byte, bigram 2.35; 150 steps 1.53, trigram 1.72).
+BIGRAM_STEPS = 40
+TRIGRAM_STEPS = 150
 
 
-class TrainingRunTest(unittest.TestCase):
+class TrainingRunTest(ResultAssertions, CorpusTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.corpus = os.path.join(cls.tmp.name, "corpus.txt")
-        cls.corpus_bytes = make_corpus(cls.corpus)
+        super().setUpClass()
         cls.unigram_bits = unigram_bits(cls.corpus_bytes)
         # 4.27 bits/byte for the unigram, 2.35 bigram, 1.72 trigram. Measured here: 40 steps
         # of the default transformer 1.99, 150 steps 1.53, 4-8 s runs 1.41-1.46.
         cls.bigram_bits = ngram_bits(cls.corpus_bytes, 2)
         cls.trigram_bits = ngram_bits(cls.corpus_bytes, 3)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
     def config(self, **overrides):
         config = {"budget_s": 4, "seed": 0, "dataset_path": self.corpus}
         config.update(overrides)
         return config
 
-    def assert_result(self, run, script_name, dataset=None):
-        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
-        results = [r for r in run.records if r["type"] == "result"]
-        self.assertEqual(len(results), 1, "exactly one result line")
-        self.assertEqual(run.final["type"], "result", "the result line is the last line")
-        self.assertTrue(all(r["type"] == "progress" for r in run.records[:-1]), "only progress lines before it")
-        result = run.final
-        for key, kind in RESULT_TYPES.items():
-            self.assertIn(key, result)
-            if kind is float:  # JSON integers are fine where floats are expected
-                self.assertIsInstance(result[key], (int, float))
-                self.assertNotIsInstance(result[key], bool)
-                self.assertTrue(math.isfinite(result[key]), key)
-            else:
-                self.assertIsInstance(result[key], kind, key)
-        self.assertEqual(result["script"], script_name)
-        self.assertEqual(result["device"], "cpu")
-        self.assertGreater(result["steps"], 0)
-        self.assertGreaterEqual(result["planned_steps"], result["steps"])
-        self.assertEqual(result["tokens"], result["steps"] * result["config"]["batch_size"] * result["config"]["block_size"])
-        self.assertGreater(result["params"], 0)
-        self.assertGreater(result["mfu"], 0.0)
-        self.assertLess(result["mfu"], 1.5)  # an estimate, but not an absurd one
-        self.assertTrue(set(result["replay"]) == {"max_steps", "schedule_steps", "decay_start_step", "device", "num_threads"})
-        # The resolved config: every default filled in, the platform keys kept.
-        self.assertEqual(result["config"]["dataset_path"], dataset or self.corpus)
-        with open(os.path.join(PACKAGE_DIR, "manifest.json")) as manifest_file:
-            entry = next(e for e in json.load(manifest_file)["scripts"] if e["name"] == script_name)
-        platform_keys = {"budget_s", "seed", "dataset_path", "device", "num_threads", "max_steps",
-                         "schedule_steps", "decay_start_step", "compile"}
-        self.assertEqual(set(result["config"]), set(entry["defaultConfig"]) | platform_keys)
-        return result
-
     def assert_below_ngram_levels(self, result, trigram):
-        """A few seconds of training must beat the corpus's bigram model and, with the time
-        for ~100 steps even on a busy machine, its trigram model too."""
-        self.assertLess(result["val_bpb"], self.bigram_bits, f"not below the bigram level after {result['steps']} steps")
-        if trigram:
-            self.assertLess(result["val_bpb"], self.trigram_bits, f"not below the trigram level after {result['steps']} steps")
+        """Training must beat the corpus's bigram model (40 transformer steps reach 1.99 against
+        its 2.35) and, given the ~150 steps that 4-8 s buy on a merely busy machine, its trigram
+        model too. At a load average of 6-13 on the 2 cores, wall runs of 4-8 s got 1-46 steps:
+        a wall run is held to a level only once it got those steps (else a note on stderr);
+        the exact, step-based quality checks use max_steps or a compute budget."""
+        for name, bits, steps, wanted in (("bigram", self.bigram_bits, BIGRAM_STEPS, True),
+                                          ("trigram", self.trigram_bits, TRIGRAM_STEPS, trigram)):
+            if not wanted:
+                continue
+            if result["stop_reason"] in ("time_budget", "planned_steps") and result["steps"] < steps:
+                sys.stderr.write(f"\n  note: {name} check skipped: an overloaded machine gave this wall run "
+                                 f"{result['steps']} steps (< {steps})\n")
+                continue
+            self.assertLess(result["val_bpb"], bits, f"not below the {name} level after {result['steps']} steps")
 
     def assert_keeps_budget(self, script, config, run):
         """The budget counts from process start: at most budget + 1 s on an idle machine. This

@@ -130,6 +130,101 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(ct.split_sizes(5), (4, 1))
 
 
+class ComputeBudgetTest(unittest.TestCase):
+    def test_steps_are_the_floor_of_the_budget_over_a_steps_cost(self):
+        per_step = 32 * 32  # batch_size x block_size of the defaults
+        for amount, steps in ((per_step, 1), (7 * per_step - 1, 6), (7 * per_step, 7), (7 * per_step + 1, 7)):
+            self.assertEqual(ct.compute_budget_steps(parse(ct, budget_tokens=amount)), steps, amount)
+        flops_per_step = per_step * ct.flops_per_token(parse(ct))
+        for amount, steps in ((flops_per_step, 1), (5 * flops_per_step - 1, 4), (5 * flops_per_step + 0.5, 5)):
+            self.assertEqual(ct.compute_budget_steps(parse(ct, budget_flops=amount)), steps, amount)
+        # Integer arithmetic at the top of the range, where a float quotient has no spare digits.
+        config = parse(char_tiny, budget_flops=1e21, context=1024, n_embd=64, n_hidden=65536)
+        cost = 32 * 32 * char_tiny.flops_per_token(config)
+        steps = char_tiny.compute_budget_steps(config)
+        self.assertLessEqual(steps * cost, int(1e21))
+        self.assertGreater((steps + 1) * cost, int(1e21))
+        self.assertIsNone(ct.compute_budget_steps(parse(ct)), "a wall budget has no fixed steps")
+
+    def test_the_budget_is_reported_with_its_unit(self):
+        self.assertEqual(ct.compute_budget(parse(ct, budget_tokens=5000)), ("tokens", 5000))
+        self.assertEqual(ct.compute_budget(parse(ct, budget_flops=4e11)), ("flops", 4e11))
+        self.assertIsNone(ct.compute_budget(parse(ct)))
+
+    def test_a_budget_too_small_for_one_step_is_a_config_error(self):
+        with self.assertRaises(ct.RunError) as caught:
+            parse(ct, budget_flops=1000)
+        self.assertEqual(caught.exception.code, "invalid_config")
+        self.assertIn("budget_flops (1000) is less than one training step of this config: 427819008 FLOPs", str(caught.exception))
+
+
+class HandoffClockTest(unittest.TestCase):
+    def test_a_sane_reading_is_the_clock_start(self):
+        self.assertEqual(ct.handoff_clock_start("1000.25", 1001.0), (1000.25, None))
+        self.assertEqual(ct.handoff_clock_start(repr(1000.0), 1000.0), (1000.0, None))  # handed over this instant
+        self.assertEqual(ct.handoff_clock_start(None, 1000.0), (None, None), "absent: no note")
+
+    def test_bad_readings_are_ignored_with_the_reason(self):
+        for raw, reason in (("soon", "is not a number"), ("", "is not a number"), ("nan", "is not finite"),
+                            ("inf", "is not finite"), ("1002.5", "is 2.500s in the future"),
+                            ("900", "is 100.0s old (more than 60s)")):
+            start, problem = ct.handoff_clock_start(raw, 1000.0)
+            self.assertIsNone(start, raw)
+            self.assertIn("XEENET_BUDGET_CLOCK_START", problem)
+            self.assertIn(reason, problem, raw)
+
+
+class PaceTest(unittest.TestCase):
+    """The stopping rules, driven with a made-up clock (eval cost ~0 with no held-out tokens)."""
+
+    def pace(self, fixed_steps, budget=10.0, **overrides):
+        config = dict(parse(ct, **overrides))
+        pace = ct.Pace(config, budget, fixed_steps, eval_tokens=0, tokens_per_step=1024, first_step_compiles=False)
+        pace.start(0.0)
+        return pace
+
+    def train(self, pace, step_time, last_step, first_step=1):
+        """Steps first_step..last_step at step_time each (from 0 s at step 0); returns the clock."""
+        for step in range(first_step, last_step + 1):
+            now = step * step_time
+            pace.step_done(step, now, pace.plan_due(step, now))
+        return now
+
+    def test_a_fixed_step_run_that_cannot_finish_gives_up_early(self):
+        pace = self.pace(fixed_steps=1000)
+        now = self.train(pace, 0.02, 50)  # 1 s in, 1000 steps need 20 s of a ~9.6 s window
+        error = pace.cap_error(50, now)
+        self.assertEqual(error.code, "wall_cap_exceeded")
+        self.assertEqual((error.details["steps_done"], error.details["steps_required"]), (50, 1000))
+        self.assertAlmostEqual(error.details["step_time_s"], 0.02)
+        self.assertIn("needs 1000 steps; 50 done", str(error))
+
+    def test_a_close_call_runs_on_until_the_deadline(self):
+        pace = self.pace(fixed_steps=1000)
+        now = self.train(pace, 0.0105, 100)  # needs ~10.5 s of a ~9.6 s window: within the give-up ratio
+        self.assertIsNone(pace.cap_error(100, now))
+        now = self.train(pace, 0.0105, 930, first_step=101)  # 9.77 s: past the 9.75 s training deadline
+        self.assertEqual(pace.cap_error(930, now).code, "wall_cap_exceeded", "then the deadline stops it")
+
+    def test_a_run_that_fits_is_never_stopped(self):
+        pace = self.pace(fixed_steps=1000)
+        for step in range(1, 1001):
+            now = step * 0.009
+            pace.step_done(step, now, pace.plan_due(step, now))
+            self.assertIsNone(pace.cap_error(step, now), step)
+
+    def test_a_wall_run_plans_its_steps_and_never_gives_up(self):
+        pace = self.pace(fixed_steps=None)
+        now = self.train(pace, 0.01, 600)  # past (1 - decay_fraction) of the 9 s window: the plan is made
+        self.assertEqual(pace.decay_start, 540)  # the first step at 60% of 9 s
+        self.assertAlmostEqual(pace.planned, 540 + 360, delta=1)  # 3.6 s left at 10 ms a step (float rounding)
+        self.assertIsNone(pace.cap_error(600, now))
+        self.assertAlmostEqual(pace.budget_deadline, 9.0, msg="a wall budget trains until 90% of it")
+
+    def test_a_fixed_step_run_treats_budget_s_as_a_cap(self):
+        self.assertAlmostEqual(self.pace(fixed_steps=10).budget_deadline, 10.0 - ct.EXIT_MARGIN_S - ct.PEAK_MEASURE_S)
+
+
 class ModelTest(unittest.TestCase):
     def assert_causal(self, model, block_size):
         model.eval()
@@ -160,12 +255,23 @@ class ModelTest(unittest.TestCase):
         torch.nn.init.normal_(model.head.weight)
         self.assert_causal(model, 32)
 
-    def test_flops_estimate(self):
-        cfg = {key: spec[1] for key, spec in ct.HYPERPARAMETERS.items()}
-        model = ct.build_model(cfg)
-        d, layers, block = cfg["n_embd"], cfg["n_layer"], cfg["block_size"]
-        matmul = layers * (3 * d * d + d * d + 2 * cfg["mlp_ratio"] * d * d) + 256 * d
-        self.assertEqual(ct.flops_per_token(cfg, model), 6 * matmul + 12 * layers * d * block)
+    def test_flops_per_token_counts_the_models_matmul_weights(self):
+        # The estimate comes from the config alone (a FLOP budget's steps are known before torch
+        # loads); it must match the weights the built model actually multiplies by.
+        for overrides in ({}, {"n_layer": 3, "n_embd": 96, "mlp_ratio": 2, "block_size": 64},
+                          {"tie_weights": True, "position": "learned", "n_embd": 48}):
+            cfg = dict({key: spec[1] for key, spec in ct.HYPERPARAMETERS.items()}, **overrides)
+            model = ct.build_model(cfg)
+            matmul = sum(p.numel() for name, p in model.named_parameters() if p.dim() == 2 and "embedding" not in name)
+            if cfg["tie_weights"]:
+                matmul += model.head.weight.numel()  # the tied head is still a matmul
+            attention = 12 * cfg["n_layer"] * cfg["n_embd"] * cfg["block_size"]
+            self.assertEqual(ct.flops_per_token(cfg), 6 * matmul + attention, overrides)
+        for overrides in ({}, {"n_layer": 3, "context": 8, "n_embd": 24, "n_hidden": 128}):
+            cfg = dict({key: spec[1] for key, spec in char_tiny.HYPERPARAMETERS.items()}, **overrides)
+            model = char_tiny.build_model(cfg)
+            linear = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear))
+            self.assertEqual(char_tiny.flops_per_token(cfg), 6 * linear, overrides)
 
 
 class CompileFallbackTest(unittest.TestCase):
