@@ -12,6 +12,9 @@ import { detectMachine, type MachineInfo } from './hardware.ts';
 import { acquireLock, type Lock, LockedError } from './lock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { describeAttempts, discoverPython, type PythonRuntime } from './python/discover.ts';
+import { checkSandbox, type SandboxHost } from './sandbox/host.ts';
+import { describeLimits, resourceLimits } from './sandbox/limits.ts';
+import { type SandboxStatus, startupDecision } from './sandbox/policy.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, loadSettings, type Settings, SettingsError } from './settings.ts';
 import { StatusBoard } from './status-board.ts';
 import { backoffDelay, sleep } from './util/backoff.ts';
@@ -42,6 +45,16 @@ Start options:
   --device D        Pass device D (cpu, cuda, mps) to the scripts instead of their auto choice
   --max-tasks N     Lease at most N tasks, then finish them and exit
   --prefetch-lead S Lease the next task S seconds before the running one should end (default 5)
+  --warm-lead S     Start the next task's interpreter (it imports torch) S seconds before the
+                    running task's budget ends (default: the prefetch lead); 0: only once it ended
+  --allow-unsandboxed
+                    Where no sandbox is available (no bubblewrap or user namespaces, macOS), run
+                    training scripts anyway, with this user's rights, network and files
+  --memory-limit MB Memory a task may use (RLIMIT_DATA; default 3/4 of the RAM shared by the slots)
+  --max-processes N Processes and threads a task may have (RLIMIT_NPROC; default 256 or 8 per core)
+  --max-file-size MB
+                    The largest file a task may write (RLIMIT_FSIZE; default 2048)
+  --tmp-size MB     Size of a sandboxed task's private /tmp and /dev/shm (default 512)
   --no-install      Never create a virtual environment or run apt-get to get PyTorch
   --reregister      Register this machine again (e.g. after its token was revoked)
   --simulate        Demo/test mode: no Python, fake results marked SIMULATED end to end, excluded
@@ -56,7 +69,10 @@ Common options:
   --log-level L     debug, info, warn or error (env XEENET_LOG_LEVEL)
   --help, --version
 
-Environment: XEENET_PYTHON picks the interpreter (it must import torch).`;
+Sandbox: on Linux every training script runs in bubblewrap (bwrap): no network, read-only system
+folders, only its own folder writable, resource limits; \`doctor\` says whether it works here.
+
+Environment: XEENET_PYTHON picks the interpreter (it must import torch); XEENET_BWRAP the bwrap.`;
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -75,6 +91,12 @@ const OPTIONS = {
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
   'prefetch-lead': { type: 'string' },
+  'warm-lead': { type: 'string' },
+  'allow-unsandboxed': { type: 'boolean' },
+  'memory-limit': { type: 'string' },
+  'max-processes': { type: 'string' },
+  'max-file-size': { type: 'string' },
+  'tmp-size': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -90,6 +112,13 @@ function positiveInt(name: string, value: string | undefined, fallback: number |
   return parsed;
 }
 
+function seconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!(parsed >= 0 && parsed <= 3600)) throw new UsageError(`--${name} must be 0 to 3600 seconds`);
+  return parsed;
+}
+
 function choiceOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}`);
@@ -98,7 +127,24 @@ function choiceOf<T extends string>(name: string, value: string | undefined, all
 
 const COMMAND_OPTIONS: Record<string, readonly string[]> = {
   doctor: ['server', 'json'],
-  start: ['server', 'token', 'slots', 'name', 'device', 'max-tasks', 'no-install', 'reregister', 'simulate', 'prefetch-lead'],
+  start: [
+    'server',
+    'token',
+    'slots',
+    'name',
+    'device',
+    'max-tasks',
+    'no-install',
+    'reregister',
+    'simulate',
+    'prefetch-lead',
+    'warm-lead',
+    'allow-unsandboxed',
+    'memory-limit',
+    'max-processes',
+    'max-file-size',
+    'tmp-size',
+  ],
 };
 const COMMON = ['home', 'config-dir', 'cache-dir', 'log-format', 'log-level', 'help', 'version'];
 
@@ -247,8 +293,15 @@ async function start(values: Values, settings: Settings): Promise<number> {
   const simulate = values.simulate ?? false;
   const slots = positiveInt('slots', values.slots, 1, 64)!;
   const maxTasks = positiveInt('max-tasks', values['max-tasks'], null, 1_000_000);
-  const prefetchLeadS = values['prefetch-lead'] === undefined ? undefined : Number(values['prefetch-lead']);
-  if (prefetchLeadS !== undefined && !(prefetchLeadS >= 0 && prefetchLeadS <= 3600)) throw new UsageError('--prefetch-lead must be 0 to 3600 seconds');
+  const prefetchLeadS = seconds('prefetch-lead', values['prefetch-lead']);
+  const warmLeadS = seconds('warm-lead', values['warm-lead']);
+  const allowUnsandboxed = values['allow-unsandboxed'] ?? false;
+  const limitOverrides = {
+    memoryMb: positiveInt('memory-limit', values['memory-limit'], null, 16 * 1024 * 1024) ?? undefined,
+    processes: positiveInt('max-processes', values['max-processes'], null, 1_000_000) ?? undefined,
+    fileSizeMb: positiveInt('max-file-size', values['max-file-size'], null, 16 * 1024 * 1024) ?? undefined,
+    tmpMb: positiveInt('tmp-size', values['tmp-size'], null, 1024 * 1024) ?? undefined,
+  };
   const device = choiceOf('device', values.device, ['cpu', 'cuda', 'mps'] as const) ?? null;
   const name = (values.name ?? os.hostname()).trim().slice(0, 200) || 'xeenet-worker';
   const accountToken = values.token ?? settings.token;
@@ -336,6 +389,30 @@ async function start(values: Values, settings: Settings): Promise<number> {
       });
     }
     if (startup.signal.aborted) return signalExit(lastSignal);
+    let sandbox: SandboxHost | null = null;
+    let sandboxStatus: SandboxStatus = { available: false, reason: 'simulating: no script runs', fix: null };
+    if (runtime) {
+      const check = await checkSandbox({ bwrap: settings.bwrap, pathEnv: settings.path, python: runtime.executable, signal: startup.signal });
+      sandboxStatus = check.status;
+      const decision = startupDecision({ sandbox: check.status, allowUnsandboxed, simulate });
+      if (!decision.start) {
+        log.error('no sandbox: refusing to run training scripts', { reason: sandboxStatus.available ? null : sandboxStatus.reason });
+        console.error(`xeenet-worker: ${decision.message}`);
+        return 1;
+      }
+      if (decision.warning) {
+        log.warn(decision.warning);
+        if (tty) process.stderr.write(`${color ? '\x1b[1;31m' : ''}*** ${decision.warning} ***${color ? '\x1b[0m' : ''}\n`);
+      }
+      if (decision.sandboxed) sandbox = check.host;
+      log.info(sandbox ? 'training scripts run in a bubblewrap sandbox' : 'training scripts run without a sandbox', {
+        bwrap: sandbox?.bwrap,
+        version: sandbox?.version,
+        asRoot: sandbox?.asRoot,
+        limits: describeLimits(resourceLimits(machine, slots, limitOverrides)),
+      });
+    }
+    if (startup.signal.aborted) return signalExit(lastSignal);
     // The token lives here: keep the folder private even if it existed with looser permissions.
     await ensurePrivateDir(settings.configDir);
     const store = new CredentialStore(settings.configDir);
@@ -374,6 +451,11 @@ async function start(values: Values, settings: Settings): Promise<number> {
       device,
       maxTasks,
       prefetchLeadS,
+      warmLeadS,
+      sandbox,
+      sandboxStatus,
+      allowUnsandboxed,
+      limits: resourceLimits(machine, slots, limitOverrides),
       // Name, slots and hardware may have changed since the machine registered.
       profile: { name, slots, hardware },
       onProfileUpdated: (profile) => {
@@ -387,6 +469,10 @@ async function start(values: Values, settings: Settings): Promise<number> {
     board?.start();
     const exit: WorkerExit = await worker.run();
     board?.stop();
+    if (exit === 'cannot-run') {
+      console.error(`xeenet-worker: ${worker.fatalError?.message ?? 'this machine cannot run tasks'}. Run \`xeenet-worker doctor\` to see why.`);
+      return 1;
+    }
     if (exit === 'token-rejected') {
       console.error(
         `xeenet-worker: the server does not accept this machine's token (revoked, or the server's database was reset).\n` +

@@ -25,6 +25,8 @@ export interface PythonRuntime {
   gpuMemoryMb: number | null;
   /** PYTHONUSERBASE for training subprocesses, when torch is in the user's site-packages. */
   pythonUserBase: string | null;
+  /** Folders the interpreter reads (prefixes, sys.path): a sandbox binds those outside /usr. */
+  dirs: string[];
   probeMs: number;
 }
 
@@ -128,6 +130,7 @@ function runtimeFrom(info: ProbeInfo, executable: string, source: PythonSource, 
     gpuName: info.gpuName,
     gpuMemoryMb: info.gpuMemoryMb,
     pythonUserBase: userBase,
+    dirs: info.dirs,
     probeMs: ms,
   };
 }

@@ -12,6 +12,7 @@ import { artifactFile, credentialsFile } from '../helpers/files.ts';
 import { campaign, cancelCampaign, gql, submitBrief, task, type TaskView } from '../helpers/platform.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { newHome, processAlive, startWorker, type WorkerProcess } from '../helpers/worker.ts';
+import { sandboxHere } from '../helpers/executor.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scripts');
@@ -26,6 +27,7 @@ const SCRIPTS = {
   'fresh-probe': 'fresh_probe.py',
 } as const;
 
+const sandboxed = (await sandboxHere()).status.available;
 let api: ApiProcess;
 let proxy: http.Server;
 let corrupt = false;
@@ -108,26 +110,39 @@ describe('what the training subprocess sees', () => {
   it('a scrubbed environment: its own HOME and folder, no token, no XEENET_* variable', async () => {
     const done = await runOne('env-probe');
     expect(done.status).toBe('SUCCEEDED');
-    const metrics = done.history[0]!.metrics as { env: Record<string, string>; cwd: string; argv: string[]; config: Record<string, unknown> };
+    const metrics = done.history[0]!.metrics as { env: Record<string, string>; cwd: string; argv: string[]; config: Record<string, unknown>; monotonic: number };
     const machineToken = JSON.parse(readFileSync(credentialsFile(home), 'utf8')).servers[api.url].real.token as string;
     const allowed = [
       'PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'LD_LIBRARY_PATH', 'PYTHONPATH', 'CUDA_VISIBLE_DEVICES', 'CUDA_HOME',
       'HIP_VISIBLE_DEVICES', 'ROCR_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HOME', 'TMPDIR', 'PYTHONUNBUFFERED',
       'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED', 'PYTHONIOENCODING', 'PYTHONUSERBASE', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS',
-      'OPENBLAS_NUM_THREADS', 'LC_CTYPE',
+      'OPENBLAS_NUM_THREADS', 'LC_CTYPE', 'XEENET_BUDGET_CLOCK_START',
     ];
     // Python itself may add LC_CTYPE (PEP 538 locale coercion); nothing else is allowed.
     expect(Object.keys(metrics.env).filter((key) => !allowed.includes(key))).toEqual([]);
+    // The one XEENET_ variable a script sees is the budget clock, set by the bootstrap at the handoff.
+    expect(Object.keys(metrics.env).filter((key) => key.startsWith('XEENET_'))).toEqual(['XEENET_BUDGET_CLOCK_START']);
+    const clockStart = Number(metrics.env.XEENET_BUDGET_CLOCK_START);
+    expect(metrics.monotonic - clockStart).toBeGreaterThanOrEqual(0);
+    expect(metrics.monotonic - clockStart).toBeLessThan(0.5);
     const values = Object.values(metrics.env).join('\n');
     for (const secret of [machineToken, 'xn_admin_secret_do_not_leak', 'do-not-leak', 'aws-do-not-leak']) expect(values).not.toContain(secret);
     expect(metrics.env.HOME).toBe(metrics.cwd);
-    expect(metrics.cwd.startsWith(path.join(home, 'state', 'runs'))).toBe(true);
     expect(metrics.env.PYTHONUNBUFFERED).toBe('1');
     // The config is the lease's plus the platform keys.
     expect(metrics.config).toMatchObject({ x: 1, budget_s: 2, seed: done.seed });
-    expect(metrics.config.dataset_path).toMatch(/cache\/artifacts\/[0-9a-f]{64}$/);
-    // Its working folder is gone afterwards.
-    await waitUntil(() => !existsSync(metrics.cwd), 5000, 'the task folder to be removed');
+    if (sandboxed) {
+      // No path of the volunteer's machine shows: a neutral folder, the dataset at a neutral path.
+      expect(metrics.cwd).toBe('/xeenet/task');
+      expect(metrics.config.dataset_path).toMatch(/^\/xeenet\/data\/[0-9a-f]{64}$/);
+      expect(JSON.stringify(metrics)).not.toContain(home);
+    } else {
+      expect(metrics.cwd.startsWith(path.join(home, 'state', 'runs'))).toBe(true);
+      expect(metrics.config.dataset_path).toMatch(/cache\/artifacts\/[0-9a-f]{64}$/);
+    }
+    // Its run folder is gone afterwards.
+    const started = worker.logs.find((line) => line.msg === 'task started' && line.taskId === done.id)!;
+    await waitUntil(() => !existsSync(started.runDir), 5000, 'the run folder to be removed');
   });
 
   it('SIGTERM at budget_s: a script that reports on SIGTERM succeeds', async () => {
@@ -149,7 +164,7 @@ describe('a cancelled campaign', () => {
       async () => {
         const data = await gql(api, `query ($id: ID!) { node(id: $id) { ... on Task { progress { step trainLoss elapsedS message } } } }`, { id: only!.id });
         const reported = data.node.progress as { step: number | null; trainLoss: number | null; elapsedS: number | null; message: string | null } | null;
-        return reported?.step ? reported : null;
+        return reported?.step && reported.step > 1 ? reported : null;
       },
       15_000,
       'progress to reach the API',
