@@ -2,20 +2,18 @@
 // a training-scripts folder made for this test. Artifacts reach the worker through a small proxy
 // (the API's XEENET_PUBLIC_URL) that can flip a byte, as a broken mirror or an attacker would.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, freePort, startApi } from '../helpers/api.ts';
+import { FIXTURES, sandboxHere } from '../helpers/executor.ts';
 import { artifactFile, credentialsFile } from '../helpers/files.ts';
 import { campaign, cancelCampaign, gql, submitBrief, task, type TaskView } from '../helpers/platform.ts';
+import { runTask, scriptsFolder } from '../helpers/scripts.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { newHome, processAlive, startWorker, type WorkerProcess } from '../helpers/worker.ts';
-import { sandboxHere } from '../helpers/executor.ts';
-import { tempDir } from '../helpers/temp.ts';
 
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scripts');
 const SCRIPTS = {
   'env-probe': 'env_probe.py',
   'until-sigterm': 'until_sigterm.py',
@@ -24,7 +22,6 @@ const SCRIPTS = {
   garbage: 'garbage.py',
   'bad-config': 'bad_config.py',
   'huge-bpb': 'huge_bpb.py',
-  'fresh-probe': 'fresh_probe.py',
 } as const;
 
 const sandboxed = (await sandboxHere()).status.available;
@@ -33,22 +30,6 @@ let proxy: http.Server;
 let corrupt = false;
 let worker: WorkerProcess;
 const home = newHome();
-
-function scriptsFolder(): string {
-  const dir = tempDir('xeenet-test-scripts-');
-  for (const [name, file] of Object.entries(SCRIPTS)) {
-    if (name === 'fresh-probe') {
-      // Same program as env-probe, other bytes: an artifact this worker has never downloaded.
-      writeFileSync(path.join(dir, file), `# fresh copy\n${readFileSync(path.join(FIXTURES, 'env_probe.py'), 'utf8')}`);
-    } else {
-      copyFileSync(path.join(FIXTURES, file), path.join(dir, file));
-    }
-  }
-  copyFileSync(path.join(FIXTURES, 'space.json'), path.join(dir, 'space.json'));
-  const scripts = Object.entries(SCRIPTS).map(([name, file]) => ({ name, file, title: name, searchSpace: 'space.json' }));
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ scripts }));
-  return dir;
-}
 
 /** Forwards GET /artifacts/<sha> to the API; flips the first byte while `corrupt` is set. */
 async function startProxy(target: () => string): Promise<{ server: http.Server; url: string }> {
@@ -74,7 +55,12 @@ beforeAll(async () => {
   let apiUrl = '';
   const started = await startProxy(() => apiUrl);
   proxy = started.server;
-  api = await startApi({ scriptsDir: scriptsFolder(), leaseTtlS: 10, publicUrl: started.url });
+  api = await startApi({
+    // fresh-probe: the same program as env-probe, other bytes: an artifact this worker has never downloaded.
+    scriptsDir: scriptsFolder({ ...SCRIPTS, 'fresh-probe': { file: 'fresh_probe.py', source: `# fresh copy\n${readFileSync(path.join(FIXTURES, 'env_probe.py'), 'utf8')}` } }),
+    leaseTtlS: 10,
+    publicUrl: started.url,
+  });
   apiUrl = api.url;
   worker = startWorker({
     server: api.url,
@@ -91,19 +77,8 @@ afterAll(async () => {
   proxy?.close();
 });
 
-/** Submits one task of `script` and waits until it has finished (succeeded or failed for good). */
-async function runOne(script: keyof typeof SCRIPTS, options: { budgetS?: number; maxAttempts?: number } = {}): Promise<TaskView> {
-  const created = await submitBrief(api, { script, taskCount: 1, budgetS: options.budgetS ?? 2, maxAttempts: options.maxAttempts ?? 1, searchSpace: { x: 1 } });
-  const [only] = (await campaign(api, created.id)).tasks;
-  return waitUntil(
-    async () => {
-      const view = await task(api, only!.id);
-      return view.status === 'SUCCEEDED' || view.status === 'FAILED' ? view : null;
-    },
-    60_000,
-    `the ${script} task to finish`,
-    200,
-  );
+function runOne(script: keyof typeof SCRIPTS | 'fresh-probe', options: { budgetS?: number; maxAttempts?: number } = {}): Promise<TaskView> {
+  return runTask(api, script, options);
 }
 
 describe('what the training subprocess sees', () => {
