@@ -179,6 +179,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       const timing = {
         pid: end.pid ?? undefined,
         spawnedAtMs: end.spawnedAtMs,
+        readyAtMs: end.report?.readyAtMs ?? undefined,
         startedAtMs: end.startedAtMs,
         exitedAtMs: end.exitedAtMs,
         wallS: Math.round(end.wallS * 1000) / 1000,

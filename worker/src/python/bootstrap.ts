@@ -1,6 +1,6 @@
 // The Python program every task process starts with: `python -c BOOTSTRAP_SOURCE <options JSON>`,
 // inside the sandbox or not. It is a guard (it leads the task's process group and only watches it)
-// and, in a child it forks, the warm interpreter that becomes the script:
+// and, in a child it forks, the warm interpreter, which forks the script's process at the handoff:
 //
 //   guard  1. as root in a sandbox: drops to the task's own uid and gid for good
 //          2. sets the resource limits, soft = hard (a lowered hard limit cannot be raised again)
@@ -9,13 +9,15 @@
 //             {"go": {config}} is passed to the child; {"signal": "TERM"} sends SIGTERM to the group
 //             (the guard ignores it); end of file means the worker is gone: SIGKILL to the group
 //          5. reports the child's exit on the event channel (fd 3) and exits the same way
-//   child  1. imports the preload modules (torch) — nothing of the script runs before the handoff
+//   warm   1. imports the preload modules (torch) — nothing of the script runs before the handoff
 //          2. reports {"event": "ready"} and blocks until the guard passes the go message; if the
 //             guard goes away first (the task was released or never started) it exits quietly
-//          3. the handoff: sets os.environ["XEENET_BUDGET_CLOCK_START"] = repr(time.monotonic()),
-//             writes the config it was handed to the config path, reports {"event": "started"},
-//             and runs the script with runpy as __main__, with the argv and sys.path[0] of
-//             `python3 script.py config.json`.
+//          3. the handoff: forks the script's process (torch already imported) and waits for it,
+//             ignoring SIGTERM, then exits the same way; it serves no second task
+//   script 1. sets os.environ["XEENET_BUDGET_CLOCK_START"] = repr(time.monotonic()) in its own
+//             process, writes the config it was handed to the config path, reports
+//             {"event": "started"}, and runs the script with runpy as __main__, with the argv and
+//             sys.path[0] of `python3 script.py config.json`.
 //
 // Options: worker_pid (the expected parent, 0 in a sandbox), prctl (arm PR_SET_PDEATHSIG), user
 // ({uid, gid} or null), cwd, limits ({data, fsize, nproc, nproc_outside}), preload ([module
@@ -64,6 +66,22 @@ def _xeenet_limits(spec):
     if spec.get("nproc") is not None and os.path.isdir("/proc/self"):
         cap("RLIMIT_NPROC", own_tasks() + spec.get("nproc_outside", 0) + spec["nproc"])
     return applied
+def _xeenet_exit_like(status, report):
+    # Ends this process the way the child whose wait status this is ended (code or signal).
+    if os.WIFSIGNALED(status):
+        code = os.WTERMSIG(status)
+        if report:
+            _xeenet_emit({"event": "exit", "signal": code})
+        try:
+            signal.signal(code, signal.SIG_DFL)
+        except (OSError, ValueError, RuntimeError):
+            pass
+        os.kill(os.getpid(), code)
+        os._exit(128 + code)
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
+    if report:
+        _xeenet_emit({"event": "exit", "code": code})
+    os._exit(code)
 def _xeenet_guard(opts):
     def kill_group(*_):
         try:
@@ -107,7 +125,7 @@ def _xeenet_guard(opts):
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
-        return go_read, applied
+        return go_read, applied, libc
     os.close(go_read)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     def control():
@@ -133,20 +151,8 @@ def _xeenet_guard(opts):
                 elif message.get("signal") == "TERM":
                     os.killpg(os.getpgrp(), signal.SIGTERM)
     threading.Thread(target=control, name="xeenet-control", daemon=True).start()
-    status = os.waitpid(child, 0)[1]
-    if os.WIFSIGNALED(status):
-        code = os.WTERMSIG(status)
-        _xeenet_emit({"event": "exit", "signal": code})
-        try:
-            signal.signal(code, signal.SIG_DFL)
-        except (OSError, ValueError, RuntimeError):
-            pass
-        os.kill(os.getpid(), code)
-        os._exit(128 + code)
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
-    _xeenet_emit({"event": "exit", "code": code})
-    os._exit(code)
-def _xeenet_warm(opts, go_read, applied):
+    _xeenet_exit_like(os.waitpid(child, 0)[1], True)
+def _xeenet_warm(opts, go_read, applied, libc):
     started = time.monotonic()
     failed = None
     for name in opts.get("preload") or []:
@@ -164,9 +170,21 @@ def _xeenet_warm(opts, go_read, applied):
         if not chunk:
             os._exit(0)
         data += chunk
+    os.close(go_read)
+    # The handoff. The script's process is born now, so however a script times itself (this
+    # clock, or its own process's age), the warm wait never counts against its budget.
+    import warnings
+    warnings.filterwarnings("ignore", message=".*fork", category=DeprecationWarning)
+    script = os.fork()
+    if script:
+        os.close(3)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _xeenet_exit_like(os.waitpid(script, 0)[1], False)
     clock = time.monotonic()
     os.environ["${BUDGET_CLOCK_VARIABLE}"] = repr(clock)
-    os.close(go_read)
+    if libc is not None:
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # die with the interpreter that forked it
     with open(opts["config"], "w") as handle:
         json.dump(json.loads(data)["go"], handle)
         handle.write("\\n")
