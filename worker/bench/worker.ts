@@ -100,6 +100,7 @@ try {
       exited: line.exitedAtMs as number,
       firstProgressS: (line.firstProgressS as number | undefined) ?? null,
       preloadS: (line.preloadS as number | undefined) ?? null,
+      handoffMs: (line.handoffMs as number | undefined) ?? null,
       ok: line.msg === 'task finished',
     }))
     .sort((a, b) => a.started - b.started);
@@ -130,6 +131,7 @@ try {
       startup_fraction: 'median over tasks of startup_s / budget_s; startup_s = the script’s seconds from its budget clock start to its first training step',
       first_progress_fraction: 'median over tasks of (first progress line − handoff) / budget_s, the worker’s own clock (char-tiny prints progress about once a second)',
       gap: 'next handoff − previous exit',
+      handoff_median_ms: 'the worker handing a task to its interpreter → the script’s process started (it is forked then)',
       sandbox_start_cost_ms: 'median of sandboxed starts − median of plain starts of `python -S -c pass`, interleaved, same run',
     },
     utilization: round(busyMs / totalMs, 4),
@@ -138,6 +140,8 @@ try {
     startup_s_median: medianOrNull(startups),
     first_progress_fraction: medianOrNull(runs.flatMap((run) => (run.firstProgressS === null ? [] : [run.firstProgressS / BUDGET_S])), 4),
     gap_median_ms: round(median(gaps), 1),
+    // The worker's share of a task's start: from handing it over to the script's process starting.
+    handoff_median_ms: medianOrNull(runs.flatMap((run) => (run.handoffMs === null ? [] : [run.handoffMs])), 1),
     gap_p90_ms: round(quantile(gaps, 0.9), 1),
     gap_max_ms: round(Math.max(...gaps), 1),
     busy_s: round(busyMs / 1000, 2),

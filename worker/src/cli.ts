@@ -7,7 +7,7 @@ import { type HardwareInput, RegistrationRefusedError, registerWorker } from './
 import { parseServer, ServerUrlError, type ServerUrls } from './api/server.ts';
 import { type Credential, CredentialStore, fingerprint, type Mode } from './credentials.ts';
 import { formatDoctor, runDoctor } from './doctor.ts';
-import { SIMULATED_NOTE } from './execution.ts';
+import { SIMULATED_NOTE, shareableDirs } from './execution.ts';
 import { detectMachine, type MachineInfo } from './hardware.ts';
 import { acquireLock, type Lock, LockedError } from './lock.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -15,7 +15,7 @@ import { describeAttempts, discoverPython, type PythonRuntime } from './python/d
 import { checkSandbox, type SandboxHost } from './sandbox/host.ts';
 import { describeLimits, resourceLimits } from './sandbox/limits.ts';
 import { type SandboxStatus, startupDecision } from './sandbox/policy.ts';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, loadSettings, type Settings, SettingsError } from './settings.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, loadSettings, privateDirs, type Settings, SettingsError } from './settings.ts';
 import { StatusBoard } from './status-board.ts';
 import { backoffDelay, sleep } from './util/backoff.ts';
 import { ensurePrivateDir } from './util/fs.ts';
@@ -392,7 +392,13 @@ async function start(values: Values, settings: Settings): Promise<number> {
     let sandbox: SandboxHost | null = null;
     let sandboxStatus: SandboxStatus = { available: false, reason: 'simulating: no script runs', fix: null };
     if (runtime) {
-      const check = await checkSandbox({ bwrap: settings.bwrap, pathEnv: settings.path, python: runtime.executable, signal: startup.signal });
+      const check = await checkSandbox({
+        bwrap: settings.bwrap,
+        pathEnv: settings.path,
+        python: runtime.interpreter,
+        interpreterDirs: shareableDirs(runtime.dirs, privateDirs(settings)),
+        signal: startup.signal,
+      });
       sandboxStatus = check.status;
       const decision = startupDecision({ sandbox: check.status, allowUnsandboxed, simulate });
       if (!decision.start) {

@@ -4,11 +4,12 @@ import type { ServerUrls } from './api/server.ts';
 import { CredentialStore } from './credentials.ts';
 import { detectMachine, type MachineInfo } from './hardware.ts';
 import type { Logger } from './log.ts';
-import { type Discovery, discoverPython, torchIndex, torchVariant, which } from './python/discover.ts';
+import { shareableDirs } from './execution.ts';
+import { type Discovery, discoverPython, type PythonRuntime, torchIndex, torchVariant, which } from './python/discover.ts';
 import { checkSandbox, measureStartCost, type StartCost } from './sandbox/host.ts';
 import { describeLimits, resourceLimits } from './sandbox/limits.ts';
 import { type SandboxStatus, UNSANDBOXED_FLAG } from './sandbox/policy.ts';
-import type { Settings } from './settings.ts';
+import { privateDirs, type Settings } from './settings.ts';
 
 export interface DoctorReport {
   ok: boolean;
@@ -51,7 +52,7 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
     discoverPython({ settings, log, provision: false, nvidia: machine.nvidia, os: machine.os }),
     options.server ? checkServer(options.server, settings) : Promise.resolve(null),
   ]);
-  const sandbox = await sandboxReport(settings, machine, python.runtime?.executable ?? null);
+  const sandbox = await sandboxReport(settings, machine, python.runtime);
   const node = { version: process.version, ok: nodeSupported() };
   const missing: string[] = [];
   const fixes: string[] = [];
@@ -92,10 +93,11 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
 }
 
 /** The sandbox check (a trivial command in a real sandbox) and its measured start cost. */
-async function sandboxReport(settings: Settings, machine: MachineInfo, python: string | null): Promise<DoctorReport['sandbox']> {
+async function sandboxReport(settings: Settings, machine: MachineInfo, runtime: PythonRuntime | null): Promise<DoctorReport['sandbox']> {
   const limits = describeLimits(resourceLimits(machine, 1));
-  const interpreter = python ?? (await which('python3', settings.path)) ?? '/usr/bin/python3';
-  const check = await checkSandbox({ bwrap: settings.bwrap, pathEnv: settings.path, python: interpreter });
+  const interpreter = runtime?.interpreter ?? (await which('python3', settings.path)) ?? '/usr/bin/python3';
+  const interpreterDirs = runtime ? shareableDirs(runtime.dirs, privateDirs(settings)) : [];
+  const check = await checkSandbox({ bwrap: settings.bwrap, pathEnv: settings.path, python: interpreter, interpreterDirs });
   const startCost = check.host ? await measureStartCost(check.host, interpreter, 7) : null;
   return { status: check.status, startCost, limits };
 }

@@ -52,17 +52,23 @@ export interface WarmRun {
   readonly folder: string | null;
   /** The interpreter finished its imports (null: it ended first, e.g. the sandbox failed). */
   readonly ready: Promise<ReadyEvent | null>;
+  /** False once its process has ended (a warm interpreter that died waiting is of no use). */
+  readonly alive: boolean;
+  /** The CPU threads its BLAS and OpenMP were set up for before torch loaded (null: simulated). */
+  readonly threads: number | null;
   /** Hands it the task: its script, dataset and config. Once. */
   start(task: PreparedTask): Promise<RunHandle>;
   /** Kills it if it was never started and removes its folder. */
   discard(reason: string): Promise<void>;
+  /** Why it ended before it was ready: the end of its stderr, or its exit status. */
+  failureDetail(): Promise<string>;
   /** Removes its folder once its run has ended. */
   cleanup(): Promise<void>;
 }
 
 export interface Executor {
-  /** A fresh interpreter for slot `slot` (0-based). */
-  warm(slot: number): Promise<WarmRun>;
+  /** A fresh interpreter for slot `slot` (0-based), its BLAS/OpenMP set up for `threads` (default: the task's share). */
+  warm(slot: number, threads?: number): Promise<WarmRun>;
 }
 
 export interface RealExecutorOptions {
@@ -73,6 +79,8 @@ export interface RealExecutorOptions {
   runsDir: string;
   passthroughEnv: Record<string, string>;
   threads: number | null;
+  /** Usable cores: the threads of a task that has the machine to itself. */
+  cores: number;
   /** Pass the GPU device nodes into the sandbox. */
   gpu: boolean;
   killGraceS: number;
@@ -94,7 +102,7 @@ export class RealExecutor implements Executor {
     this.options = options;
   }
 
-  async warm(slot: number): Promise<WarmRun> {
+  async warm(slot: number, threads = this.options.threads ?? this.options.cores): Promise<WarmRun> {
     const { runtime, sandbox, limits, runsDir } = this.options;
     const serial = this.launches++;
     const base = path.join(runsDir, `w${slot + 1}-${serial}-${Math.random().toString(16).slice(2, 8)}`);
@@ -124,6 +132,7 @@ export class RealExecutor implements Executor {
         // As root the dropped uid counts across the whole machine, where the sandbox cannot look.
         nproc_outside: dropTo ? await tasksOfUid(uid) : 0,
       },
+      threads,
       preload: this.options.preload,
       script: view.script,
       config: path.posix.join(view.work, 'config.json'),
@@ -135,7 +144,7 @@ export class RealExecutor implements Executor {
       threads: this.options.threads,
       pythonUserBase: runtime.pythonUserBase,
     });
-    const command = [runtime.executable, '-c', BOOTSTRAP_SOURCE, JSON.stringify(options)];
+    const command = [sandbox ? runtime.interpreter : runtime.executable, '-c', BOOTSTRAP_SOURCE, JSON.stringify(options)];
     let launch: Launch;
     if (sandbox) {
       const etc = syntheticEtc(uid, gid);
@@ -143,7 +152,7 @@ export class RealExecutor implements Executor {
       const args = bwrapArgs({
         host: sandbox.layout,
         run: folders,
-        interpreterDirs: runtime.dirs.filter((dir) => !this.options.privateDirs.some((secret) => isWithin(secret, dir))),
+        interpreterDirs: shareableDirs(runtime.dirs, this.options.privateDirs),
         gpu: this.options.gpu,
         tmpBytes: limits.tmpBytes,
         asRoot: sandbox.asRoot,
@@ -157,6 +166,7 @@ export class RealExecutor implements Executor {
     return new RealWarmRun(new TaskProcess(launch), {
       folders,
       base,
+      threads,
       datasetView: (task) => (sandbox ? path.posix.join(DATA_DIR, task.lease.dataset.sha256) : task.datasetPath),
       killGraceS: this.options.killGraceS,
     });
@@ -166,6 +176,7 @@ export class RealExecutor implements Executor {
 interface WarmRunContext {
   folders: RunFolders;
   base: string;
+  threads: number;
   /** Where the task's dataset shows to the script. */
   datasetView(task: PreparedTask): string;
   killGraceS: number;
@@ -177,6 +188,14 @@ class RealWarmRun implements WarmRun {
   private readonly process: TaskProcess;
   private readonly context: WarmRunContext;
   private started = false;
+
+  get alive(): boolean {
+    return !this.process.exited;
+  }
+
+  get threads(): number {
+    return this.context.threads;
+  }
 
   constructor(process: TaskProcess, context: WarmRunContext) {
     this.process = process;
@@ -225,6 +244,12 @@ class RealWarmRun implements WarmRun {
     };
   }
 
+  async failureDetail(): Promise<string> {
+    const report = await this.process.done;
+    const stderr = report.stderrTail.trim().split('\n').slice(-2).join(' | ');
+    return stderr || report.spawnError || (report.signal ? `killed by ${report.signal}` : `exit code ${report.exitCode}`);
+  }
+
   async discard(reason: string): Promise<void> {
     if (!this.started) {
       this.started = true;
@@ -237,6 +262,11 @@ class RealWarmRun implements WarmRun {
   async cleanup(): Promise<void> {
     await rm(this.context.base, { recursive: true, force: true });
   }
+}
+
+/** The interpreter's folders a sandbox may show: none that holds a private one (credentials, state, the home). */
+export function shareableDirs(dirs: string[], privateDirs: string[]): string[] {
+  return dirs.filter((dir) => !privateDirs.some((secret) => isWithin(secret, dir)));
 }
 
 /** The unprivileged identity a sandboxed task of `slot` runs as when the worker is root. Two per
@@ -297,9 +327,12 @@ export class SimulatedExecutor implements Executor {
   async warm(): Promise<WarmRun> {
     return {
       folder: null,
+      alive: true,
+      threads: null,
       ready: Promise.resolve({ preloadS: 0, preloadError: null, limits: {} }),
       start: async (task) => startSimulatedRun(task.lease),
       discard: async () => {},
+      failureDetail: async () => '',
       cleanup: async () => {},
     };
   }

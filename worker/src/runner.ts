@@ -47,8 +47,10 @@ export interface ReadyEvent {
 export interface ProcessReport {
   pid: number | null;
   spawnedAtMs: number;
-  /** When the bootstrap said it was ready (preload imported), and when it took the handoff. */
+  /** When the bootstrap said it was ready (preload imported), when the worker handed it the task,
+   * and when the script's process said it had started (the budget clock's start). */
   readyAtMs: number | null;
+  handoffAtMs: number | null;
   startedAtMs: number | null;
   exitedAtMs: number;
   /** Seconds from the handoff (from the spawn if there was none) to the exit, as the worker measured them. */
@@ -137,6 +139,7 @@ export class TaskProcess {
       pid: null,
       spawnedAtMs: nowMs(),
       readyAtMs: null,
+      handoffAtMs: null,
       startedAtMs: null,
       exitedAtMs: 0,
       wallS: 0,
@@ -198,6 +201,7 @@ export class TaskProcess {
     if (this.handoff) throw new Error('a task process is started only once');
     this.handoff = handoff;
     this.report.budgetS = handoff.budgetS;
+    this.report.handoffAtMs = nowMs();
     if (this.hasExited || !this.child?.stdin) return;
     this.child.stdin.write(`${JSON.stringify({ go: handoff.config })}\n`);
     const timeoutMs = (handoff.startTimeoutS ?? START_TIMEOUT_S) * 1000;

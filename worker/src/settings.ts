@@ -127,4 +127,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Se
   };
 }
 
+/** Folders no sandbox may show a task: the credentials, the spool and runs, the user's home. */
+export function privateDirs(settings: Settings): string[] {
+  return [settings.configDir, settings.stateDir, settings.userHome];
+}
+
 export { LOG_FORMATS, LOG_LEVELS };

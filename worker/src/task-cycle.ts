@@ -107,8 +107,22 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       leased.stopHeartbeats();
       return { kind: 'not-started', why: 'lost' };
     }
-    const warm = await this.takeWarm();
-    const ready = await untilAborted(warm.ready, [signal, leased.lostSignal]);
+    // An interpreter that died while it waited (or never got ready) is replaced once, so a
+    // worker-side failure does not cost the task an attempt.
+    let warm = await this.takeWarm();
+    // BLAS threads are fixed once torch is loaded: a task that asks for another count gets a fresh interpreter.
+    const threads = requestedThreads(prepared.config);
+    if (threads !== null && warm.threads !== null && threads !== warm.threads) {
+      await warm.discard('another thread count');
+      warm = await this.deps.executor.warm(this.deps.slot, threads);
+    }
+    let ready = await untilAborted(warm.ready, [signal, leased.lostSignal]);
+    if (!signal.aborted && !leased.lost && this.everReady && (!ready || ready.preloadError || !warm.alive)) {
+      leased.log.warn('the waiting interpreter is not usable; starting a fresh one', { preloadError: ready?.preloadError });
+      await warm.discard('not usable');
+      warm = await this.deps.executor.warm(this.deps.slot, threads ?? undefined);
+      ready = await untilAborted(warm.ready, [signal, leased.lostSignal]);
+    }
     if (signal.aborted || leased.lost) {
       await warm.discard(signal.aborted ? 'shutdown' : leased.lostReason);
       leased.stopHeartbeats();
@@ -117,9 +131,9 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     if (ready && !ready.preloadError) {
       this.everReady = true;
     } else if (!this.everReady) {
+      const detail = ready?.preloadError ?? `it exited before it was ready: ${await warm.failureDetail()}`;
       await warm.discard('the interpreter is not usable');
       await this.release(task, 'this machine cannot run tasks');
-      const detail = ready?.preloadError ?? 'it exited before it was ready (see its stderr in the log)';
       this.deps.onFatal(new CannotRunError(`the training interpreter cannot start here: ${detail}`));
       return { kind: 'not-started', why: 'fatal' };
     }
@@ -181,6 +195,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
         spawnedAtMs: end.spawnedAtMs,
         readyAtMs: end.report?.readyAtMs ?? undefined,
         startedAtMs: end.startedAtMs,
+        // From handing the task over to the script's process starting (the fork included).
+        handoffMs: end.report?.handoffAtMs && end.report.startedAtMs ? Math.round((end.report.startedAtMs - end.report.handoffAtMs) * 10) / 10 : undefined,
         exitedAtMs: end.exitedAtMs,
         wallS: Math.round(end.wallS * 1000) / 1000,
         exitCode: end.exitCode ?? undefined,
@@ -326,6 +342,12 @@ function untilAborted<T>(promise: Promise<T>, signals: AbortSignal[]): Promise<T
       },
     );
   });
+}
+
+/** The num_threads a task's config asks for, if it names a whole positive number. */
+function requestedThreads(config: Record<string, unknown>): number | null {
+  const value = config.num_threads;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 4096 ? value : null;
 }
 
 /** A simulated run needs no files: only the lease. */

@@ -19,7 +19,7 @@ import { KILL_GRACE_S } from './runner.ts';
 import type { SandboxHost } from './sandbox/host.ts';
 import type { ResourceLimits } from './sandbox/limits.ts';
 import type { SandboxStatus } from './sandbox/policy.ts';
-import type { Settings } from './settings.ts';
+import { privateDirs, type Settings } from './settings.ts';
 import { SlotLoop } from './slot-loop.ts';
 import { Spool } from './spool.ts';
 import { type ConnectionState, summaryLine, WorkerStats } from './stats.ts';
@@ -182,7 +182,7 @@ export class Worker {
       torch: this.config.runtime?.torchVersion,
       device: this.config.runtime?.device,
     });
-    for (const cycle of this.cycles) cycle.prime();
+    if (!this.stopping) for (const cycle of this.cycles) cycle.prime();
     await this.reporter.replay();
     await Promise.all(this.loops.map((loop) => loop.start()));
     await Promise.all(this.cycles.map((cycle) => cycle.close()));
@@ -229,12 +229,13 @@ export class Worker {
       runsDir: this.runsDir,
       passthroughEnv: settings.passthroughEnv,
       threads: this.threadsPerTask(),
+      cores: config.cores,
       gpu: runtime.device === 'cuda' && config.device !== 'cpu',
       killGraceS: config.killGraceS ?? KILL_GRACE_S,
       parentDeathSignal: settings.parentDeathSignal,
       preload: config.preload ?? ['torch'],
       sandboxUidBase: SANDBOX_UID_BASE,
-      privateDirs: [settings.configDir, settings.stateDir, settings.userHome],
+      privateDirs: privateDirs(settings),
     });
   }
 

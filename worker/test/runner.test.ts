@@ -1,15 +1,18 @@
 // Task processes against real Python: the bootstrap and its warm start, the handoff and the budget
 // clock, signals, the kill deadline, process groups, and no orphans when the worker itself is
 // killed with SIGKILL — unsandboxed, and in the bubblewrap sandbox where this machine has one.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../src/outcome.ts';
+import { probePython } from '../src/python/probe.ts';
 import { executor, fixtureRuntime, fixtureTask, sandboxHere } from './helpers/executor.ts';
 import { descendants, processesMentioning } from './helpers/files.ts';
 import { waitUntil } from './helpers/wait.ts';
+import { plainPython } from './helpers/python.ts';
+import { tempDir } from './helpers/temp.ts';
 import { processAlive } from './helpers/worker.ts';
 
 const sandbox = await sandboxHere();
@@ -126,8 +129,20 @@ for (const { mode, sandboxed, skip } of MODES) {
       await waitUntil(() => !processAlive(left), 3000, 'the child the script left behind to be killed');
     });
 
+    it('runs an interpreter from a private venv (its folders bound read-only where they are)', async () => {
+      const venv = path.join(tempDir('xeenet-data-'), 'venv');
+      execFileSync(plainPython(), ['-m', 'venv', '--without-pip', '--system-site-packages', venv]);
+      const probe = await probePython(path.join(venv, 'bin', 'python'), { passthrough: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      expect(probe.info?.dirs).toContain(venv);
+      const runtime = { ...fixtureRuntime(), executable: path.join(venv, 'bin', 'python'), interpreter: probe.info!.executable, dirs: probe.info!.dirs };
+      const runs = await executor({ sandboxed, runtime });
+      const end = await (await (await runs.warm(0)).start(fixtureTask('env_probe.py', 10))).done;
+      expect(end.outcome.kind, end.report?.stderrTail).toBe('complete');
+      expect(end.outcome.kind === 'complete' && end.outcome.result.metrics.prefix).toBe(venv);
+    });
+
     it('reports an interpreter that cannot be started', async () => {
-      const runs = await executor({ sandboxed, runtime: { ...fixtureRuntime(), executable: '/nonexistent/python3' } });
+      const runs = await executor({ sandboxed, runtime: { ...fixtureRuntime(), executable: '/nonexistent/python3', interpreter: '/nonexistent/python3' } });
       const warm = await runs.warm(0);
       expect(await warm.ready).toBeNull();
       const end = await (await warm.start(fixtureTask('env_probe.py', 5))).done;

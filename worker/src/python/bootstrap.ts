@@ -9,7 +9,9 @@
 //             {"go": {config}} is passed to the child; {"signal": "TERM"} sends SIGTERM to the group
 //             (the guard ignores it); end of file means the worker is gone: SIGKILL to the group
 //          5. reports the child's exit on the event channel (fd 3) and exits the same way
-//   warm   1. imports the preload modules (torch) — nothing of the script runs before the handoff
+//   warm   1. sets what BLAS and OpenMP read when torch loads (OMP_NUM_THREADS,
+//             OPENBLAS_NUM_THREADS, MKL_NUM_THREADS = the task's threads; OMP_WAIT_POLICY=PASSIVE),
+//             then imports the preload modules (torch) — nothing of the script runs before the handoff
 //          2. reports {"event": "ready"} and blocks until the guard passes the go message; if the
 //             guard goes away first (the task was released or never started) it exits quietly
 //          3. the handoff: forks the script's process (torch already imported) and waits for it,
@@ -20,8 +22,8 @@
 //             sys.path[0] of `python3 script.py config.json`.
 //
 // Options: worker_pid (the expected parent, 0 in a sandbox), prctl (arm PR_SET_PDEATHSIG), user
-// ({uid, gid} or null), cwd, limits ({data, fsize, nproc, nproc_outside}), preload ([module
-// names]), script and config (paths as the process sees them).
+// ({uid, gid} or null), cwd, limits ({data, fsize, nproc, nproc_outside}), threads, preload
+// ([module names]), script and config (paths as the process sees them).
 export const BUDGET_CLOCK_VARIABLE = 'XEENET_BUDGET_CLOCK_START';
 export const EVENTS_FD = 3;
 
@@ -153,6 +155,11 @@ def _xeenet_guard(opts):
     threading.Thread(target=control, name="xeenet-control", daemon=True).start()
     _xeenet_exit_like(os.waitpid(child, 0)[1], True)
 def _xeenet_warm(opts, go_read, applied, libc):
+    # Read by BLAS and OpenMP when torch loads, so set here, before the preload: a script can no
+    # longer. PASSIVE: idle OpenMP workers sleep instead of starving OpenBLAS's.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, str(opts["threads"]))
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     started = time.monotonic()
     failed = None
     for name in opts.get("preload") or []:
@@ -206,6 +213,8 @@ export interface BootstrapOptions {
   user: { uid: number; gid: number } | null;
   cwd: string;
   limits: { data: number | null; fsize: number | null; nproc: number | null; nproc_outside: number };
+  /** CPU threads for BLAS/OpenMP, set before the preload. */
+  threads: number;
   preload: string[];
   script: string;
   config: string;

@@ -16,6 +16,9 @@ export type PythonSource = 'XEENET_PYTHON' | 'PATH' | 'system' | 'venv' | 'apt';
 
 export interface PythonRuntime {
   executable: string;
+  /** sys.executable as the interpreter reports it (not a wrapper or shim in front of it): what a
+   * sandbox runs, since only the interpreter's own folders are bound there. */
+  interpreter: string;
   source: PythonSource;
   pythonVersion: string;
   torchVersion: string;
@@ -122,6 +125,7 @@ export async function which(name: string, pathEnv: string): Promise<string | nul
 function runtimeFrom(info: ProbeInfo, executable: string, source: PythonSource, userBase: string | null, ms: number): PythonRuntime {
   return {
     executable,
+    interpreter: info.executable || executable,
     source,
     pythonVersion: info.python,
     torchVersion: info.torch!,

@@ -95,7 +95,6 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
   args.push('--perms', '0755', '--dir', '/etc');
   for (const entry of spec.host.etc) args.push('--ro-bind', `/etc/${entry}`, `/etc/${entry}`);
   for (const name of SYNTHETIC_ETC) args.push('--ro-bind', path.join(spec.run.etc, name), `/etc/${name}`);
-  for (const dir of interpreterBinds(spec.interpreterDirs)) args.push('--ro-bind', dir, dir);
 
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--perms', '1777', '--size', String(spec.tmpBytes), '--tmpfs', '/dev/shm');
@@ -104,6 +103,8 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
   args.push('--remount-ro', '/dev');
   if (spec.gpu) args.push('--ro-bind', '/sys', '/sys');
   args.push('--perms', '1777', '--size', String(spec.tmpBytes), '--tmpfs', '/tmp');
+  // After /tmp, so that an interpreter kept there is not hidden by the private /tmp.
+  for (const dir of interpreterBinds(spec.interpreterDirs)) args.push('--ro-bind', dir, dir);
 
   args.push('--perms', '0755', '--dir', '/xeenet');
   args.push('--ro-bind', spec.run.script, SCRIPT_DIR);

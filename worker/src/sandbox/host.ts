@@ -74,7 +74,9 @@ export interface CheckOptions {
   /** XEENET_BWRAP, or null to look on PATH (then /usr/bin/bwrap). */
   bwrap: string | null;
   pathEnv: string;
+  /** The interpreter tasks will run (its sys.executable) and its folders outside /usr. */
   python: string;
+  interpreterDirs?: string[];
   platform?: NodeJS.Platform;
   signal?: AbortSignal;
 }
@@ -105,12 +107,12 @@ export async function checkSandbox(options: CheckOptions): Promise<SandboxCheck>
   }
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const host: SandboxHost = { bwrap, version, asRoot, layout: readHostLayout() };
-  const trial = await sandboxedCommand(host, options.python, ['-S', '-c', 'pass'], options.signal);
+  const trial = await sandboxedCommand(host, options.python, ['-S', '-c', 'pass'], options.signal, options.interpreterDirs);
   if (!trial.ok) {
     return {
       status: {
         available: false,
-        reason: `bubblewrap cannot create its namespaces here: ${trial.detail}`,
+        reason: `a trial command failed in the sandbox: ${trial.detail}`,
         fix: asRoot ? null : 'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile for bwrap)',
       },
       host: null,
@@ -125,6 +127,7 @@ export async function sandboxedCommand(
   python: string,
   args: string[],
   signal?: AbortSignal,
+  interpreterDirs: string[] = [],
 ): Promise<{ ok: boolean; ms: number; detail: string }> {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
@@ -133,7 +136,7 @@ export async function sandboxedCommand(
     const argv = bwrapArgs({
       host: host.layout,
       run: scratch.folders,
-      interpreterDirs: [],
+      interpreterDirs,
       gpu: false,
       tmpBytes: 16 * 1024 * 1024,
       asRoot: host.asRoot,

@@ -91,7 +91,7 @@ describe('what the training subprocess sees', () => {
       'PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'LD_LIBRARY_PATH', 'PYTHONPATH', 'CUDA_VISIBLE_DEVICES', 'CUDA_HOME',
       'HIP_VISIBLE_DEVICES', 'ROCR_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HOME', 'TMPDIR', 'PYTHONUNBUFFERED',
       'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED', 'PYTHONIOENCODING', 'PYTHONUSERBASE', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS',
-      'OPENBLAS_NUM_THREADS', 'LC_CTYPE', 'XEENET_BUDGET_CLOCK_START',
+      'OPENBLAS_NUM_THREADS', 'OMP_WAIT_POLICY', 'LC_CTYPE', 'XEENET_BUDGET_CLOCK_START',
     ];
     // Python itself may add LC_CTYPE (PEP 538 locale coercion); nothing else is allowed.
     expect(Object.keys(metrics.env).filter((key) => !allowed.includes(key))).toEqual([]);

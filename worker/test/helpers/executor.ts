@@ -18,6 +18,7 @@ export const SANDBOX_TEST_UID_BASE = 1_900_100_000;
 export function fixtureRuntime(): PythonRuntime {
   return {
     executable: plainPython(),
+    interpreter: plainPython(),
     source: 'system',
     pythonVersion: '3',
     torchVersion: 'unused',
@@ -49,6 +50,7 @@ export async function executor(options: { sandboxed: boolean } & Partial<RealExe
     runsDir: tempDir('xeenet-runs-'),
     passthroughEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     threads: null,
+    cores: 2,
     gpu: false,
     killGraceS: 15,
     parentDeathSignal: true,

@@ -9,6 +9,7 @@ function report(overrides: Partial<ProcessReport> = {}): ProcessReport {
     pid: 1234,
     spawnedAtMs: -900,
     readyAtMs: -10,
+    handoffAtMs: -2,
     startedAtMs: 0,
     exitedAtMs: 2800,
     wallS: 2.8,
