@@ -153,7 +153,7 @@ try {
     // The interpreter had imported torch by the time the previous task exited (a warm start), and how long that took.
     warm_ready_before_handoff: runs.filter((run, index) => run.ready !== null && index > 0 && run.ready <= runs[index - 1]!.exited).length,
     preload_s_median: medianOrNull(runs.flatMap((run) => (run.preloadS === null ? [] : [run.preloadS]))),
-    warm_lead_s: values['warm-lead'] === undefined ? 'default (prefetch lead, 5 s)' : Number(values['warm-lead']),
+    warm_lead_s: values['warm-lead'] === undefined ? 'adaptive: 1.5 × the last start-up + 0.5 s, 1 s to the prefetch lead' : Number(values['warm-lead']),
     sandbox_start_cost_ms: startCost?.costMs ?? null,
     sandbox_start_ms: startCost?.sandboxedMs ?? null,
     plain_start_ms: startCost?.plainMs ?? null,

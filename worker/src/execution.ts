@@ -329,7 +329,7 @@ export class SimulatedExecutor implements Executor {
       folder: null,
       alive: true,
       threads: null,
-      ready: Promise.resolve({ preloadS: 0, preloadError: null, limits: {} }),
+      ready: Promise.resolve({ sinceSpawnMs: 0, preloadS: 0, preloadError: null, limits: {} }),
       start: async (task) => startSimulatedRun(task.lease),
       discard: async () => {},
       failureDetail: async () => '',

@@ -39,6 +39,8 @@ export interface Handoff {
 }
 
 export interface ReadyEvent {
+  /** From the spawn to ready: what a warm start must be started this much ahead for. */
+  sinceSpawnMs: number;
   preloadS: number | null;
   preloadError: string | null;
   limits: Record<string, unknown>;
@@ -268,7 +270,7 @@ export class TaskProcess {
       report.preloadS = typeof event.preload_s === 'number' ? event.preload_s : null;
       report.preloadError = typeof event.preload_error === 'string' ? event.preload_error : null;
       report.limits = typeof event.limits === 'object' && event.limits !== null ? (event.limits as Record<string, unknown>) : null;
-      this.markReady({ preloadS: report.preloadS, preloadError: report.preloadError, limits: report.limits ?? {} });
+      this.markReady({ sinceSpawnMs: report.readyAtMs - report.spawnedAtMs, preloadS: report.preloadS, preloadError: report.preloadError, limits: report.limits ?? {} });
     } else if (event.event === 'started' && report.startedAtMs === null && this.handoff) {
       report.startedAtMs = nowMs();
       const budgetMs = this.handoff.budgetS * 1000;

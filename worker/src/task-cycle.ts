@@ -2,8 +2,8 @@
 //   fetch   lease → heartbeats → artifacts verified (Preparer) → preflight; a task that is not
 //           runnable is refused, reported or given back, and the next lease waits a little
 //   run     takes the slot's warm interpreter (or starts one), hands it the task, keeps its
-//           heartbeats and status line going until it exits, and warms the next interpreter
-//           `warmLeadS` before this task's budget runs out
+//           heartbeats and status line going until it exits, and starts the next interpreter
+//           shortly before this task's budget runs out (see warmLeadFor)
 //   report  spools and delivers the outcome, or gives the lease back (killed for shutdown), or
 //           drops it (lease lost); then removes the run's folder
 import type { ApiClient } from './api/client.ts';
@@ -51,8 +51,9 @@ export interface TaskCycleDeps {
   identity: ReportIdentity;
   /** Lease the next task this long before the running one should end (×0.9 of its budget). */
   prefetchLeadS: number;
-  /** Start the next interpreter this long before the running task's budget ends. */
-  warmLeadS: number;
+  /** Start the next interpreter this long before the running task's budget ends; null: as late
+   * as it can still be ready in time, from how long the last one took (see warmLeadFor). */
+  warmLeadS: number | null;
   onFatal(error: Error): void;
 }
 
@@ -62,6 +63,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   private next: Promise<WarmRun> | null = null;
   private warmTimer: NodeJS.Timeout | null = null;
   private everReady = false;
+  /** Seconds the last interpreter took from its spawn to ready (its torch import). */
+  private lastWarmS: number | null = null;
   private closed = false;
 
   constructor(deps: TaskCycleDeps) {
@@ -130,6 +133,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     }
     if (ready && !ready.preloadError) {
       this.everReady = true;
+      this.lastWarmS = ready.sinceSpawnMs / 1000;
     } else if (!this.everReady) {
       const detail = ready?.preloadError ?? `it exited before it was ready: ${await warm.failureDetail()}`;
       await warm.discard('the interpreter is not usable');
@@ -309,7 +313,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
 
   private scheduleWarm(budgetS: number): void {
     if (this.warmTimer) clearTimeout(this.warmTimer);
-    const delayMs = Math.max(0, budgetS - this.deps.warmLeadS) * 1000;
+    const leadS = this.deps.warmLeadS ?? warmLeadFor(this.lastWarmS, this.deps.prefetchLeadS);
+    const delayMs = Math.max(0, budgetS - leadS) * 1000;
     this.warmTimer = setTimeout(() => {
       this.warmTimer = null;
       // A slot with nothing more to lease needs no next interpreter.
@@ -322,6 +327,17 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     this.next = null;
     return next;
   }
+}
+
+/**
+ * How long before the running task's budget ends its successor's interpreter starts: 1.5 × what the
+ * last one took to get ready, plus 0.5 s, between 1 s and the prefetch lead — late, so that its
+ * torch import (a second of CPU) does not compete with the running task's first steps, yet ready
+ * in time. Before anything was measured: the prefetch lead.
+ */
+export function warmLeadFor(lastWarmS: number | null, prefetchLeadS: number): number {
+  if (lastWarmS === null) return prefetchLeadS;
+  return Math.min(prefetchLeadS, Math.max(1, 1.5 * lastWarmS + 0.5));
 }
 
 /** Resolves with the promise's value, or with null as soon as one of the signals aborts. */

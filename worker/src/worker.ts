@@ -49,7 +49,7 @@ export interface WorkerConfig {
   limits: ResourceLimits;
   /** Lease the next task this long before the running one is expected to end. */
   prefetchLeadS?: number;
-  /** Start the next task's interpreter this long before the running one's budget ends (default: prefetchLeadS). */
+  /** Start the next task's interpreter this long before the running one's budget ends (default: adaptive, see warmLeadFor). */
   warmLeadS?: number;
   /** Modules the warm interpreter imports before the handoff (default: torch). */
   preload?: string[];
@@ -134,7 +134,7 @@ export class Worker {
         show: (view) => config.board?.update(slot, view),
         identity: { server: config.urls.base, workerId: config.credential.workerId, simulate: config.simulate },
         prefetchLeadS: config.prefetchLeadS ?? 5,
-        warmLeadS: config.warmLeadS ?? config.prefetchLeadS ?? 5,
+        warmLeadS: config.warmLeadS ?? null,
         onFatal: (error) => this.fail(error),
       });
       this.cycles.push(cycle);

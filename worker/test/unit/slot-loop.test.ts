@@ -1,6 +1,7 @@
 // The slot loop with fake jobs: states, fetching ahead, both stops, errors.
 import { describe, expect, it } from 'vitest';
 import { type AheadDecision, SlotLoop, type SlotLoopOptions } from '../../src/slot-loop.ts';
+import { warmLeadFor } from '../../src/task-cycle.ts';
 import { sleep } from '../../src/util/backoff.ts';
 
 interface Job {
@@ -128,5 +129,14 @@ describe('SlotLoop', () => {
     loop.stop();
     await done;
     expect(written).toBe(true);
+  });
+});
+
+describe('warmLeadFor', () => {
+  it('starts the next interpreter as late as it can still be ready: 1.5 × its measured start-up + 0.5 s, 1 s to the prefetch lead', () => {
+    expect(warmLeadFor(null, 5)).toBe(5);
+    expect(warmLeadFor(1, 5)).toBe(2);
+    expect(warmLeadFor(0.2, 5)).toBe(1);
+    expect(warmLeadFor(4, 5)).toBe(5);
   });
 });
