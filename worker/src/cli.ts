@@ -46,8 +46,8 @@ Start options:
   --max-tasks N     Lease at most N tasks, then finish them and exit
   --prefetch-lead S Lease the next task S seconds before the running one should end (default 5)
   --warm-lead S     Start the next task's interpreter (it imports torch) S seconds before the
-                    running task's budget ends (default: 1.5 x its measured start-up + 0.5 s, 1 s
-                    to the prefetch lead); 0: only once it ended
+                    running task's budget ends (default: 1.5 x the slowest of the last three
+                    start-ups + 0.5 s, from 1 s to the prefetch lead); 0: only once it ended
   --allow-unsandboxed
                     Where no sandbox is available (no bubblewrap or user namespaces, macOS), run
                     training scripts anyway, with this user's rights, network and files

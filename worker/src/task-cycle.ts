@@ -63,8 +63,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   private next: Promise<WarmRun> | null = null;
   private warmTimer: NodeJS.Timeout | null = null;
   private everReady = false;
-  /** Seconds the last interpreter took from its spawn to ready (its torch import). */
-  private lastWarmS: number | null = null;
+  /** Seconds the last interpreters took from their spawn to ready (their torch import), newest last. */
+  private readonly warmTimesS: number[] = [];
   private closed = false;
 
   constructor(deps: TaskCycleDeps) {
@@ -133,7 +133,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     }
     if (ready && !ready.preloadError) {
       this.everReady = true;
-      this.lastWarmS = ready.sinceSpawnMs / 1000;
+      this.warmTimesS.push(ready.sinceSpawnMs / 1000);
+      if (this.warmTimesS.length > 3) this.warmTimesS.shift();
     } else if (!this.everReady) {
       const detail = ready?.preloadError ?? `it exited before it was ready: ${await warm.failureDetail()}`;
       await warm.discard('the interpreter is not usable');
@@ -313,7 +314,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
 
   private scheduleWarm(budgetS: number): void {
     if (this.warmTimer) clearTimeout(this.warmTimer);
-    const leadS = this.deps.warmLeadS ?? warmLeadFor(this.lastWarmS, this.deps.prefetchLeadS);
+    const slowest = this.warmTimesS.length ? Math.max(...this.warmTimesS) : null;
+    const leadS = this.deps.warmLeadS ?? warmLeadFor(slowest, this.deps.prefetchLeadS);
     const delayMs = Math.max(0, budgetS - leadS) * 1000;
     this.warmTimer = setTimeout(() => {
       this.warmTimer = null;
@@ -331,13 +333,13 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
 
 /**
  * How long before the running task's budget ends its successor's interpreter starts: 1.5 × what the
- * last one took to get ready, plus 0.5 s, between 1 s and the prefetch lead — late, so that its
+ * slowest of the last three took to get ready, plus 0.5 s, between 1 s and the prefetch lead — late, so that its
  * torch import (a second of CPU) does not compete with the running task's first steps, yet ready
  * in time. Before anything was measured: the prefetch lead.
  */
-export function warmLeadFor(lastWarmS: number | null, prefetchLeadS: number): number {
-  if (lastWarmS === null) return prefetchLeadS;
-  return Math.min(prefetchLeadS, Math.max(1, 1.5 * lastWarmS + 0.5));
+export function warmLeadFor(warmS: number | null, prefetchLeadS: number): number {
+  if (warmS === null) return prefetchLeadS;
+  return Math.min(prefetchLeadS, Math.max(1, 1.5 * warmS + 0.5));
 }
 
 /** Resolves with the promise's value, or with null as soon as one of the signals aborts. */
