@@ -68,10 +68,12 @@ describe('a worker against a real API', () => {
     // The second task was leased while the first ran, and handed to its interpreter right after it.
     expect(startedLines[1]!.prefetched).toBe(true);
     const finished = w.logs.filter((line) => line.msg === 'task finished');
-    expect(finished[1]!.startedAtMs - finished[0]!.exitedAtMs).toBeLessThan(500);
-    // Warm start: that interpreter was started (and imported torch) while the first task still ran.
+    // Warm start: that interpreter was started (and imported torch) while the first task still ran,
+    // and the worker handed it its task as soon as both were done (how long the import takes is the
+    // machine's business: on a busy one it may outlast the first task).
     expect(finished[1]!.spawnedAtMs).toBeLessThan(finished[0]!.exitedAtMs);
     expect(finished[1]!.preloadS).toBeGreaterThan(0);
+    expect(finished[1]!.startedAtMs - Math.max(finished[0]!.exitedAtMs, finished[1]!.readyAtMs)).toBeLessThan(500);
     // Every script ran in the sandbox where this machine has one.
     expect(w.logs.find((line) => line.msg === 'worker ready')!.sandboxed).toBe((await sandboxHere()).status.available);
     const delivered = w.logs.filter((line) => line.msg === 'result delivered');
