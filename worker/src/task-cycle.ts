@@ -110,38 +110,9 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       leased.stopHeartbeats();
       return { kind: 'not-started', why: 'lost' };
     }
-    // An interpreter that died while it waited (or never got ready) is replaced once, so a
-    // worker-side failure does not cost the task an attempt.
-    let warm = await this.takeWarm();
-    // BLAS threads are fixed once torch is loaded: a task that asks for another count gets a fresh interpreter.
-    const threads = requestedThreads(prepared.config);
-    if (threads !== null && warm.threads !== null && threads !== warm.threads) {
-      await warm.discard('another thread count');
-      warm = await this.deps.executor.warm(this.deps.slot, threads);
-    }
-    let ready = await untilAborted(warm.ready, [signal, leased.lostSignal]);
-    if (!signal.aborted && !leased.lost && this.everReady && (!ready || ready.preloadError || !warm.alive)) {
-      leased.log.warn('the waiting interpreter is not usable; starting a fresh one', { preloadError: ready?.preloadError });
-      await warm.discard('not usable');
-      warm = await this.deps.executor.warm(this.deps.slot, threads ?? undefined);
-      ready = await untilAborted(warm.ready, [signal, leased.lostSignal]);
-    }
-    if (signal.aborted || leased.lost) {
-      await warm.discard(signal.aborted ? 'shutdown' : leased.lostReason);
-      leased.stopHeartbeats();
-      return { kind: 'not-started', why: signal.aborted ? 'shutdown' : 'lost' };
-    }
-    if (ready && !ready.preloadError) {
-      this.everReady = true;
-      this.warmTimesS.push(ready.sinceSpawnMs / 1000);
-      if (this.warmTimesS.length > 3) this.warmTimesS.shift();
-    } else if (!this.everReady) {
-      const detail = ready?.preloadError ?? `it exited before it was ready: ${await warm.failureDetail()}`;
-      await warm.discard('the interpreter is not usable');
-      await this.release(task, 'this machine cannot run tasks');
-      this.deps.onFatal(new CannotRunError(`the training interpreter cannot start here: ${detail}`));
-      return { kind: 'not-started', why: 'fatal' };
-    }
+    const interpreter = await this.interpreterFor(task, signal);
+    if (!('warm' in interpreter)) return interpreter;
+    const { warm } = interpreter;
     let handle: RunHandle | null = null;
     const onAbort = () => handle?.abort('shutdown');
     const onLost = () => handle?.abort(leased.lostReason);
@@ -224,6 +195,44 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       await warm.cleanup().catch((error: unknown) => log.warn('cannot remove a task folder', { error }));
     }
   };
+
+  /** The slot's interpreter for this task, ready for the handoff — or why the task will not start. */
+  private async interpreterFor(task: ReadyTask, signal: AbortSignal): Promise<{ warm: WarmRun } | RunResult> {
+    const { leased, prepared } = task;
+    // An interpreter that died while it waited (or never got ready) is replaced once, so a
+    // worker-side failure does not cost the task an attempt.
+    let warm = await this.takeWarm();
+    // BLAS threads are fixed once torch is loaded: a task that asks for another count gets a fresh interpreter.
+    const threads = requestedThreads(prepared.config);
+    if (threads !== null && warm.threads !== null && threads !== warm.threads) {
+      await warm.discard('another thread count');
+      warm = await this.deps.executor.warm(this.deps.slot, threads);
+    }
+    let ready = await untilAborted(warm.ready, [signal, leased.lostSignal]);
+    if (!signal.aborted && !leased.lost && this.everReady && (!ready || ready.preloadError || !warm.alive)) {
+      leased.log.warn('the waiting interpreter is not usable; starting a fresh one', { preloadError: ready?.preloadError });
+      await warm.discard('not usable');
+      warm = await this.deps.executor.warm(this.deps.slot, threads ?? undefined);
+      ready = await untilAborted(warm.ready, [signal, leased.lostSignal]);
+    }
+    if (signal.aborted || leased.lost) {
+      await warm.discard(signal.aborted ? 'shutdown' : leased.lostReason);
+      leased.stopHeartbeats();
+      return { kind: 'not-started', why: signal.aborted ? 'shutdown' : 'lost' };
+    }
+    if (ready && !ready.preloadError) {
+      this.everReady = true;
+      this.warmTimesS.push(ready.sinceSpawnMs / 1000);
+      if (this.warmTimesS.length > 3) this.warmTimesS.shift();
+    } else if (!this.everReady) {
+      const detail = ready?.preloadError ?? `it exited before it was ready: ${await warm.failureDetail()}`;
+      await warm.discard('the interpreter is not usable');
+      await this.release(task, 'this machine cannot run tasks');
+      this.deps.onFatal(new CannotRunError(`the training interpreter cannot start here: ${detail}`));
+      return { kind: 'not-started', why: 'fatal' };
+    }
+    return { warm };
+  }
 
   private logOutcome(log: Logger, outcome: Outcome, timing: Record<string, unknown>): void {
     if (outcome.kind === 'complete') {
