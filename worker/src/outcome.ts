@@ -147,6 +147,9 @@ export function classify(report: ProcessReport, options: ClassifyOptions): Outco
     return fail(report, `script error (${code}): ${message} [${ended}]`, !DETERMINISTIC_ERROR_CODES.has(code));
   }
   if (report.signal === 'SIGTERM' && report.termSentAtS !== null) {
+    if (report.resultLines.length === 1) {
+      return fail(report, `printed its result line but was still running at budget_s = ${budgetS} s and was stopped by SIGTERM (a script exits once it has reported)`);
+    }
     return fail(report, `stopped by SIGTERM at budget_s = ${budgetS} s without printing a result line (a script must catch SIGTERM, evaluate and report)`);
   }
   if (report.resultLines.length === 1) return fail(report, `printed a result line but ${ended}; a finished script exits with code 0`);

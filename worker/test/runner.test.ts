@@ -141,6 +141,16 @@ for (const { mode, sandboxed, skip } of MODES) {
       expect(end.outcome.kind === 'complete' && end.outcome.result.metrics.prefix).toBe(venv);
     });
 
+    it('on the way out joins threads and runs atexit handlers, and keeps the exit status', async () => {
+      const runs = await executor({ sandboxed });
+      const warm = await runs.warm(0);
+      const end = await (await warm.start(fixtureTask('exits_cleanly.py', 10))).done;
+      expect(end.exitCode).toBe(3);
+      expect(readFileSync(path.join(warm.folder!, 'work', 'atexit.txt'), 'utf8')).toBe('ran\n');
+      expect(readFileSync(path.join(warm.folder!, 'work', 'thread.txt'), 'utf8')).toBe('joined\n');
+      await warm.cleanup();
+    });
+
     it('reports an interpreter that cannot be started', async () => {
       const runs = await executor({ sandboxed, runtime: { ...fixtureRuntime(), executable: '/nonexistent/python3', interpreter: '/nonexistent/python3' } });
       const warm = await runs.warm(0);

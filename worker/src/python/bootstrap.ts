@@ -19,7 +19,10 @@
 //   script 1. sets os.environ["XEENET_BUDGET_CLOCK_START"] = repr(time.monotonic()) in its own
 //             process, writes the config it was handed to the config path, reports
 //             {"event": "started"}, and runs the script with runpy as __main__, with the argv and
-//             sys.path[0] of `python3 script.py config.json`.
+//             sys.path[0] of `python3 script.py config.json`
+//          2. on the way out: joins non-daemon threads, runs atexit handlers, flushes, and exits
+//             with the script's status without the interpreter's module teardown (which, in a
+//             process forked with torch loaded, took 1–2 s: every freed object copies a page)
 //
 // Options: worker_pid (the expected parent, 0 in a sandbox), prctl (arm PR_SET_PDEATHSIG), user
 // ({uid, gid} or null), cwd, limits ({data, fsize, nproc, nproc_outside}), threads, preload
@@ -203,8 +206,27 @@ _script = _xeenet_opts["script"]
 sys.argv = [_script, _xeenet_opts["config"]]
 sys.path[0] = os.path.dirname(_script)
 del _xeenet_emit, _xeenet_limits, _xeenet_guard, _xeenet_warm, _xeenet_opts
-import runpy
-runpy.run_path(_script, run_name="__main__")
+import atexit, runpy
+try:
+    runpy.run_path(_script, run_name="__main__")
+    _code = 0
+except SystemExit as _exc:
+    _code = _exc.code if isinstance(_exc.code, int) else 0 if _exc.code is None else 1
+    if not isinstance(_exc.code, int) and _exc.code is not None:
+        sys.stderr.write("%s\\n" % (_exc.code,))
+except BaseException:
+    sys.excepthook(*sys.exc_info())
+    _code = 1
+# What the interpreter does on its way out, without tearing every module down: in a process forked
+# with torch loaded that alone took 1-2 s (each freed object copies a page it shares with its parent).
+getattr(threading, "_shutdown", lambda: None)()
+atexit._run_exitfuncs()
+for _stream in (sys.stdout, sys.stderr):
+    try:
+        _stream.flush()
+    except Exception:
+        pass
+os._exit(_code & 0xFF)
 `;
 
 export interface BootstrapOptions {

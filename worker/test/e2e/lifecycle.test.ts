@@ -43,7 +43,8 @@ afterAll(async () => {
 describe('a worker against a real API', () => {
   it('registers, leases, trains with PyTorch and completes every task, then exits after --max-tasks', async () => {
     const created = await brief({ taskCount: 2, budgetS: TRAIN_BUDGET_S });
-    const w = worker(['--max-tasks', '2', '--name', 'lifecycle-worker']);
+    // A fixed warm lead: the adaptive one depends on how fast this machine imports torch right now.
+    const w = worker(['--max-tasks', '2', '--name', 'lifecycle-worker', '--warm-lead', '5']);
     const exit = await w.exited;
     expect(exit, w.stderr()).toEqual({ code: 0, signal: null });
 

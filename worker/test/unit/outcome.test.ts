@@ -98,6 +98,11 @@ describe('classify', () => {
     expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('killed at budget_s + 15 s (18 s)');
   });
 
+  it('tells a script that reported but did not exit by the budget from one that never reported', () => {
+    const outcome = classify(report({ exitCode: null, signal: 'SIGTERM', termSentAtS: 3 }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('printed its result line but was still running at budget_s = 3 s');
+  });
+
   it('explains a script that died of the SIGTERM at the budget', () => {
     const outcome = classify(report({ exitCode: null, signal: 'SIGTERM', resultLines: [], termSentAtS: 3 }), options);
     expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('must catch SIGTERM');
