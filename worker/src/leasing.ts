@@ -36,6 +36,11 @@ export class LeaseSource {
     return this.closed || (this.options.maxTasks != null && this.taken >= this.options.maxTasks);
   }
 
+  /** True once the worker is stopping: no task will start any more. */
+  get stopping(): boolean {
+    return this.closed;
+  }
+
   /** Called at the first stop request. */
   close(): void {
     this.closed = true;

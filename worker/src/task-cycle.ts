@@ -62,6 +62,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   private readonly log: Logger;
   private next: Promise<WarmRun> | null = null;
   private warmTimer: NodeJS.Timeout | null = null;
+  /** The task leased ahead while the current one runs, until it runs or is given back. */
+  private ahead: ReadyTask | null = null;
   private everReady = false;
   /** Seconds the last interpreters took from their spawn to ready (their torch import), newest last. */
   private readonly warmTimesS: number[] = [];
@@ -88,7 +90,11 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
 
   fetch = (signal: AbortSignal): Promise<ReadyTask | null> => this.acquire(false, signal);
 
-  fetchAhead = (_current: ReadyTask, signal: AbortSignal): Promise<ReadyTask | null> => this.acquire(true, signal);
+  fetchAhead = async (_current: ReadyTask, signal: AbortSignal): Promise<ReadyTask | null> => {
+    const next = await this.acquire(true, signal);
+    if (next) this.ahead = next;
+    return next;
+  };
 
   aheadInMs = (task: ReadyTask): number => Math.max(0, task.prepared.lease.budgetS * 0.9 - this.deps.prefetchLeadS) * 1000;
 
@@ -99,6 +105,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   };
 
   release = async (task: ReadyTask, why: string): Promise<void> => {
+    if (this.ahead === task) this.ahead = null;
     task.leased.stopHeartbeats();
     if (!task.leased.lost) await this.deps.leasing.release(task.leased.lease, why);
   };
@@ -106,6 +113,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   run = async (task: ReadyTask, context: { signal: AbortSignal; started(): void }): Promise<RunResult> => {
     const { leased, prepared } = task;
     const { signal } = context;
+    if (this.ahead === task) this.ahead = null;
     if (leased.lost) {
       leased.stopHeartbeats();
       return { kind: 'not-started', why: 'lost' };
@@ -328,8 +336,9 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     const delayMs = Math.max(0, budgetS - leadS) * 1000;
     this.warmTimer = setTimeout(() => {
       this.warmTimer = null;
-      // A slot with nothing more to lease needs no next interpreter.
-      if (!this.deps.leasing.exhausted) this.ensureWarm();
+      // A slot with nothing more to lease and no task leased ahead, or stopping, needs no next interpreter.
+      const { leasing } = this.deps;
+      if (!leasing.stopping && (this.ahead || !leasing.exhausted)) this.ensureWarm();
     }, delayMs);
   }
 
