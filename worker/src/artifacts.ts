@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { LeasedArtifact } from './api/operations.ts';
+import type { LeasedArtifact } from './api/documents.ts';
 import type { Logger } from './log.ts';
 import { ensurePrivateDir, syncDir } from './util/fs.ts';
 

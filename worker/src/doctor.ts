@@ -4,14 +4,19 @@ import type { ServerUrls } from './api/server.ts';
 import { CredentialStore } from './credentials.ts';
 import { detectMachine, type MachineInfo } from './hardware.ts';
 import type { Logger } from './log.ts';
-import { type Discovery, discoverPython, torchIndex, torchVariant } from './python/discover.ts';
-import type { Settings } from './settings.ts';
+import { shareableDirs } from './execution.ts';
+import { type Discovery, discoverPython, type PythonRuntime, torchIndex, torchVariant, which } from './python/discover.ts';
+import { checkSandbox, measureStartCost, type StartCost } from './sandbox/host.ts';
+import { describeLimits, resourceLimits } from './sandbox/limits.ts';
+import { type SandboxStatus, UNSANDBOXED_FLAG } from './sandbox/policy.ts';
+import { privateDirs, type Settings } from './settings.ts';
 
 export interface DoctorReport {
   ok: boolean;
   node: { version: string; ok: boolean };
   machine: MachineInfo;
   python: Discovery;
+  sandbox: { status: SandboxStatus; startCost: StartCost | null; limits: string };
   folders: { config: string; cache: string; data: string; state: string };
   server: { url: string; reachable: boolean; detail: string; registered: { workerId: string; name: string } | null } | null;
   warnings: string[];
@@ -47,6 +52,7 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
     discoverPython({ settings, log, provision: false, nvidia: machine.nvidia, os: machine.os }),
     options.server ? checkServer(options.server, settings) : Promise.resolve(null),
   ]);
+  const sandbox = await sandboxReport(settings, machine, python.runtime);
   const node = { version: process.version, ok: nodeSupported() };
   const missing: string[] = [];
   const fixes: string[] = [];
@@ -66,17 +72,34 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
     );
   }
   if (server && !server.reachable) warnings.push(`the server ${server.url} is ${server.detail}`);
+  if (!sandbox.status.available) {
+    warnings.push(
+      `no sandbox: ${sandbox.status.reason}. \`start\` refuses to run training scripts unless it is given ${UNSANDBOXED_FLAG}, ` +
+        `which runs them with this user's rights, network and files${sandbox.status.fix ? `; to sandbox them: ${sandbox.status.fix}` : ''}`,
+    );
+  }
   return {
     ok: missing.length === 0,
     node,
     machine,
     python,
+    sandbox,
     folders: { config: settings.configDir, cache: settings.cacheDir, data: settings.dataDir, state: settings.stateDir },
     server,
     warnings,
     missing,
     fixes,
   };
+}
+
+/** The sandbox check (a trivial command in a real sandbox) and its measured start cost. */
+async function sandboxReport(settings: Settings, machine: MachineInfo, runtime: PythonRuntime | null): Promise<DoctorReport['sandbox']> {
+  const limits = describeLimits(resourceLimits(machine, 1));
+  const interpreter = runtime?.interpreter ?? (await which('python3', settings.path)) ?? '/usr/bin/python3';
+  const interpreterDirs = runtime ? shareableDirs(runtime.dirs, privateDirs(settings)) : [];
+  const check = await checkSandbox({ bwrap: settings.bwrap, pathEnv: settings.path, python: interpreter, interpreterDirs });
+  const startCost = check.host ? await measureStartCost(check.host, interpreter, 7) : null;
+  return { status: check.status, startCost, limits };
 }
 
 function row(label: string, value: string, status?: 'ok' | 'missing' | 'warn'): string {
@@ -109,6 +132,14 @@ export function formatDoctor(report: DoctorReport): string {
   python.attempts.forEach((attempt, index) => {
     lines.push(row(index === 0 ? 'Tried' : '', `${attempt.ok ? '✓' : '✗'} ${attempt.step}${attempt.executable && attempt.executable !== attempt.step ? ` (${attempt.executable})` : ''}: ${attempt.detail}`));
   });
+  const { status, startCost } = report.sandbox;
+  if (status.available) {
+    const cost = startCost ? `; start cost ${startCost.costMs} ms (median of ${startCost.samples}: ${startCost.sandboxedMs} ms sandboxed, ${startCost.plainMs} ms plain)` : '';
+    lines.push(row('Sandbox', `bubblewrap ${status.version}${status.asRoot ? ', as root: tasks run as their own unprivileged uid' : ''}${cost}`, 'ok'));
+  } else {
+    lines.push(row('Sandbox', `NONE: ${status.reason}`, 'warn'));
+  }
+  lines.push(row('Limits', `${report.sandbox.limits} per task (one slot)`));
   lines.push(row('Folders', `config ${report.folders.config}`));
   lines.push(row('', `cache  ${report.folders.cache}`));
   lines.push(row('', `data   ${report.folders.data}`));

@@ -2,7 +2,7 @@
 // carrying the latest progress. Network trouble is ridden out (the task keeps training and its
 // result is reported anyway); a StaleLeaseError means the lease is gone for good.
 import type { ApiClient } from './api/client.ts';
-import { describeError, HEARTBEAT, type HeartbeatResult, isSuccess, type Lease, type ProgressInput } from './api/operations.ts';
+import { describeError, HEARTBEAT, isSuccess, type Lease, type ProgressInput } from './api/documents.ts';
 import type { Logger } from './log.ts';
 
 export interface LostLease {
@@ -79,22 +79,19 @@ export class LeaseKeeper {
     this.inflight = true;
     const { client, lease, log } = this.options;
     try {
-      const { heartbeat } = await client.request<{ heartbeat: HeartbeatResult }>(
+      const { heartbeat } = await client.request(
         HEARTBEAT,
         { input: { taskId: lease.taskId, leaseToken: lease.token, progress: this.progressSource() } },
         Math.max(2000, this.intervalMs * 2),
       );
       if (this.stopped) return;
-      if (isSuccess(heartbeat) && heartbeat.data) {
+      if (isSuccess(heartbeat)) {
         this.beats++;
         this.failures = 0;
         this.intervalMs = heartbeatInterval(heartbeat.data.expiresAt, Date.now(), this.options.minIntervalMs, this.options.maxIntervalMs);
       } else if (heartbeat.__typename === 'StaleLeaseError' || heartbeat.__typename === 'NotFoundError' || heartbeat.__typename === 'ForbiddenError') {
-        this.lost = {
-          reason: heartbeat.reason ?? heartbeat.__typename,
-          message: heartbeat.message ?? describeError(heartbeat),
-          cancelled: heartbeat.reason === 'CANCELLED',
-        };
+        const reason = heartbeat.__typename === 'StaleLeaseError' ? heartbeat.reason : null;
+        this.lost = { reason: reason ?? heartbeat.__typename, message: heartbeat.message, cancelled: reason === 'CANCELLED' };
         this.stop();
         this.options.onLost(this.lost);
         return;

@@ -53,12 +53,41 @@ function finite(value: unknown): number | null {
 /** Problems with a result line (empty when it is usable): the contract's rules, shared with the API. */
 export const resultProblems = resultLineProblems;
 
+const MIB = 1024 * 1024;
+
+/** What a limit the bootstrap set says about a crash: "(the task's memory limit is 512 MiB)". */
+function limitHint(report: ProcessReport): string {
+  const limits = report.limits ?? {};
+  const stderr = report.stderrTail;
+  const value = (name: string) => (typeof limits[name] === 'number' ? (limits[name] as number) : null);
+  const memory = value('RLIMIT_DATA');
+  if (memory !== null && /MemoryError|can't allocate memory|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr)) {
+    return ` (the task's memory limit is ${Math.round(memory / MIB)} MiB)`;
+  }
+  const processes = value('RLIMIT_NPROC');
+  if (processes !== null && /Resource temporarily unavailable|can't start new thread|fork/i.test(stderr) && /BlockingIOError|RuntimeError|OSError/.test(stderr)) {
+    return ` (the task may run at most ${processes} processes and threads)`;
+  }
+  return '';
+}
+
 export function classify(report: ProcessReport, options: ClassifyOptions): Outcome {
   const { budgetS, killGraceS } = options;
   if (report.spawnError) return fail(report, `could not start Python: ${report.spawnError}`);
   if (report.abortReason) return fail(report, `stopped by the worker: ${report.abortReason}`);
 
   const ended = report.signal ? `was killed by ${report.signal}` : `exited with code ${report.exitCode}`;
+  if (report.startTimedOut) {
+    return fail(report, 'killed: the interpreter did not start the script after the handoff (is importing torch hanging?)');
+  }
+  if (report.startedAtMs === null) {
+    const preload = report.preloadError ? ` (importing the preloaded modules failed: ${report.preloadError})` : '';
+    return fail(report, `the interpreter ${ended} before the script was started${preload}`);
+  }
+  if (report.signal === 'SIGXFSZ') {
+    const limit = typeof report.limits?.RLIMIT_FSIZE === 'number' ? ` of ${Math.round(report.limits.RLIMIT_FSIZE / MIB)} MiB` : '';
+    return fail(report, `was killed by SIGXFSZ: it wrote a file larger than the task's file size limit${limit}`);
+  }
   if (report.killSentAtS !== null) {
     return fail(
       report,
@@ -96,11 +125,14 @@ export function classify(report: ProcessReport, options: ClassifyOptions): Outco
     return fail(report, `script error (${code}): ${message} [${ended}]`, !DETERMINISTIC_ERROR_CODES.has(code));
   }
   if (report.signal === 'SIGTERM' && report.termSentAtS !== null) {
+    if (report.resultLines.length === 1) {
+      return fail(report, `printed its result line but was still running at budget_s = ${budgetS} s and was stopped by SIGTERM (a script exits once it has reported)`);
+    }
     return fail(report, `stopped by SIGTERM at budget_s = ${budgetS} s without printing a result line (a script must catch SIGTERM, evaluate and report)`);
   }
   if (report.resultLines.length === 1) return fail(report, `printed a result line but ${ended}; a finished script exits with code 0`);
   if (report.garbageLines > 0 && report.lastLineKind === 'garbage') {
     return fail(report, `${ended}; the last line on stdout is not a JSON result line: ${truncate(report.lastLine ?? '', 300)}`);
   }
-  return fail(report, `${ended} without printing a result line`);
+  return fail(report, `${ended} without printing a result line${limitHint(report)}`);
 }

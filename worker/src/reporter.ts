@@ -3,14 +3,7 @@
 // StaleLeaseError); anything else — no connection, a deadline, a server failure — is retried with
 // backoff, and at once after every reconnection.
 import { type ApiClient, TokenRejectedError } from './api/client.ts';
-import {
-  COMPLETE_TASK,
-  type CompleteTaskResult,
-  describeError,
-  FAIL_TASK,
-  type FailTaskResult,
-  isSuccess,
-} from './api/operations.ts';
+import { COMPLETE_TASK, describeError, FAIL_TASK, isSuccess } from './api/documents.ts';
 import type { Logger } from './log.ts';
 import { entryFileName, type Spool, type SpoolEntry } from './spool.ts';
 import { backoffDelay, sleep, Waker } from './util/backoff.ts';
@@ -196,12 +189,8 @@ export class Reporter {
     const timeout = this.options.requestTimeoutMs ?? 20_000;
     const ageMs = Date.now() - Date.parse(entry.createdAt);
     if (entry.report.kind === 'complete') {
-      const { completeTask: result } = await client.request<{ completeTask: CompleteTaskResult }>(
-        COMPLETE_TASK,
-        { input: entry.report.input },
-        timeout,
-      );
-      if (isSuccess(result) && result.data) {
+      const { completeTask: result } = await client.request(COMPLETE_TASK, { input: entry.report.input }, timeout);
+      if (isSuccess(result)) {
         log.info('result delivered', {
           taskId: entry.taskId,
           duplicate: result.data.duplicate,
@@ -224,7 +213,7 @@ export class Reporter {
               taskId: input.taskId,
               leaseToken: input.leaseToken,
               reason: `the API rejected the result line: ${describeError(result)}`.slice(0, 2000),
-              stdoutTail: input.result.stdoutTail,
+              stdoutTail: input.result.stdoutTail ?? null,
               stderrTail: null,
               retryable: true,
             },
@@ -241,8 +230,8 @@ export class Reporter {
       throw new Error(describeError(result));
     }
 
-    const { failTask: result } = await client.request<{ failTask: FailTaskResult }>(FAIL_TASK, { input: entry.report.input }, timeout);
-    if (isSuccess(result) && result.data) {
+    const { failTask: result } = await client.request(FAIL_TASK, { input: entry.report.input }, timeout);
+    if (isSuccess(result)) {
       log.info('failure delivered', {
         taskId: entry.taskId,
         duplicate: result.data.duplicate,

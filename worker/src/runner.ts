@@ -1,118 +1,75 @@
-// Runs one training script: `python -c BOOTSTRAP <worker pid> <prctl 1|0> script.py config.json`
-// without a shell, in its own process group and working folder, with a scrubbed environment.
-// SIGTERM at budget_s, SIGKILL at budget_s + 15 s; stdout is read as JSON lines (progress, then one
-// result or error).
+// One task process: spawned early (warm: its interpreter imports torch while the previous task
+// still trains), handed its config later (`start`), then held to its budget: SIGTERM to the script
+// at budget_s and SIGKILL at budget_s + 15 s, both counted from the handoff. stdout is read as JSON
+// lines (progress, then one result or error); the bootstrap reports on fd 3 (ready, started, exit).
 //
-// No orphans: the process the worker starts leads the task's process group and only guards it; the
-// script runs in a child it forks. When the worker dies (even by kill -9) the guard SIGKILLs the
-// whole group — the script and whatever it started (multiprocessing, subprocess) — told by
-// PR_SET_PDEATHSIG on Linux, or by a parent-pid watchdog elsewhere. While the worker lives, it kills
-// the whole group itself when a run ends, is aborted, or the worker exits.
+// The command is the bootstrap (src/python/bootstrap.ts), directly or inside bubblewrap, never a
+// shell. It runs in its own process group; fd 0 is its control channel. No orphans: when the worker
+// dies (even by kill -9) the control channel ends and the guard SIGKILLs the group, told at once
+// by PR_SET_PDEATHSIG when it is the worker's child; in a sandbox, bwrap's --die-with-parent and
+// the PID namespace take everything down with it. While the worker lives, it kills the whole group
+// itself when a run ends, is aborted, or the worker exits.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { MAX_TAIL_BYTES, reportableTail } from '@xeenet/contract';
 import { nowMs } from './log.ts';
+import { classifyLine, type LineKind, LineSplitter, parseProgress, type Progress } from './stdout-protocol.ts';
 import { ByteTail } from './util/tail.ts';
 
+export { classifyLine, parseProgress, type Progress };
+
 export const KILL_GRACE_S = 15;
-const MAX_LINE_BYTES = 1024 * 1024;
+/** After the handoff, how long the interpreter may still take to start the script (it finishes
+ * importing torch first when it was handed the config before it was ready). */
+export const START_TIMEOUT_S = 120;
 const STREAM_DRAIN_MS = 2000;
 
-/**
- * Started with `python -c`; argv: worker pid, 1 to arm PR_SET_PDEATHSIG (0: watchdog only, for
- * tests), script path, config path. The guard ignores SIGTERM (the script gets it from the group
- * signal) and exits the way the script did, so the worker sees the script's exit code or signal.
- */
-export const BOOTSTRAP_SOURCE = `
-import os, signal, sys, threading, time
-def _xeenet_guard(worker, use_prctl):
-    def kill_group(*_):
-        try:
-            os.killpg(os.getpgrp(), signal.SIGKILL)
-        finally:
-            os._exit(137)
-    libc = None
-    armed = False
-    if use_prctl and sys.platform.startswith("linux"):
-        try:
-            import ctypes
-            libc = ctypes.CDLL(None, use_errno=True)
-            signal.signal(signal.SIGUSR1, kill_group)
-            if libc.prctl(1, int(signal.SIGUSR1), 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
-                armed = True
-            else:
-                sys.stderr.write("xeenet bootstrap: prctl(PR_SET_PDEATHSIG) failed, errno %d\\n" % ctypes.get_errno())
-        except Exception as exc:
-            sys.stderr.write("xeenet bootstrap: cannot arm PR_SET_PDEATHSIG: %s\\n" % exc)
-    if os.getppid() != worker:
-        kill_group()
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    guard = os.getpid()
-    child = os.fork()
-    if child == 0:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGUSR1, signal.SIG_DFL)
-        if libc is not None:
-            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # die with the guard
-        if os.getppid() != guard:
-            os._exit(137)
-        return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not armed:
-        def watch():
-            while True:
-                time.sleep(0.5)
-                if os.getppid() != worker:
-                    kill_group()
-        threading.Thread(target=watch, name="xeenet-parent-watch", daemon=True).start()
-    status = os.waitpid(child, 0)[1]
-    if os.WIFSIGNALED(status):
-        code = os.WTERMSIG(status)
-        try:
-            signal.signal(code, signal.SIG_DFL)
-        except (OSError, ValueError, RuntimeError):
-            pass
-        os.kill(os.getpid(), code)
-        os._exit(128 + code)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
-_xeenet_guard(int(sys.argv[1]), sys.argv[2] == "1")
-del _xeenet_guard
-_script = os.path.abspath(sys.argv[3])
-sys.argv = [_script] + sys.argv[4:]
-sys.path[0] = os.path.dirname(_script)
-import runpy
-runpy.run_path(_script, run_name="__main__")
-`;
-
-export interface Progress {
-  step: number | null;
-  trainLoss: number | null;
-  elapsedS: number | null;
-}
-
-export interface RunSpec {
-  python: string;
-  script: string;
-  config: string;
+export interface Launch {
+  command: string;
+  args: string[];
   cwd: string;
   env: Record<string, string>;
-  budgetS: number;
-  killGraceS?: number;
-  /** Arm PR_SET_PDEATHSIG on Linux (default); false leaves only the watchdog (tests). */
-  parentDeathSignal?: boolean;
 }
 
-export type LineKind = 'progress' | 'result' | 'error' | 'garbage';
+export interface Handoff {
+  config: Record<string, unknown>;
+  budgetS: number;
+  killGraceS?: number;
+  startTimeoutS?: number;
+}
+
+export interface ReadyEvent {
+  /** From the spawn to ready: what a warm start must be started this much ahead for. */
+  sinceSpawnMs: number;
+  preloadS: number | null;
+  preloadError: string | null;
+  limits: Record<string, unknown>;
+}
 
 export interface ProcessReport {
   pid: number | null;
   spawnedAtMs: number;
+  /** When the bootstrap said it was ready (preload imported), when the worker handed it the task,
+   * and when the script's process said it had started (the budget clock's start). */
+  readyAtMs: number | null;
+  handoffAtMs: number | null;
+  startedAtMs: number | null;
   exitedAtMs: number;
-  /** Seconds from spawn to exit, as the worker measured them. */
+  /** Seconds from the handoff (from the spawn if there was none) to the exit, as the worker measured them. */
   wallS: number;
+  budgetS: number | null;
+  preloadS: number | null;
+  preloadError: string | null;
+  /** The limits the bootstrap set, as it reported them. */
+  limits: Record<string, unknown> | null;
+  /** Worker clock when the first progress line arrived. */
+  firstProgressAtMs: number | null;
+  /** The handoff went unanswered for START_TIMEOUT_S: killed. */
+  startTimedOut: boolean;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   spawnError: string | null;
-  /** Seconds after spawn when the worker sent SIGTERM / SIGKILL, if it did. */
+  /** Seconds after the handoff when the worker sent SIGTERM / SIGKILL, if it did. */
   termSentAtS: number | null;
   killSentAtS: number | null;
   abortReason: string | null;
@@ -154,54 +111,46 @@ export function runningTaskGroups(): number {
   return liveGroups.size;
 }
 
-function finiteOrNull(value: unknown, min = -Infinity): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value >= min ? value : null;
-}
-
-/** The progress fields the API accepts, from a script's progress line; junk becomes null. */
-export function parseProgress(line: Record<string, unknown>): Progress {
-  const step = finiteOrNull(line.step, 0);
-  return {
-    step: step !== null && Number.isInteger(step) && step <= 2 ** 31 - 1 ? step : null,
-    trainLoss: finiteOrNull(line.train_loss),
-    elapsedS: finiteOrNull(line.elapsed_s, 0),
-  };
-}
-
-/** Classifies one stdout line; objects with type progress/result/error are protocol lines. */
-export function classifyLine(text: string): { kind: LineKind; value: Record<string, unknown> | null } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { kind: 'garbage', value: null };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'garbage', value: null };
-  const type = (value as { type?: unknown }).type;
-  if (type === 'progress' || type === 'result' || type === 'error') return { kind: type, value: value as Record<string, unknown> };
-  return { kind: 'garbage', value: null };
-}
-
 export interface TaskProcessHooks {
   onSpawn?(pid: number): void;
   onProgress?(progress: Progress): void;
 }
 
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
 export class TaskProcess {
   readonly done: Promise<ProcessReport>;
+  /** Resolves when the interpreter is ready for the handoff, or with null when it ended first. */
+  readonly ready: Promise<ReadyEvent | null>;
+  /** Resolves with the handoff's time once the interpreter took it, or null when it ended first. */
+  readonly started: Promise<number | null>;
   private child: ChildProcess | null = null;
   private readonly report: ProcessReport;
   private timers: NodeJS.Timeout[] = [];
   private pgid: number | null = null;
   private hasExited = false;
+  private handoff: Handoff | null = null;
+  private markReady: (event: ReadyEvent | null) => void = () => {};
+  private markStarted: (atMs: number | null) => void = () => {};
+  /** What the bootstrap reported about the script's end (it exits the same way). */
+  private exitEvent: { code: number | null; signal: NodeJS.Signals | null } | null = null;
 
-  constructor(spec: RunSpec, hooks: TaskProcessHooks = {}) {
+  constructor(launch: Launch, hooks: TaskProcessHooks = {}) {
     installExitHook();
     this.report = {
       pid: null,
       spawnedAtMs: nowMs(),
+      readyAtMs: null,
+      handoffAtMs: null,
+      startedAtMs: null,
       exitedAtMs: 0,
       wallS: 0,
+      budgetS: null,
+      preloadS: null,
+      preloadError: null,
+      limits: null,
+      firstProgressAtMs: null,
+      startTimedOut: false,
       exitCode: null,
       signal: null,
       spawnError: null,
@@ -219,7 +168,9 @@ export class TaskProcess {
       stdoutTail: '',
       stderrTail: '',
     };
-    this.done = this.start(spec, hooks);
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.started = new Promise((resolve) => (this.markStarted = resolve));
+    this.done = this.spawn(launch, hooks);
   }
 
   get pid(): number | null {
@@ -234,9 +185,35 @@ export class TaskProcess {
     return this.report.spawnedAtMs;
   }
 
+  /** When the script was handed its config (its budget clock starts there), or null. */
+  get startedAtMs(): number | null {
+    return this.report.startedAtMs;
+  }
+
   /** True once the process exited (its output may still be draining). */
   get exited(): boolean {
     return this.hasExited;
+  }
+
+  /**
+   * The handoff: passes the config to the waiting interpreter, which starts the script (at once
+   * when it is ready, else as soon as it is). Deadlines count from its answer. At most once.
+   */
+  start(handoff: Handoff): void {
+    if (this.handoff) throw new Error('a task process is started only once');
+    this.handoff = handoff;
+    this.report.budgetS = handoff.budgetS;
+    this.report.handoffAtMs = nowMs();
+    if (this.hasExited || !this.child?.stdin) return;
+    this.child.stdin.write(`${JSON.stringify({ go: handoff.config })}\n`);
+    const timeoutMs = (handoff.startTimeoutS ?? START_TIMEOUT_S) * 1000;
+    this.timers.push(
+      setTimeout(() => {
+        if (this.report.startedAtMs !== null || this.hasExited) return;
+        this.report.startTimedOut = true;
+        this.signalGroup('SIGKILL');
+      }, timeoutMs),
+    );
   }
 
   /**
@@ -250,12 +227,12 @@ export class TaskProcess {
   }
 
   /**
-   * Runs fn once `ms` have passed since spawn. Node's timers run on the event loop's cached clock
-   * and can fire a few ms early; the deadline is re-checked so a signal never precedes it.
+   * Runs fn once `ms` have passed since the handoff. Node's timers run on the event loop's cached
+   * clock and can fire a few ms early; the deadline is re-checked so a signal never precedes it.
    */
   private at(ms: number, fn: () => void): void {
     const check = () => {
-      const left = ms - (nowMs() - this.report.spawnedAtMs);
+      const left = ms - (nowMs() - this.report.startedAtMs!);
       if (left > 0) this.timers.push(setTimeout(check, Math.max(1, left)));
       else fn();
     };
@@ -263,13 +240,18 @@ export class TaskProcess {
   }
 
   private elapsedS(): number {
-    return (nowMs() - this.report.spawnedAtMs) / 1000;
+    return (nowMs() - (this.report.startedAtMs ?? this.report.spawnedAtMs)) / 1000;
   }
 
-  private signalGroup(signal: NodeJS.Signals): void {
-    if (this.pgid === null) return;
-    if (signal === 'SIGTERM' && this.report.termSentAtS === null) this.report.termSentAtS = this.elapsedS();
-    if (signal === 'SIGKILL' && this.report.killSentAtS === null) this.report.killSentAtS = this.elapsedS();
+  /** SIGTERM goes to the script through the guard (which ignores it); SIGKILL to the whole group. */
+  private signalGroup(signal: 'SIGTERM' | 'SIGKILL'): void {
+    if (this.pgid === null || this.hasExited) return;
+    if (signal === 'SIGTERM') {
+      if (this.report.termSentAtS === null) this.report.termSentAtS = this.elapsedS();
+      this.child?.stdin?.write(`${JSON.stringify({ signal: 'TERM' })}\n`);
+      return;
+    }
+    if (this.report.killSentAtS === null && this.report.startedAtMs !== null) this.report.killSentAtS = this.elapsedS();
     try {
       process.kill(-this.pgid, signal);
     } catch {
@@ -281,13 +263,42 @@ export class TaskProcess {
     }
   }
 
-  private start(spec: RunSpec, hooks: TaskProcessHooks): Promise<ProcessReport> {
+  private onEvent(event: Record<string, unknown>): void {
+    const report = this.report;
+    if (event.event === 'ready' && report.readyAtMs === null) {
+      report.readyAtMs = nowMs();
+      report.preloadS = typeof event.preload_s === 'number' ? event.preload_s : null;
+      report.preloadError = typeof event.preload_error === 'string' ? event.preload_error : null;
+      report.limits = typeof event.limits === 'object' && event.limits !== null ? (event.limits as Record<string, unknown>) : null;
+      this.markReady({ sinceSpawnMs: report.readyAtMs - report.spawnedAtMs, preloadS: report.preloadS, preloadError: report.preloadError, limits: report.limits ?? {} });
+    } else if (event.event === 'started' && report.startedAtMs === null && this.handoff) {
+      report.startedAtMs = nowMs();
+      const budgetMs = this.handoff.budgetS * 1000;
+      this.at(budgetMs, () => this.signalGroup('SIGTERM'));
+      this.at(budgetMs + (this.handoff.killGraceS ?? KILL_GRACE_S) * 1000, () => this.signalGroup('SIGKILL'));
+      this.markStarted(report.startedAtMs);
+    } else if (event.event === 'exit') {
+      const signal = typeof event.signal === 'number' ? (SIGNAL_NAMES.get(event.signal) ?? null) : null;
+      this.exitEvent = { code: typeof event.code === 'number' ? event.code : null, signal };
+    }
+  }
+
+  private spawn(launch: Launch, hooks: TaskProcessHooks): Promise<ProcessReport> {
     const report = this.report;
     const stdoutTail = new ByteTail(MAX_TAIL_BYTES);
     const stderrTail = new ByteTail(MAX_TAIL_BYTES);
-    let partial: Buffer[] = [];
-    let partialBytes = 0;
-    let overlong = false;
+    const stdout = new LineSplitter((line) => handleLine(line), () => handleOverlong());
+    const events = new LineSplitter(
+      (line) => {
+        try {
+          const event = JSON.parse(line) as unknown;
+          if (typeof event === 'object' && event !== null) this.onEvent(event as Record<string, unknown>);
+        } catch {
+          // not an event: ignored
+        }
+      },
+      () => {},
+    );
 
     const handleLine = (raw: string) => {
       const text = raw.trim();
@@ -297,6 +308,7 @@ export class TaskProcess {
       report.lastLineKind = kind;
       if (kind === 'progress' && value) {
         report.progressLines++;
+        report.firstProgressAtMs ??= nowMs();
         report.lastProgress = parseProgress(value);
         hooks.onProgress?.(report.lastProgress);
       } else if (kind === 'result' && value) {
@@ -308,65 +320,53 @@ export class TaskProcess {
         report.firstGarbage ??= report.lastLine;
       }
     };
-    const onStdout = (chunk: Buffer) => {
-      stdoutTail.push(chunk);
-      let start = 0;
-      for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, start)) {
-        const piece = chunk.subarray(start, index);
-        if (overlong) {
-          overlong = false;
-          report.garbageLines++;
-          report.lastLine = '(a line longer than 1 MiB)';
-          report.lastLineKind = 'garbage';
-          report.firstGarbage ??= report.lastLine;
-        } else {
-          handleLine(Buffer.concat([...partial, piece]).toString('utf8'));
-        }
-        partial = [];
-        partialBytes = 0;
-        start = index + 1;
-      }
-      const rest = chunk.subarray(start);
-      if (rest.length && !overlong) {
-        partial.push(rest);
-        partialBytes += rest.length;
-        if (partialBytes > MAX_LINE_BYTES) {
-          overlong = true;
-          partial = [];
-          partialBytes = 0;
-        }
-      }
+    const handleOverlong = () => {
+      report.garbageLines++;
+      report.lastLine = '(a line longer than 1 MiB)';
+      report.lastLineKind = 'garbage';
+      report.firstGarbage ??= report.lastLine;
     };
 
     return new Promise<ProcessReport>((resolve) => {
       let child: ChildProcess;
       let finished = false;
+      const ended = () => {
+        this.hasExited = true;
+        report.exitedAtMs = nowMs();
+        report.wallS = (report.exitedAtMs - (report.startedAtMs ?? report.spawnedAtMs)) / 1000;
+      };
       const finish = () => {
         if (finished) return;
         finished = true;
         for (const timer of this.timers) clearTimeout(timer);
         this.timers = [];
         if (this.pgid !== null) liveGroups.delete(this.pgid);
-        if (partial.length && !overlong) handleLine(Buffer.concat(partial).toString('utf8'));
+        stdout.flush();
+        events.flush();
+        if (this.exitEvent) {
+          report.exitCode = this.exitEvent.code;
+          report.signal = this.exitEvent.signal;
+        }
         // The contract's safe form: a NUL the script printed must not make the report unstorable.
         report.stdoutTail = reportableTail(stdoutTail.text());
         report.stderrTail = reportableTail(stderrTail.text());
+        this.child?.stdin?.destroy();
+        this.markReady(null);
+        this.markStarted(null);
         resolve(report);
       };
       try {
-        const prctl = spec.parentDeathSignal === false ? '0' : '1';
-        child = spawn(spec.python, ['-c', BOOTSTRAP_SOURCE, String(process.pid), prctl, spec.script, spec.config], {
-          cwd: spec.cwd,
-          env: spec.env,
+        child = spawn(launch.command, launch.args, {
+          cwd: launch.cwd,
+          env: launch.env,
           shell: false,
           detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
+          stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
           windowsHide: true,
         });
       } catch (error) {
         report.spawnError = (error as Error).message;
-        this.hasExited = true;
-        report.exitedAtMs = nowMs();
+        ended();
         finish();
         return;
       }
@@ -377,12 +377,15 @@ export class TaskProcess {
         this.pgid = child.pid;
         liveGroups.add(child.pid);
         hooks.onSpawn?.(child.pid);
-        const budgetMs = spec.budgetS * 1000;
-        this.at(budgetMs, () => this.signalGroup('SIGTERM'));
-        this.at(budgetMs + (spec.killGraceS ?? KILL_GRACE_S) * 1000, () => this.signalGroup('SIGKILL'));
       }
-      child.stdout!.on('data', onStdout);
+      // The control channel: writes after the process ended fail with EPIPE, which changes nothing.
+      child.stdin!.on('error', () => {});
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdoutTail.push(chunk);
+        stdout.push(chunk);
+      });
       child.stderr!.on('data', (chunk: Buffer) => stderrTail.push(chunk));
+      (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => events.push(chunk));
 
       let exited = false;
       let closed = false;
@@ -390,17 +393,13 @@ export class TaskProcess {
         // Spawn failures (ENOENT, EACCES) arrive here without an 'exit'.
         if (exited) return;
         report.spawnError = `${error.code ?? 'error'}: ${error.message}`;
-        this.hasExited = true;
-        report.exitedAtMs = nowMs();
-        report.wallS = (report.exitedAtMs - report.spawnedAtMs) / 1000;
         exited = true;
+        ended();
         finish();
       });
       child.once('exit', (code, signal) => {
         exited = true;
-        this.hasExited = true;
-        report.exitedAtMs = nowMs();
-        report.wallS = (report.exitedAtMs - report.spawnedAtMs) / 1000;
+        ended();
         report.exitCode = code;
         report.signal = signal;
         // Anything the script left behind in its group goes with it.

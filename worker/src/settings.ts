@@ -18,6 +18,8 @@ export interface Settings {
   userHome: string;
   /** XEENET_PYTHON: the interpreter to use; it must import torch. */
   python: string | null;
+  /** XEENET_BWRAP: the bubblewrap executable (default: bwrap on PATH, then /usr/bin/bwrap). */
+  bwrap: string | null;
   /** XEENET_SERVER / XEENET_TOKEN: defaults for --server / --token. */
   server: string | null;
   token: string | null;
@@ -110,6 +112,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Se
     stateDir,
     userHome,
     python: nonEmpty(env.XEENET_PYTHON),
+    bwrap: nonEmpty(env.XEENET_BWRAP),
     server: nonEmpty(env.XEENET_SERVER),
     token: nonEmpty(env.XEENET_TOKEN),
     logFormat: overrides.logFormat ?? choice('XEENET_LOG_FORMAT', nonEmpty(env.XEENET_LOG_FORMAT), LOG_FORMATS, 'auto'),
@@ -122,6 +125,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Se
     noColor: nonEmpty(env.NO_COLOR) !== null,
     parentDeathSignal: nonEmpty(env.XEENET_TEST_NO_PDEATHSIG) !== '1',
   };
+}
+
+/** Folders no sandbox may show a task: the credentials, the spool and runs, the user's home. */
+export function privateDirs(settings: Settings): string[] {
+  return [settings.configDir, settings.stateDir, settings.userHome];
 }
 
 export { LOG_FORMATS, LOG_LEVELS };

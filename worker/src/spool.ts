@@ -3,7 +3,7 @@
 // network or is restarted replays what is left.
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { CompleteTaskInput, FailTaskInput } from './api/operations.ts';
+import type { CompleteTaskInput, FailTaskInput } from './api/documents.ts';
 import { ensurePrivateDir, writeFileAtomic } from './util/fs.ts';
 
 export type SpoolReport = { kind: 'complete'; input: CompleteTaskInput } | { kind: 'fail'; input: FailTaskInput };

@@ -2,6 +2,7 @@
 // pings with a pong deadline, and reconnection forever with jittered exponential backoff. Each
 // request has its own deadline, so a caller is never stuck behind a dead socket.
 import { type Client, createClient } from 'graphql-ws';
+import type { TypedDocumentString } from '../gql/graphql.ts';
 import type { Logger } from '../log.ts';
 import { backoffDelay, sleep } from '../util/backoff.ts';
 import type { ServerUrls } from './server.ts';
@@ -212,30 +213,32 @@ export class ApiClient {
   }
 
   /**
-   * Runs one operation; rejects with TransportError when no answer arrives within timeoutMs or the
-   * connection closes first. Operations are never sent twice by this client.
+   * Runs one operation (a document typed by codegen from schema.graphql); rejects with
+   * TransportError when no answer arrives within timeoutMs or the connection closes first.
+   * Operations are never sent twice by this client.
    */
-  request<T>(query: string, variables: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<T> {
+  request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables, timeoutMs = 15_000): Promise<TResult> {
     if (this.fatal) return Promise.reject(this.fatal);
     const client = this.client;
     if (!client) return Promise.reject(new TransportError('not connected to the API (reconnecting)'));
-    return new Promise<T>((resolve, reject) => {
+    const query = String(document);
+    return new Promise<TResult>((resolve, reject) => {
       let settled = false;
       let last: { data?: unknown; errors?: readonly { message: string }[] } | null = null;
-      const settle = (error: Error | null, data?: T) => {
+      const settle = (error: Error | null, data?: TResult) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.inflight.delete(onClosed);
         dispose();
         if (error) reject(error);
-        else resolve(data as T);
+        else resolve(data as TResult);
       };
       const timer = setTimeout(() => settle(new TransportError(`no answer from the API within ${timeoutMs} ms`)), timeoutMs);
       const onClosed = (error: Error) => settle(error);
       this.inflight.add(onClosed);
       const dispose = client.subscribe(
-        { query, variables },
+        { query, variables: variables as Record<string, unknown> },
         {
           next: (value) => {
             last = value as typeof last;
@@ -243,7 +246,7 @@ export class ApiClient {
           error: (error) => settle(toError(error)),
           complete: () => {
             if (last?.errors?.length) settle(new ServerError([...last.errors]));
-            else if (last?.data) settle(null, last.data as T);
+            else if (last?.data) settle(null, last.data as TResult);
             else settle(new TransportError('the operation completed without a result'));
           },
         },

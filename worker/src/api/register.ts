@@ -1,19 +1,10 @@
 // First contact: registerWorker over plain HTTP (there is no token for a socket yet).
-import { describeError, REGISTER_WORKER, type RegisterWorkerResult } from './operations.ts';
+import type { RegisterWorkerMutation, RegisterWorkerMutationVariables } from '../gql/graphql.ts';
 import { ServerError, TransportError } from './client.ts';
+import { describeError, type HardwareInput, isSuccess, REGISTER_WORKER } from './documents.ts';
 import type { ServerUrls } from './server.ts';
 
-export interface HardwareInput {
-  cpu: string | null;
-  cores: number | null;
-  ramMb: number | null;
-  gpu: string | null;
-  gpuMemoryMb: number | null;
-  torchVersion: string | null;
-  pythonVersion: string | null;
-  device: string | null;
-  platform: string | null;
-}
+export type { HardwareInput };
 
 export interface RegistrationInput {
   name: string;
@@ -33,7 +24,8 @@ export async function registerWorker(
   accountToken: string | null,
   signal?: AbortSignal,
 ): Promise<{ token: string; workerId: string; name: string }> {
-  const body = JSON.stringify({ query: REGISTER_WORKER, variables: { input } });
+  const variables: RegisterWorkerMutationVariables = { input };
+  const body = JSON.stringify({ query: String(REGISTER_WORKER), variables });
   let response: Response;
   try {
     response = await fetch(urls.graphqlHttp, {
@@ -50,7 +42,7 @@ export async function registerWorker(
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     throw new TransportError(`cannot reach ${urls.graphqlHttp}: ${cause ?? (error as Error).message}`);
   }
-  let payload: { data?: { registerWorker: RegisterWorkerResult }; errors?: { message: string; extensions?: { code?: string } }[] };
+  let payload: { data?: RegisterWorkerMutation; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     payload = (await response.json()) as typeof payload;
   } catch {
@@ -66,6 +58,6 @@ export async function registerWorker(
   }
   const result = payload.data?.registerWorker;
   if (!result) throw new ServerError([{ message: 'registerWorker returned nothing' }]);
-  if (!result.data) throw new RegistrationRefusedError(`registration refused: ${describeError(result)}`);
+  if (!isSuccess(result)) throw new RegistrationRefusedError(`registration refused: ${describeError(result)}`);
   return { token: result.data.token, workerId: result.data.worker.id, name: result.data.worker.name };
 }

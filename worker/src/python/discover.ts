@@ -16,6 +16,9 @@ export type PythonSource = 'XEENET_PYTHON' | 'PATH' | 'system' | 'venv' | 'apt';
 
 export interface PythonRuntime {
   executable: string;
+  /** sys.executable as the interpreter reports it (not a wrapper or shim in front of it): what a
+   * sandbox runs, since only the interpreter's own folders are bound there. */
+  interpreter: string;
   source: PythonSource;
   pythonVersion: string;
   torchVersion: string;
@@ -25,6 +28,8 @@ export interface PythonRuntime {
   gpuMemoryMb: number | null;
   /** PYTHONUSERBASE for training subprocesses, when torch is in the user's site-packages. */
   pythonUserBase: string | null;
+  /** Folders the interpreter reads (prefixes, sys.path): a sandbox binds those outside /usr. */
+  dirs: string[];
   probeMs: number;
 }
 
@@ -120,6 +125,7 @@ export async function which(name: string, pathEnv: string): Promise<string | nul
 function runtimeFrom(info: ProbeInfo, executable: string, source: PythonSource, userBase: string | null, ms: number): PythonRuntime {
   return {
     executable,
+    interpreter: info.executable || executable,
     source,
     pythonVersion: info.python,
     torchVersion: info.torch!,
@@ -128,6 +134,7 @@ function runtimeFrom(info: ProbeInfo, executable: string, source: PythonSource, 
     gpuName: info.gpuName,
     gpuMemoryMb: info.gpuMemoryMb,
     pythonUserBase: userBase,
+    dirs: info.dirs,
     probeMs: ms,
   };
 }

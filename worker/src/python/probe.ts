@@ -7,8 +7,10 @@ import { taskEnvironment } from './task-env.ts';
 
 // Python 2 compatible on purpose, so that an old interpreter reports itself instead of a syntax error.
 export const PROBE_SOURCE = `
-import json, platform, site, sys
+import json, os, platform, site, sys
 info = {"python": platform.python_version(), "executable": sys.executable, "user_base": None,
+        "dirs": [getattr(sys, name, None) for name in ("prefix", "base_prefix", "exec_prefix", "base_exec_prefix")]
+                + [os.path.dirname(os.path.realpath(sys.executable))] + [p for p in sys.path if p and os.path.isdir(p)],
         "torch": None, "torch_file": None, "torch_error": None, "cuda": False, "cuda_version": None,
         "gpu_name": None, "gpu_memory_mb": None, "mps": False}
 try:
@@ -54,6 +56,8 @@ export interface ProbeInfo {
   gpuName: string | null;
   gpuMemoryMb: number | null;
   mps: boolean;
+  /** Folders the interpreter reads: its prefixes, its executable's folder, its sys.path. */
+  dirs: string[];
 }
 
 export type ProbeResult =
@@ -88,6 +92,7 @@ function parseProbe(stdout: string): ProbeInfo | null {
       gpuName: str(raw.gpu_name),
       gpuMemoryMb: typeof raw.gpu_memory_mb === 'number' ? raw.gpu_memory_mb : null,
       mps: raw.mps === true,
+      dirs: Array.isArray(raw.dirs) ? raw.dirs.filter((dir): dir is string => typeof dir === 'string' && dir.startsWith('/')) : [],
     };
   } catch {
     return null;

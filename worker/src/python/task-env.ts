@@ -4,8 +4,10 @@ import path from 'node:path';
 export interface TaskEnvOptions {
   /** Allow-listed variables from the worker's environment (Settings.passthroughEnv). */
   passthrough: Record<string, string>;
-  /** The task's private working folder: it becomes HOME and holds TMPDIR. */
+  /** The task's private working folder (as the task sees it): it becomes HOME. */
   workDir: string;
+  /** TMPDIR: by default `tmp` inside the working folder (a sandbox has its own /tmp). */
+  tmpDir?: string;
   /** CPU threads for BLAS/OpenMP; omitted when the script should use every usable core. */
   threads?: number | null;
   /** Set when PyTorch lives in the user's site-packages, which depends on HOME otherwise. */
@@ -16,7 +18,7 @@ export function taskEnvironment(options: TaskEnvOptions): Record<string, string>
   const env: Record<string, string> = {
     ...options.passthrough,
     HOME: options.workDir,
-    TMPDIR: path.join(options.workDir, 'tmp'),
+    TMPDIR: options.tmpDir ?? path.join(options.workDir, 'tmp'),
     LANG: options.passthrough.LANG ?? 'C.UTF-8',
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, startApi } from '../helpers/api.ts';
 import { credentialsFile } from '../helpers/files.ts';
-import { campaign, cancelCampaign, gql, submitBrief } from '../helpers/platform.ts';
+import { sandboxHere } from '../helpers/executor.ts';
+import { campaign, cancelCampaign, gql, submitBrief, TRAIN_BUDGET_S } from '../helpers/platform.ts';
 import { WORKER_BIN } from '../helpers/paths.ts';
 import { noTorchPythonDir } from '../helpers/python.ts';
 import { baseEnv, newHome, runCli, startWorker } from '../helpers/worker.ts';
@@ -37,6 +38,23 @@ describe('xeenet-worker doctor', () => {
     expect(report.machine.ramMb).toBeGreaterThan(0);
     expect(report.machine.nvidia).toHaveProperty('available');
     expect(report.server).toMatchObject({ url: api.url, reachable: true, registered: null });
+    // The sandbox check ran a command in a real sandbox and measured what that costs per start.
+    const sandbox = await sandboxHere();
+    expect(report.sandbox.status.available).toBe(sandbox.status.available);
+    if (sandbox.status.available) {
+      expect(report.sandbox.startCost.samples).toBeGreaterThan(0);
+      expect(report.sandbox.startCost.sandboxedMs).toBeGreaterThan(0);
+    }
+    expect(report.sandbox.limits).toMatch(/^memory \d+ MiB, processes \d+, files \d+ MiB, \/tmp \d+ MiB$/);
+  });
+
+  it('says plainly when there is no sandbox, and what start will do about it', async () => {
+    const doctor = runCli(['doctor', '--home', newHome()], { env: baseEnv({ XEENET_BWRAP: '/nonexistent/bwrap' }) });
+    const exit = await doctor.exited;
+    expect(exit.code, doctor.stderr()).toBe(0);
+    expect(doctor.stdout()).toMatch(/Sandbox\s+NONE: \/nonexistent\/bwrap does not run/);
+    expect(doctor.stdout()).toContain('Warning: no sandbox');
+    expect(doctor.stdout()).toContain('`start` refuses to run training scripts unless it is given --allow-unsandboxed');
   });
 
   it('exits non-zero without PyTorch and prints the exact fix', async () => {
@@ -68,8 +86,36 @@ describe('xeenet-worker start', () => {
     await cancelCampaign(api, created.id);
   });
 
+  it('without a sandbox refuses to start unless --allow-unsandboxed is given, and then runs unsandboxed', async () => {
+    const created = await submitBrief(api, { taskCount: 1, budgetS: TRAIN_BUDGET_S });
+    const env = { XEENET_BWRAP: '/nonexistent/bwrap' };
+    const home = newHome();
+    const refused = startWorker({ server: api.url, home, env });
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.stderr()).toContain('this machine has no sandbox for training scripts');
+    expect(refused.stderr()).toContain('xeenet-worker start --allow-unsandboxed');
+    expect(existsSync(credentialsFile(home))).toBe(false);
+    expect((await campaign(api, created.id)).tasks[0]).toMatchObject({ status: 'QUEUED', attempts: 0 });
+
+    const opted = startWorker({ server: api.url, home, env, args: ['--allow-unsandboxed', '--max-tasks', '1'] });
+    expect((await opted.exited).code, opted.stderr()).toBe(0);
+    expect(opted.logs.some((line) => line.level === 'warn' && line.msg.startsWith('NO SANDBOX'))).toBe(true);
+    expect(opted.logs.find((line) => line.msg === 'worker ready')!.sandboxed).toBe(false);
+    expect((await campaign(api, created.id)).stats.succeeded).toBe(1);
+  });
+
   it('rejects bad usage with exit status 2', async () => {
-    for (const args of [['start'], ['start', '--server', 'localhost:4000'], ['start', '--server', api.url, '--slots', '0'], ['frobnicate'], ['doctor', '--simulate'], ['start', '--bogus']]) {
+    for (const args of [
+      ['start'],
+      ['start', '--server', 'localhost:4000'],
+      ['start', '--server', api.url, '--slots', '0'],
+      ['start', '--server', api.url, '--memory-limit', '0'],
+      ['start', '--server', api.url, '--warm-lead', '-1'],
+      ['frobnicate'],
+      ['doctor', '--simulate'],
+      ['doctor', '--allow-unsandboxed'],
+      ['start', '--bogus'],
+    ]) {
       const cli = runCli([...args, '--home', newHome()]);
       expect((await cli.exited).code, args.join(' ')).toBe(2);
       expect(cli.stderr()).toMatch(/^xeenet-worker: /);

@@ -7,9 +7,18 @@ const RESULT = { type: 'result', val_bpb: 2.9, train_loss: 2.1, steps: 120, wall
 function report(overrides: Partial<ProcessReport> = {}): ProcessReport {
   return {
     pid: 1234,
-    spawnedAtMs: 0,
+    spawnedAtMs: -900,
+    readyAtMs: -10,
+    handoffAtMs: -2,
+    startedAtMs: 0,
     exitedAtMs: 2800,
     wallS: 2.8,
+    budgetS: 3,
+    preloadS: 0.9,
+    preloadError: null,
+    limits: { RLIMIT_DATA: 512 * 1024 * 1024, RLIMIT_NPROC: 260, RLIMIT_FSIZE: 64 * 1024 * 1024 },
+    firstProgressAtMs: 40,
+    startTimedOut: false,
     exitCode: 0,
     signal: null,
     spawnError: null,
@@ -101,6 +110,11 @@ describe('classify', () => {
     expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('killed at budget_s + 15 s (18 s)');
   });
 
+  it('tells a script that reported but did not exit by the budget from one that never reported', () => {
+    const outcome = classify(report({ exitCode: null, signal: 'SIGTERM', termSentAtS: 3 }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('printed its result line but was still running at budget_s = 3 s');
+  });
+
   it('explains a script that died of the SIGTERM at the budget', () => {
     const outcome = classify(report({ exitCode: null, signal: 'SIGTERM', resultLines: [], termSentAtS: 3 }), options);
     expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('must catch SIGTERM');
@@ -126,5 +140,43 @@ describe('classify', () => {
   it('caps the reason at 2000 characters', () => {
     const outcome = classify(report({ resultLines: [], exitCode: 1, errorLine: { code: 'runtime_error', error: 'x'.repeat(5000) } }), options);
     expect(outcome.kind === 'fail' && outcome.failure.reason.length).toBeLessThanOrEqual(2000);
+  });
+
+  it('says when the interpreter ended before it was handed the task (a sandbox that failed to start)', () => {
+    const outcome = classify(
+      report({ startedAtMs: null, readyAtMs: null, exitCode: 1, resultLines: [], stderrTail: "bwrap: Can't find source path /x: No such file or directory\n" }),
+      options,
+    );
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toBe(
+      "the interpreter exited with code 1 before the script was started — stderr: bwrap: Can't find source path /x: No such file or directory",
+    );
+  });
+
+  it('names a preload that failed before the handoff', () => {
+    const outcome = classify(report({ startedAtMs: null, exitCode: 0, resultLines: [], preloadError: 'ImportError: libblas.so.3', stderrTail: '' }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('importing the preloaded modules failed: ImportError: libblas.so.3');
+  });
+
+  it('says when the interpreter never took the handoff', () => {
+    const outcome = classify(report({ startedAtMs: null, startTimedOut: true, signal: 'SIGKILL', exitCode: null, resultLines: [] }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('did not start the script after the handoff');
+  });
+
+  it('names the file size limit when a script is killed by SIGXFSZ', () => {
+    const outcome = classify(report({ exitCode: null, signal: 'SIGXFSZ', resultLines: [], stderrTail: '' }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toBe("was killed by SIGXFSZ: it wrote a file larger than the task's file size limit of 64 MiB");
+  });
+
+  it('names the memory limit when a script ran out of memory', () => {
+    const outcome = classify(report({ exitCode: 1, resultLines: [], lastLineKind: null, stderrTail: 'Traceback (most recent call last):\nMemoryError\n' }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toBe(
+      "exited with code 1 without printing a result line (the task's memory limit is 512 MiB) — stderr: MemoryError",
+    );
+  });
+
+  it('names the process limit when a script could not fork', () => {
+    const stderrTail = 'Traceback (most recent call last):\nBlockingIOError: [Errno 11] Resource temporarily unavailable\n';
+    const outcome = classify(report({ exitCode: 1, resultLines: [], lastLineKind: null, stderrTail }), options);
+    expect(outcome.kind === 'fail' && outcome.failure.reason).toContain('(the task may run at most 260 processes and threads)');
   });
 });

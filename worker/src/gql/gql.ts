@@ -1,0 +1,68 @@
+/* eslint-disable */
+import * as types from './graphql.ts';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation RegisterWorker($input: RegisterWorkerInput!) {\n    registerWorker(input: $input) {\n      __typename\n      ... on MutationRegisterWorkerSuccess { data { token worker { id name } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": typeof types.RegisterWorkerDocument,
+    "\n  mutation UpdateWorker($input: UpdateWorkerInput!) {\n    updateWorker(input: $input) {\n      __typename\n      ... on MutationUpdateWorkerSuccess { data { id name slots } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": typeof types.UpdateWorkerDocument,
+    "\n  mutation LeaseTask {\n    leaseTask {\n      __typename\n      ... on MutationLeaseTaskSuccess {\n        data {\n          lease {\n            token taskId campaignId index config seed budgetS attempt maxAttempts expiresAt\n            script { sha256 url name sizeBytes }\n            dataset { sha256 url name sizeBytes }\n          }\n        }\n      }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": typeof types.LeaseTaskDocument,
+    "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      __typename\n      ... on MutationHeartbeatSuccess { data { expiresAt } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n": typeof types.HeartbeatDocument,
+    "\n  mutation CompleteTask($input: CompleteTaskInput!) {\n    completeTask(input: $input) {\n      __typename\n      ... on MutationCompleteTaskSuccess { data { duplicate creditsEarned result { id accepted simulated } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": typeof types.CompleteTaskDocument,
+    "\n  mutation FailTask($input: FailTaskInput!) {\n    failTask(input: $input) {\n      __typename\n      ... on MutationFailTaskSuccess { data { duplicate willRetry status } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": typeof types.FailTaskDocument,
+    "\n  mutation ReleaseTask($input: ReleaseTaskInput!) {\n    releaseTask(input: $input) {\n      __typename\n      ... on MutationReleaseTaskSuccess { data { task { id status } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n": typeof types.ReleaseTaskDocument,
+};
+const documents: Documents = {
+    "\n  mutation RegisterWorker($input: RegisterWorkerInput!) {\n    registerWorker(input: $input) {\n      __typename\n      ... on MutationRegisterWorkerSuccess { data { token worker { id name } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": types.RegisterWorkerDocument,
+    "\n  mutation UpdateWorker($input: UpdateWorkerInput!) {\n    updateWorker(input: $input) {\n      __typename\n      ... on MutationUpdateWorkerSuccess { data { id name slots } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": types.UpdateWorkerDocument,
+    "\n  mutation LeaseTask {\n    leaseTask {\n      __typename\n      ... on MutationLeaseTaskSuccess {\n        data {\n          lease {\n            token taskId campaignId index config seed budgetS attempt maxAttempts expiresAt\n            script { sha256 url name sizeBytes }\n            dataset { sha256 url name sizeBytes }\n          }\n        }\n      }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": types.LeaseTaskDocument,
+    "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      __typename\n      ... on MutationHeartbeatSuccess { data { expiresAt } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n": types.HeartbeatDocument,
+    "\n  mutation CompleteTask($input: CompleteTaskInput!) {\n    completeTask(input: $input) {\n      __typename\n      ... on MutationCompleteTaskSuccess { data { duplicate creditsEarned result { id accepted simulated } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": types.CompleteTaskDocument,
+    "\n  mutation FailTask($input: FailTaskInput!) {\n    failTask(input: $input) {\n      __typename\n      ... on MutationFailTaskSuccess { data { duplicate willRetry status } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": types.FailTaskDocument,
+    "\n  mutation ReleaseTask($input: ReleaseTaskInput!) {\n    releaseTask(input: $input) {\n      __typename\n      ... on MutationReleaseTaskSuccess { data { task { id status } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n": types.ReleaseTaskDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegisterWorker($input: RegisterWorkerInput!) {\n    registerWorker(input: $input) {\n      __typename\n      ... on MutationRegisterWorkerSuccess { data { token worker { id name } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').RegisterWorkerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWorker($input: UpdateWorkerInput!) {\n    updateWorker(input: $input) {\n      __typename\n      ... on MutationUpdateWorkerSuccess { data { id name slots } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').UpdateWorkerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LeaseTask {\n    leaseTask {\n      __typename\n      ... on MutationLeaseTaskSuccess {\n        data {\n          lease {\n            token taskId campaignId index config seed budgetS attempt maxAttempts expiresAt\n            script { sha256 url name sizeBytes }\n            dataset { sha256 url name sizeBytes }\n          }\n        }\n      }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').LeaseTaskDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Heartbeat($input: HeartbeatInput!) {\n    heartbeat(input: $input) {\n      __typename\n      ... on MutationHeartbeatSuccess { data { expiresAt } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').HeartbeatDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteTask($input: CompleteTaskInput!) {\n    completeTask(input: $input) {\n      __typename\n      ... on MutationCompleteTaskSuccess { data { duplicate creditsEarned result { id accepted simulated } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').CompleteTaskDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FailTask($input: FailTaskInput!) {\n    failTask(input: $input) {\n      __typename\n      ... on MutationFailTaskSuccess { data { duplicate willRetry status } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').FailTaskDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReleaseTask($input: ReleaseTaskInput!) {\n    releaseTask(input: $input) {\n      __typename\n      ... on MutationReleaseTaskSuccess { data { task { id status } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').ReleaseTaskDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

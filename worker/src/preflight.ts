@@ -1,0 +1,30 @@
+// The check every lease passes after its artifacts are verified and before anything of it is
+// started (the warm interpreter included): may this machine run this script? Today that is the
+// sandbox policy (src/sandbox/policy.ts). Script signature verification and the volunteer's
+// preferences are further checks composed in front of it; a refusal goes to
+// TaskCycleDeps.refuse, which gives the lease back until a typed refusal report exists.
+import type { PreparedTask } from './preparation.ts';
+import { decideRun, type SandboxStatus, trustOf } from './sandbox/policy.ts';
+
+export type PreflightVerdict = { kind: 'run' } | { kind: 'refuse'; code: string; reason: string };
+export type Refusal = Extract<PreflightVerdict, { kind: 'refuse' }>;
+
+export type Preflight = (task: PreparedTask) => PreflightVerdict | Promise<PreflightVerdict>;
+
+/** Runs the checks in order; the first refusal wins. */
+export function composePreflight(...checks: Preflight[]): Preflight {
+  return async (task) => {
+    for (const check of checks) {
+      const verdict = await check(task);
+      if (verdict.kind === 'refuse') return verdict;
+    }
+    return { kind: 'run' };
+  };
+}
+
+export function sandboxPolicyCheck(sandbox: SandboxStatus, allowUnsandboxed: boolean): Preflight {
+  return (task) => {
+    const decision = decideRun({ trust: trustOf(task.lease), sandbox, allowUnsandboxed });
+    return decision.run ? { kind: 'run' } : { kind: 'refuse', code: decision.code, reason: decision.reason };
+  };
+}
