@@ -15,7 +15,7 @@ that for one config). Work is done budget by budget, smallest first, and every f
 appended to a progress file, so an interrupted table resumes where it stopped.
 
 Usage: scripts/python.sh bench/search_table.py [--threads 1] [--base-tokens 24576]
-           [--dataset PATH] [--out bench/search_table.json] [--limit N] [--check-subprocess]
+           [--levels 3] [--dataset PATH] [--out bench/search_table.json] [--limit N] [--check-subprocess]
 Heavy (2 x 216 x 3 = 1296 runs, about 40 minutes on one core): run it under `nice -n 15`.
 """
 
@@ -52,7 +52,7 @@ SPACE = {
 FIXED = {"n_layer": 1, "n_head": 4, "warmup_steps": 5, "schedule": "cosine"}
 SEEDS = (0, 1)
 ETA = 3
-LEVELS = 3
+LEVELS = 3  # default; --levels 2 stops after b and 3b (see the README for the table's sizing)
 BUDGET_CAP_S = 600.0  # budget_s: only a safety cap with a compute budget
 
 
@@ -139,6 +139,7 @@ def main():
     parser.add_argument("--base-tokens", type=int, default=24576, help="budget_tokens of the smallest budget b")
     parser.add_argument("--dataset", default=None)
     parser.add_argument("--out", default=os.path.join(BENCH_DIR, "search_table.json"))
+    parser.add_argument("--levels", type=int, default=LEVELS, help="budget levels b, 3b, 9b, ... (default 3)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N configs (a quick trial)")
     parser.add_argument("--check-subprocess", action="store_true",
                         help="also run the first config in a fresh process and require identical figures")
@@ -147,7 +148,7 @@ def main():
     dataset = args.dataset or find_dataset()
     if dataset is None:
         sys.exit("search_table: no dataset (tinyshakespeare.txt in /work/shared/data or $XEENET_SHARED_DATA); pass --dataset")
-    budgets = [args.base_tokens * ETA ** level for level in range(LEVELS)]
+    budgets = [args.base_tokens * ETA ** level for level in range(args.levels)]
     configs = grid_configs()[: args.limit]
     progress_path = args.out + ".progress.jsonl"
     identity = {"space": SPACE, "fixed": FIXED, "seeds": list(SEEDS), "budgets": budgets, "threads": args.threads,
@@ -157,7 +158,10 @@ def main():
     if os.path.exists(progress_path):
         with open(progress_path) as handle:
             lines = [json.loads(line) for line in handle if line.strip()]
-        if lines and lines[0].get("identity") == identity:
+        recorded = lines[0].get("identity", {}) if lines else {}
+        same_runs = {k: v for k, v in recorded.items() if k != "budgets"} == {k: v for k, v in identity.items() if k != "budgets"}
+        # Runs of the same space/seeds/threads/data at any budget stay valid when the levels change.
+        if same_runs and recorded.get("budgets", [None])[0] == budgets[0]:
             for line in lines[1:]:
                 done[(line["key"], line["seed"], line["budget_tokens"])] = line
             print(f"resuming: {len(done)} runs already in {progress_path}", file=sys.stderr)
@@ -224,7 +228,8 @@ def main():
         entries.append(entry)
 
     table = {
-        "description": "val_bpb of every config of a discretised char-transformer space, 2 seeds x 3 compute budgets",
+        "description": f"val_bpb of every config of a discretised char-transformer space, {len(SEEDS)} seeds x "
+                       f"{len(budgets)} compute budgets",
         "how": {
             "command": "nice -n 15 scripts/python.sh bench/search_table.py " + " ".join(sys.argv[1:]),
             "script": "char_transformer.py " + script.SCRIPT_VERSION,
@@ -233,6 +238,7 @@ def main():
             "seeds": list(SEEDS),
             "budgets_tokens": budgets,
             "eta": ETA,
+            "levels": len(budgets),
             "metric": "val_bpb (lower is better), the script's own held-out evaluation",
             "runs": "in one process through char_transformer.run(), device cpu, compute budget (budget_tokens), "
                     "budget_s 600 as a cap only",
