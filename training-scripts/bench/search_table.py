@@ -26,6 +26,7 @@ import importlib.util
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import subprocess
@@ -113,6 +114,30 @@ def run_in_process(script, raw, threads):
     return final[-1] if final else {"type": "error", "code": "no_result", "error": "run() printed no result"}
 
 
+def run_one(script, key, raw, threads):
+    run_start = time.monotonic()
+    record = run_in_process(script, raw, threads)
+    line = {"key": key, "seed": raw["seed"], "budget_tokens": raw["budget_tokens"], "wall_s": round(time.monotonic() - run_start, 3)}
+    if record["type"] == "result":
+        line.update(val_bpb=record["val_bpb"], train_loss=record["train_loss"], steps=record["steps"])
+    else:
+        line.update(error=record.get("code"), message=record.get("error"))
+    return line
+
+
+_WORKER = {}
+
+
+def _worker_init(threads):
+    _WORKER["script"] = load_script(threads)
+    _WORKER["threads"] = threads
+
+
+def _worker_run(job):
+    key, raw = job
+    return run_one(_WORKER["script"], key, raw, _WORKER["threads"])
+
+
 def run_subprocess(raw):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(raw, handle)
@@ -139,6 +164,7 @@ def main():
     parser.add_argument("--base-tokens", type=int, default=24576, help="budget_tokens of the smallest budget b")
     parser.add_argument("--dataset", default=None)
     parser.add_argument("--out", default=os.path.join(BENCH_DIR, "search_table.json"))
+    parser.add_argument("--workers", type=int, default=1, help="training processes side by side (each with --threads)")
     parser.add_argument("--levels", type=int, default=LEVELS, help="budget levels b, 3b, 9b, ... (default 3)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N configs (a quick trial)")
     parser.add_argument("--check-subprocess", action="store_true",
@@ -179,26 +205,28 @@ def main():
     started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     load_before = os.getloadavg()
     total = len(configs) * len(SEEDS) * len(budgets)
+    # Smallest budget first: a cut-short table still has whole levels.
+    todo = [(config_key(config), config, seed, tokens) for tokens in budgets for config in configs for seed in SEEDS
+            if (config_key(config), seed, tokens) not in done]
+    jobs = [(key, task_config(config, seed, tokens, dataset, args.threads)) for key, config, seed, tokens in todo]
     with open(progress_path, "a") as progress:
-        for tokens in budgets:  # smallest budget first: a cut-short table still has whole levels
-            for config in configs:
-                key = config_key(config)
-                for seed in SEEDS:
-                    if (key, seed, tokens) in done:
-                        continue
-                    raw = task_config(config, seed, tokens, dataset, args.threads)
-                    run_start = time.monotonic()
-                    record = run_in_process(script, raw, args.threads)
-                    line = {"key": key, "seed": seed, "budget_tokens": tokens, "wall_s": round(time.monotonic() - run_start, 3)}
-                    if record["type"] == "result":
-                        line.update(val_bpb=record["val_bpb"], train_loss=record["train_loss"], steps=record["steps"])
-                    else:
-                        line.update(error=record.get("code"), message=record.get("error"))
-                    done[(key, seed, tokens)] = line
-                    progress.write(json.dumps(line) + "\n")
-                    progress.flush()
-                    print(f"[{len(done)}/{total} {time.monotonic() - started:.0f}s] b={tokens} seed={seed} {key} "
-                          f"-> {line.get('val_bpb', line.get('error'))}", file=sys.stderr)
+        if args.workers > 1:
+            # Each worker process imports the script once and runs whole tasks with num_threads
+            # threads, so a run's figures are the same as in a single process.
+            context = multiprocessing.get_context("spawn")
+            pool = context.Pool(args.workers, initializer=_worker_init, initargs=(args.threads,))
+            lines = pool.imap_unordered(_worker_run, jobs)
+        else:
+            lines = (run_one(script, key, raw, args.threads) for key, raw in jobs)
+        for line in lines:
+            done[(line["key"], line["seed"], line["budget_tokens"])] = line
+            progress.write(json.dumps(line) + "\n")
+            progress.flush()
+            print(f"[{len(done)}/{total} {time.monotonic() - started:.0f}s] b={line['budget_tokens']} seed={line['seed']} "
+                  f"{line['key']} -> {line.get('val_bpb', line.get('error'))}", file=sys.stderr)
+        if args.workers > 1:
+            pool.close()
+            pool.join()
 
     subprocess_check = None
     if args.check_subprocess:
@@ -245,6 +273,7 @@ def main():
             "torch": torch.__version__,
             "python": platform.python_version(),
             "threads": args.threads,
+            "workers": args.workers,
             "machine": f"{platform.machine()} {os.cpu_count()} cores, shared (load average {load_before[0]:.1f} at start, "
                        f"{os.getloadavg()[0]:.1f} at end)",
             "dataset": os.path.basename(dataset),
