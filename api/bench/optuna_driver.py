@@ -2,12 +2,12 @@
 
 Reads the table written by training-scripts/bench/search_table.py and, for each campaign seed,
 runs Optuna's TPESampler (multivariate, constant liar, 10 start-up trials: the settings XeeNet's
-`tpe` mirrors) for --tasks trials one after another. A trial's value is the table's val_bpb at the
+`tpe` mirrors) for --tasks trials, --workers of them in flight (1: one after another). A trial's value is the table's val_bpb at the
 top budget for its config, snapped to the table's grid exactly as api/bench/search.ts snaps, and
 for the seed replicate (0 or 1) given by replicate_bit(seed, trial). Prints one JSON object:
 {"optuna": "<version>", "values": {"<seed>": [v0, v1, ...]}, "configs": {...}}.
 
-Usage: python3 api/bench/optuna_driver.py --table PATH --seeds 0 1 2 ... --tasks 80
+Usage: python3 api/bench/optuna_driver.py --table PATH --seeds 0 1 2 ... [--tasks 80] [--workers 1]
 """
 
 import argparse
@@ -65,6 +65,7 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--tasks", type=int, default=80)
     parser.add_argument("--startup", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="trials in flight; the oldest finishes first")
     args = parser.parse_args()
 
     import optuna
@@ -85,15 +86,24 @@ def main():
                                              n_startup_trials=args.startup)
         study = optuna.create_study(direction="minimize", sampler=sampler)
         seen = []
-        for number in range(args.tasks):
-            trial = study.ask()
-            config = {name: snap(param, suggest(trial, name, param)) for name, param in sorted(space.items())}
-            value = lookup[json.dumps(config, sort_keys=True, separators=(",", ":"))][replicate_bit(seed, number)]
+        pending = []  # (trial, value) in flight, oldest first: equal budgets finish in start order
+
+        def finish():
+            trial, value = pending.pop(0)
             if value is None:  # the run failed in the table: a failed trial
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
             else:
                 study.tell(trial, value)
             seen.append(value)
+
+        for number in range(args.tasks):
+            if len(pending) == args.workers:
+                finish()
+            trial = study.ask()
+            config = {name: snap(param, suggest(trial, name, param)) for name, param in sorted(space.items())}
+            pending.append((trial, lookup[json.dumps(config, sort_keys=True, separators=(",", ":"))][replicate_bit(seed, number)]))
+        while pending:
+            finish()
         values[str(seed)] = seen
     json.dump({"optuna": optuna.__version__, "values": values}, sys.stdout)
     sys.stdout.write("\n")

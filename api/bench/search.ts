@@ -160,7 +160,10 @@ function optunaBests(): { version: string; bests: number[][] } | { error: string
   }
   const run = spawnSync(
     python,
-    [path.join(here, 'optuna_driver.py'), '--table', args.table, '--tasks', String(TASKS), '--seeds', ...SEEDS.map(String)],
+    [
+      path.join(here, 'optuna_driver.py'), '--table', args.table, '--tasks', String(TASKS),
+      '--workers', String(WORKERS), '--seeds', ...SEEDS.map(String),
+    ],
     { encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   if (run.status !== 0) return { error: `optuna_driver.py failed: ${run.stderr.slice(-2000)}` };
