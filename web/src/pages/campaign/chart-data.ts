@@ -33,20 +33,41 @@ function asConfig(config: unknown): Record<string, unknown> {
   return typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
 }
 
-/** Parses the API's points, ordered by finish time (then index) as the frontier needs. */
+/** What a point is made of: a ResultPoint from the API, or a task row that succeeded. */
+export interface PointSource {
+  taskId: string;
+  index: number;
+  valBpb: number | null | undefined;
+  finishedAt: string | null | undefined;
+  config: unknown;
+  simulated: boolean;
+}
+
+/** The one conversion to a chart point; null when there is nothing to plot. */
+export function toPoint(source: PointSource): Point | null {
+  if (source.valBpb == null || !Number.isFinite(source.valBpb)) return null;
+  return {
+    taskId: source.taskId,
+    index: source.index,
+    valBpb: source.valBpb,
+    // A result without a finish stamp (should not happen) sorts as "now", after the loaded ones.
+    finishedAt: source.finishedAt ? new Date(source.finishedAt).getTime() : Date.now(),
+    config: asConfig(source.config),
+    simulated: source.simulated,
+  };
+}
+
+/** Finish order (then index), as the frontier needs. */
+export const byFinish = (a: Point, b: Point) => a.finishedAt - b.finishedAt || a.index - b.index;
+
+/** Parses the API's points, ordered by finish time (then index). */
 export function toPoints(raw: readonly ResultPointFieldsFragment[]): Point[] {
-  const points = raw
-    .filter((point) => Number.isFinite(point.valBpb))
-    .map((point) => ({
-      taskId: point.taskId,
-      index: point.index,
-      valBpb: point.valBpb,
-      finishedAt: new Date(point.finishedAt).getTime(),
-      config: asConfig(point.config),
-      simulated: point.simulated,
-    }));
-  points.sort((a, b) => a.finishedAt - b.finishedAt || a.index - b.index);
-  return points;
+  const points: Point[] = [];
+  for (const source of raw) {
+    const point = toPoint(source);
+    if (point) points.push(point);
+  }
+  return points.sort(byFinish);
 }
 
 export interface FrontierStep {
