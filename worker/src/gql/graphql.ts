@@ -4,40 +4,65 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** The final report of a successful run. */
 export type CompleteTaskInput = {
+  /** The token from the lease. */
   leaseToken: string;
+  /** The metrics the script printed. */
   result: ResultInput;
+  /** Global id of the leased task. */
   taskId: string | number;
 };
 
+/** The report of a failed run. */
 export type FailTaskInput = {
+  /** The token from the lease. */
   leaseToken: string;
+  /** Why it failed, e.g. the script’s error kind and message (at most 2 KiB). */
   reason: string;
   /** False when running it again cannot help (e.g. the script rejected its config). */
   retryable?: boolean | null | undefined;
+  /** The end of the script’s stderr (at most 16 KiB). */
   stderrTail?: string | null | undefined;
+  /** The end of the script’s stdout (at most 16 KiB). */
   stdoutTail?: string | null | undefined;
+  /** Global id of the leased task. */
   taskId: string | number;
 };
 
+/** What the worker found on its machine. */
 export type HardwareInput = {
+  /** Logical CPU cores. */
   cores?: number | null | undefined;
+  /** CPU model name. */
   cpu?: string | null | undefined;
+  /** Torch device tasks run on (cpu, cuda, mps). */
   device?: string | null | undefined;
+  /** GPU model, when there is one. */
   gpu?: string | null | undefined;
+  /** GPU memory in MiB. */
   gpuMemoryMb?: number | null | undefined;
+  /** Operating system and architecture (e.g. linux-x64). */
   platform?: string | null | undefined;
+  /** Python version. */
   pythonVersion?: string | null | undefined;
+  /** Memory in MiB. */
   ramMb?: number | null | undefined;
+  /** PyTorch version. */
   torchVersion?: string | null | undefined;
 };
 
+/** Proof that the lease holder is alive, with its latest progress. */
 export type HeartbeatInput = {
+  /** The token from the lease. */
   leaseToken: string;
+  /** The latest progress, when the script reported any. */
   progress?: ProgressInput | null | undefined;
+  /** Global id of the leased task. */
   taskId: string | number;
 };
 
+/** Why a lease token no longer holds its task. */
 export type LeaseRejection =
   /** The campaign was cancelled: stop working on the task. */
   | 'CANCELLED'
@@ -50,22 +75,35 @@ export type LeaseRejection =
   /** The lease was released or reported as failed. */
   | 'RELEASED';
 
+/** Live progress of a training run, from the script’s progress lines. */
 export type ProgressInput = {
+  /** Seconds since training started. */
   elapsedS?: number | null | undefined;
+  /** A short status line (at most 2 KiB). */
   message?: string | null | undefined;
+  /** Training steps done so far. */
   step?: number | null | undefined;
+  /** The latest training loss. */
   trainLoss?: number | null | undefined;
 };
 
+/** A machine joining the grid. */
 export type RegisterWorkerInput = {
+  /** What the worker found on its machine. */
   hardware: HardwareInput;
+  /** The machine’s name (1 to 200 characters). */
   name: string;
+  /** Run in --simulate mode: results are marked simulated and earn nothing. */
   simulated?: boolean | null | undefined;
+  /** Tasks it trains at once (1 to 64). */
   slots?: number | null | undefined;
 };
 
+/** A lease handed back unfinished. */
 export type ReleaseTaskInput = {
+  /** The token from the lease. */
   leaseToken: string;
+  /** Global id of the leased task. */
   taskId: string | number;
 };
 
@@ -73,25 +111,40 @@ export type ReleaseTaskInput = {
 export type ResultInput = {
   /** The whole final JSON line (at most 64 KiB). */
   metrics?: unknown;
+  /** True when a --simulate worker produced it. */
   simulated?: boolean | null | undefined;
   /** At most 16 KiB. */
   stdoutTail?: string | null | undefined;
+  /** Optimizer steps trained. */
   steps?: number | null | undefined;
+  /** Final training loss; finite. */
   trainLoss?: number | null | undefined;
+  /** Validation bits per byte (lower is better); finite and non-negative. */
   valBpb?: number | null | undefined;
+  /** Seconds the run took. */
   wallS?: number | null | undefined;
 };
 
+/** Where a task is in its lifecycle (see api/src/modules/tasks/lease-state.ts). */
 export type TaskStatus =
+  /** Its campaign was cancelled before it finished. */
   | 'CANCELLED'
+  /** Every attempt failed; it will not be leased again. */
   | 'FAILED'
+  /** A worker holds a lease and is training it; the lease expires without heartbeats. */
   | 'LEASED'
+  /** Waiting for a worker to lease it. */
   | 'QUEUED'
+  /** A result was accepted. */
   | 'SUCCEEDED';
 
+/** The calling machine’s refreshed profile. */
 export type UpdateWorkerInput = {
+  /** What the worker found on its machine. */
   hardware: HardwareInput;
+  /** The machine’s name. */
   name: string;
+  /** Tasks it trains at once. */
   slots?: number | null | undefined;
 };
 

@@ -3,11 +3,8 @@ import { filter, pipe } from '@graphql-yoga/subscription';
 import { decodeId } from '../global-id.ts';
 import {
   Campaign,
-  CAMPAIGN_STATUSES,
   type CampaignStatus,
-  SEARCH_STRATEGIES,
   type SearchStrategy,
-  VISIBILITIES,
   type Visibility,
 } from '../../db/entities/campaign.entity.ts';
 import { InsufficientCreditsError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.ts';
@@ -16,20 +13,38 @@ import type { CostEstimate } from '../../modules/campaigns/campaign.service.ts';
 import type { ResultPoint } from '../../modules/tasks/task.service.ts';
 import { refreshContext } from '../../context.ts';
 import { builder } from '../builder.ts';
+import { describedValues } from '../described-enum.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { ArtifactRef } from './artifact.ts';
 import { AUTH_ERRORS } from './errors.ts';
 import { TaskRef, TaskStatusEnum } from './task.ts';
 
-const upperEnum = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
-
-export const CampaignStatusEnum = builder.enumType('CampaignStatus', { values: upperEnum<CampaignStatus>(CAMPAIGN_STATUSES) });
-export const SearchStrategyEnum = builder.enumType('SearchStrategy', { values: upperEnum<SearchStrategy>(SEARCH_STRATEGIES) });
-export const VisibilityEnum = builder.enumType('Visibility', { values: upperEnum<Visibility>(VISIBILITIES) });
+export const CampaignStatusEnum = builder.enumType('CampaignStatus', {
+  description: 'Where a campaign is in its life.',
+  values: describedValues<CampaignStatus>({
+    running: 'Tasks are queued or being trained.',
+    completed: 'Every task finished (succeeded or failed for good); unspent escrow was refunded.',
+    cancelled: 'The owner cancelled it; queued tasks were dropped and unspent escrow refunded.',
+  }),
+});
+export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
+  description: 'How a campaign chooses the configs its tasks try.',
+  values: describedValues<SearchStrategy>({
+    random: 'Independent random draws from the search space, one per task.',
+    grid: 'The cartesian product of every parameter’s values, repeated with new seeds when tasks outnumber grid points.',
+  }),
+});
+export const VisibilityEnum = builder.enumType('Visibility', {
+  description: 'Who may see a campaign.',
+  values: describedValues<Visibility>({
+    private: 'Only its owner and admins.',
+    public: 'Everyone, signed in or not: its tasks, configs and results join the open record.',
+  }),
+});
 
 const TaskOrderEnum = builder.enumType('TaskOrder', {
+  description: 'Orders for a campaign’s task list.',
   values: {
     INDEX: { description: 'Task index, ascending (the order the brief generated them).' },
     VAL_BPB: { description: 'Best result first; only tasks with a result.' },
@@ -40,28 +55,28 @@ const TaskOrderEnum = builder.enumType('TaskOrder', {
 const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').implement({
   description: 'Task counts per state and val_bpb over accepted, non-simulated results.',
   fields: (t) => ({
-    total: t.exposeInt('total'),
-    queued: t.exposeInt('queued'),
-    leased: t.exposeInt('leased'),
-    succeeded: t.exposeInt('succeeded'),
-    failed: t.exposeInt('failed'),
-    cancelled: t.exposeInt('cancelled'),
+    total: t.exposeInt('total', { description: 'All tasks of the campaign.' }),
+    queued: t.exposeInt('queued', { description: 'Tasks waiting for a worker.' }),
+    leased: t.exposeInt('leased', { description: 'Tasks a worker is training now.' }),
+    succeeded: t.exposeInt('succeeded', { description: 'Tasks with an accepted result.' }),
+    failed: t.exposeInt('failed', { description: 'Tasks that failed for good (attempts used up).' }),
+    cancelled: t.exposeInt('cancelled', { description: 'Tasks dropped by cancellation.' }),
     simulated: t.exposeInt('simulated', { description: 'Succeeded tasks with simulated results (never in the figures below).' }),
-    bestValBpb: t.exposeFloat('bestValBpb', { nullable: true }),
-    meanValBpb: t.exposeFloat('meanValBpb', { nullable: true }),
-    stdValBpb: t.exposeFloat('stdValBpb', { nullable: true }),
+    bestValBpb: t.exposeFloat('bestValBpb', { description: 'Lowest val_bpb (bits per byte, lower is better).', nullable: true }),
+    meanValBpb: t.exposeFloat('meanValBpb', { description: 'Mean val_bpb.', nullable: true }),
+    stdValBpb: t.exposeFloat('stdValBpb', { description: 'Sample standard deviation of val_bpb.', nullable: true }),
   }),
 });
 
 const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
   description: 'A compact finished-task record for charts: one row per succeeded task.',
   fields: (t) => ({
-    taskId: t.id({ resolve: (point) => encodeGlobalID('Task', point.taskId) }),
-    index: t.exposeInt('index'),
-    valBpb: t.exposeFloat('valBpb'),
-    finishedAt: t.field({ type: 'DateTime', resolve: (point) => point.finishedAt }),
-    config: t.field({ type: 'JSON', resolve: (point) => point.config }),
-    simulated: t.exposeBoolean('simulated'),
+    taskId: t.id({ description: 'Global id of the task.', resolve: (point) => encodeGlobalID('Task', point.taskId) }),
+    index: t.exposeInt('index', { description: 'The task’s index in its campaign.' }),
+    valBpb: t.exposeFloat('valBpb', { description: 'The result’s val_bpb.' }),
+    finishedAt: t.field({ type: 'DateTime', description: 'When the result arrived.', resolve: (point) => point.finishedAt }),
+    config: t.field({ type: 'JSON', description: 'The concrete config the task trained with.', resolve: (point) => point.config }),
+    simulated: t.exposeBoolean('simulated', { description: 'True for results from --simulate workers (not real training).' }),
   }),
 });
 
@@ -73,31 +88,33 @@ builder.node(CampaignRef, {
   id: { resolve: (campaign) => campaign.id },
   loadOne: (id, ctx) => ctx.services.campaigns.find(ctx.viewer, id),
   fields: (t) => ({
-    name: t.exposeString('name'),
-    hypothesis: t.exposeString('hypothesis'),
-    owner: t.field({ type: AccountRef, resolve: (campaign, _args, ctx) => ctx.services.accounts.get(ctx.viewer, campaign.owner.id) }),
-    script: t.field({ type: ArtifactRef, resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'script') }),
-    dataset: t.field({ type: ArtifactRef, resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'dataset') }),
-    searchSpace: t.field({ type: 'JSON', resolve: (campaign) => campaign.searchSpace }),
-    strategy: t.field({ type: SearchStrategyEnum, resolve: (campaign) => campaign.strategy }),
-    taskCount: t.exposeInt('taskCount'),
+    name: t.exposeString('name', { description: 'Short name.' }),
+    hypothesis: t.exposeString('hypothesis', { description: 'The question the campaign answers.' }),
+    owner: t.field({ type: AccountRef, description: 'The researcher who submitted it.', resolve: (campaign, _args, ctx) => ctx.services.accounts.get(ctx.viewer, campaign.owner.id) }),
+    script: t.field({ type: ArtifactRef, description: 'The training script every task runs.', resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'script') }),
+    dataset: t.field({ type: ArtifactRef, description: 'The dataset every task trains and evaluates on.', resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'dataset') }),
+    searchSpace: t.field({ type: 'JSON', description: 'The brief’s search space, as submitted.', resolve: (campaign) => campaign.searchSpace }),
+    strategy: t.field({ type: SearchStrategyEnum, description: 'How configs are chosen.', resolve: (campaign) => campaign.strategy }),
+    taskCount: t.exposeInt('taskCount', { description: 'How many tasks the brief asked for.' }),
     budgetS: t.exposeInt('budgetS', { description: 'Per-task time budget in seconds.' }),
-    seed: t.exposeInt('seed'),
-    maxAttempts: t.exposeInt('maxAttempts'),
-    visibility: t.field({ type: VisibilityEnum, resolve: (campaign) => campaign.visibility }),
-    allowSimulated: t.exposeBoolean('allowSimulated'),
-    status: t.field({ type: CampaignStatusEnum, resolve: (campaign) => campaign.status }),
+    seed: t.exposeInt('seed', { description: 'The brief’s seed.' }),
+    maxAttempts: t.exposeInt('maxAttempts', { description: 'How often a task may be leased before it fails for good.' }),
+    visibility: t.field({ type: VisibilityEnum, description: 'Who may see it.', resolve: (campaign) => campaign.visibility }),
+    allowSimulated: t.exposeBoolean('allowSimulated', { description: 'Whether --simulate workers may take its tasks.' }),
+    status: t.field({ type: CampaignStatusEnum, description: 'Where it is in its life.', resolve: (campaign) => campaign.status }),
     costCredits: t.float({ description: 'Credits reserved at submission.', resolve: (campaign) => campaign.costCredits }),
-    createdAt: t.field({ type: 'DateTime', resolve: (campaign) => campaign.createdAt }),
-    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (campaign) => campaign.finishedAt ?? null }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the brief was submitted.', resolve: (campaign) => campaign.createdAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it completed or was cancelled.', resolve: (campaign) => campaign.finishedAt ?? null }),
     stats: t.field({
       type: CampaignStatsRef,
       complexity: 5,
+      description: 'Task counts per state and val_bpb statistics.',
       resolve: (campaign, _args, ctx) => ctx.services.campaigns.stats(campaign),
     }),
     bestTask: t.field({
       type: TaskRef,
       nullable: true,
+      description: 'The task with the lowest accepted, non-simulated val_bpb.',
       resolve: (campaign, _args, ctx) => ctx.services.tasks.best(ctx.viewer, campaign),
     }),
     resultPoints: t.field({
@@ -109,9 +126,10 @@ builder.node(CampaignRef, {
     tasks: t.connection(
       {
         type: TaskRef,
+        description: 'The campaign’s tasks, paged.',
         args: {
-          status: t.arg({ type: TaskStatusEnum }),
-          orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX' }),
+          status: t.arg({ type: TaskStatusEnum, description: 'Only tasks in this state.' }),
+          orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX', description: 'Sort order.' }),
         },
         complexity: connectionComplexity(1000, 100),
         resolve: (campaign, args, ctx) =>
@@ -119,7 +137,7 @@ builder.node(CampaignRef, {
             ctx.services.tasks.list(ctx.viewer, campaign, { status: args.status, orderBy: args.orderBy }, pageOptions(args, 100, 1000)),
           ),
       },
-      { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+      { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ description: 'How many tasks match.', resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
     ),
   }),
 });
@@ -130,9 +148,9 @@ builder.queryFields((t) => ({
       type: CampaignRef,
       description: 'Campaigns the caller may see (public ones, their own; all for admins), newest first.',
       args: {
-        status: t.arg({ type: CampaignStatusEnum }),
-        ownerId: t.arg.globalID({ for: AccountRef }),
-        mine: t.arg.boolean(),
+        status: t.arg({ type: CampaignStatusEnum, description: 'Only campaigns in this state.' }),
+        ownerId: t.arg.globalID({ for: AccountRef, description: 'Only campaigns of this account.' }),
+        mine: t.arg.boolean({ description: 'Only the caller’s own campaigns.' }),
       },
       complexity: connectionComplexity(100, 20),
       resolve: (_root, args, ctx) =>
@@ -140,33 +158,39 @@ builder.queryFields((t) => ({
           ctx.services.campaigns.list(ctx.viewer, { status: args.status, ownerId: args.ownerId?.id, mine: args.mine }, pageOptions(args, 20, 100)),
         ),
     },
-    { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+    { fields: (c) => ({ totalCount: c.int({ description: 'How many campaigns match.', resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
   ),
   campaign: t.field({
     type: CampaignRef,
     nullable: true,
-    args: { id: t.arg.globalID({ required: true, for: CampaignRef }) },
+    description: 'One campaign by id, or null when unknown or not visible to the caller.',
+    args: { id: t.arg.globalID({ required: true, for: CampaignRef, description: 'Global id of the campaign.' }) },
     resolve: (_root, { id }, ctx) => ctx.services.campaigns.find(ctx.viewer, id.id),
   }),
   estimateCampaignCost: t.field({
     type: builder.objectRef<CostEstimate>('CostEstimate').implement({
+      description: 'The price of a brief, before submission.',
       fields: (f) => ({
-        taskCount: f.exposeInt('taskCount'),
-        budgetS: f.exposeInt('budgetS'),
-        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond'),
-        total: f.exposeFloat('total'),
+        taskCount: f.exposeInt('taskCount', { description: 'Tasks priced.' }),
+        budgetS: f.exposeInt('budgetS', { description: 'Per-task budget in seconds.' }),
+        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond', { description: 'The platform’s price of one task-second.' }),
+        total: f.exposeFloat('total', { description: 'Credits reserved at submission.' }),
       }),
     }),
     description: 'What a brief would cost: taskCount × budgetS × creditsPerTaskSecond, reserved at submission.',
-    args: { taskCount: t.arg.int({ required: true }), budgetS: t.arg.int({ required: true }) },
+    args: {
+      taskCount: t.arg.int({ required: true, description: 'Tasks in the brief.' }),
+      budgetS: t.arg.int({ required: true, description: 'Per-task budget in seconds.' }),
+    },
     resolve: (_root, { taskCount, budgetS }, ctx) => ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS)),
   }),
 }));
 
 const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
+  description: 'A researcher’s brief: the question, the experiment and its budget.',
   fields: (t) => ({
-    name: t.string({ required: true }),
-    hypothesis: t.string({ required: true }),
+    name: t.string({ required: true, description: 'Short name (1 to 200 characters).' }),
+    hypothesis: t.string({ required: true, description: 'The question the campaign answers, in the researcher’s words.' }),
     script: t.string({ required: true, description: 'SHA-256 or name of a registered training script (e.g. "char-transformer").' }),
     dataset: t.string({ required: true, description: 'SHA-256 of a dataset, or the name of a platform one ("tinyshakespeare", "brown").' }),
     searchSpace: t.field({
@@ -174,12 +198,12 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
       required: true,
       description: 'Parameter name → constant, or {"type": "choice"|"uniform"|"loguniform"|"int", ...}.',
     }),
-    strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random' }),
-    taskCount: t.int({ required: true }),
-    budgetS: t.int({ required: true }),
-    seed: t.int({ defaultValue: 0 }),
-    maxAttempts: t.int({ defaultValue: 3 }),
-    visibility: t.field({ type: VisibilityEnum, defaultValue: 'private' }),
+    strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random', description: 'How configs are chosen.' }),
+    taskCount: t.int({ required: true, description: 'How many tasks to run (1 to 10,000).' }),
+    budgetS: t.int({ required: true, description: 'Per-task wall budget in seconds.' }),
+    seed: t.int({ defaultValue: 0, description: 'Seed of the sampler and of every task’s training seed: same brief and seed, same tasks.' }),
+    maxAttempts: t.int({ defaultValue: 3, description: 'How often a task may be leased before it fails for good.' }),
+    visibility: t.field({ type: VisibilityEnum, defaultValue: 'private', description: 'Who may see the campaign.' }),
     allowSimulated: t.boolean({ defaultValue: false, description: 'Let --simulate workers (demos, tests) take its tasks.' }),
   }),
 });
@@ -188,8 +212,8 @@ builder.mutationFields((t) => ({
   submitBrief: t.field({
     type: CampaignRef,
     description: 'Validates a brief, reserves its cost and expands it into tasks, all or nothing.',
-    args: { input: t.arg({ type: SubmitBriefInput, required: true }) },
-    errors: { types: [...AUTH_ERRORS, ValidationError, InsufficientCreditsError] },
+    args: { input: t.arg({ type: SubmitBriefInput, required: true, description: 'The brief.' }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError, InsufficientCreditsError], dataField: { description: 'The new campaign.' } },
     resolve: (_root, { input }, ctx) =>
       ctx.services.campaigns.submit(ctx.viewer, {
         ...input,
@@ -203,8 +227,8 @@ builder.mutationFields((t) => ({
   cancelCampaign: t.field({
     type: CampaignRef,
     description: 'Cancels queued and running tasks and returns the unspent credits.',
-    args: { id: t.arg.id({ required: true }) },
-    errors: { types: [...AUTH_ERRORS, NotFoundError, InvalidStateError] },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the campaign.' }) },
+    errors: { types: [...AUTH_ERRORS, NotFoundError, InvalidStateError], dataField: { description: 'The cancelled campaign.' } },
     resolve: (_root, { id }, ctx) => ctx.services.campaigns.cancel(ctx.viewer, decodeId(String(id), 'Campaign')),
   }),
 }));
@@ -213,7 +237,7 @@ builder.subscriptionField('campaignUpdated', (t) =>
   t.field({
     type: CampaignRef,
     description: 'The campaign whenever its status or task counts change (coalesced to 5 per second at most).',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the campaign.' }) },
     subscribe: async (_root, { id }, ctx) => {
       const campaignId = decodeId(String(id), 'Campaign');
       await ctx.services.campaigns.get(ctx.viewer, campaignId);
