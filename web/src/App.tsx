@@ -5,6 +5,7 @@ import { Layout } from './components/Layout';
 import { Loading } from './components/Loading';
 import { CampaignsPage } from './pages/CampaignsPage';
 import { CreditsPage } from './pages/CreditsPage';
+import { ExplorePage } from './pages/explore/ExplorePage';
 import { NewBriefPage } from './pages/new-brief/NewBriefPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInPage } from './pages/SignInPage';
@@ -43,6 +44,7 @@ export function App() {
             </Suspense>
           }
         />
+        <Route path="explore" element={<ExplorePage />} />
         <Route
           path="workers"
           element={

@@ -33,6 +33,7 @@ export const typePolicies: TypePolicies = {
       artifacts: relayStylePagination(['kind']),
       creditLedger: ledgerPagination,
       leaderboard: replace,
+      explore: replace,
     },
   },
   // A campaign's tasks and chart points are not kept here: the campaign page reads them without
@@ -60,6 +61,9 @@ export const typePolicies: TypePolicies = {
   },
   Artifact: { fields: { searchSpace: replace, defaultConfig: replace } },
   CostEstimate: { keyFields: false },
+  ExploreGroup: { keyFields: false },
+  ExploreConfig: { keyFields: false, fields: { config: replace } },
+  NoiseBand: { keyFields: false },
   LeaderboardEntry: { keyFields: false },
   CampaignStats: { keyFields: false },
   TaskProgress: { keyFields: false },
