@@ -12,6 +12,7 @@ import { formatBpb, formatCredits, formatDateTime, formatInt, formatParam, forma
 import { CancelCampaign } from './CancelCampaign';
 import { paramAxes, type Point } from './chart-data';
 import { download, exportFileName, resultsTable, toCsv, toTsv } from './export-results';
+import { ParallelCoordinates } from './ParallelCoordinates';
 import { ParamChart } from './ParamChart';
 import { ProgressChart } from './ProgressChart';
 import { TaskTable } from './TaskTable';
@@ -236,6 +237,7 @@ export default function CampaignPage() {
       <div className="charts">
         <ProgressChart points={chartPoints} />
         <ParamChart points={chartPoints} axes={axes} />
+        <ParallelCoordinates points={chartPoints} axes={axes} />
       </div>
 
       {data.error != null && <ErrorNotice error={data.error} what="the tasks" onRetry={data.reload} />}
