@@ -145,6 +145,18 @@ describe('CampaignPage', () => {
     expect(rows[2]!.split('\t')[1]).toBe('queued');
   });
 
+  it('draws the best-so-far against compute spent on request, and the top results as parallel coordinates', async () => {
+    const tasks = [succeeded(0, 2.4), succeeded(1, 2.2), task(2)];
+    setup(tasks, campaignDetail({ stats: stats({ succeeded: 2, queued: 1 }) }), [point(tasks[0]!), point(tasks[1]!)]);
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(chartPoints()).toBe(2));
+    await waitFor(() => expect(screen.getByTestId('parallel-coordinates').getAttribute('data-lines')).toBe('2'));
+    await userEvent.selectOptions(screen.getByLabelText('Against'), 'compute');
+    expect(await screen.findByRole('heading', { name: 'Best val_bpb against compute spent' })).toBeInTheDocument();
+    expect(screen.getByTestId('progress-chart').getAttribute('data-x-axis')).toBe('compute');
+    expect(screen.getByText(/Best so far 2\.2000 \(task #1\)/)).toBeInTheDocument();
+  });
+
   it('cancels only after confirmation, then reloads the campaign and its tasks', async () => {
     const { api } = setup();
     await screen.findByText('3 tasks');

@@ -235,7 +235,7 @@ export default function CampaignPage() {
       </details>
 
       <div className="charts">
-        <ProgressChart points={chartPoints} />
+        <ProgressChart points={chartPoints} tasks={data.tasks} />
         <ParamChart points={chartPoints} axes={axes} />
         <ParallelCoordinates points={chartPoints} axes={axes} />
       </div>

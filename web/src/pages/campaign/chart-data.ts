@@ -247,3 +247,41 @@ export function logTicks(min: number, max: number): number[] {
   if (ticks.length < 3) return [...new Set([min, ...ticks, max])].sort((a, b) => a - b);
   return ticks;
 }
+
+/** What a task contributes to the compute a campaign has spent. */
+export interface ComputeSource {
+  id: string;
+  status: string;
+  finishedAt?: string | null;
+  progress?: { elapsedS?: number | null } | null;
+  result?: { wallS?: number | null } | null;
+}
+
+/**
+ * Compute spent when each finished task finished: the running sum, in finish order, of the
+ * task-seconds of every finished task (a result's wall time; a failed task's last reported
+ * elapsed time), so the best-so-far line can be read against what it cost.
+ */
+export function computeSpent(tasks: readonly ComputeSource[]): Map<string, number> {
+  const finished = tasks
+    .filter((task) => (task.status === 'SUCCEEDED' || task.status === 'FAILED') && task.finishedAt)
+    .map((task) => ({ id: task.id, at: Date.parse(task.finishedAt!), seconds: task.result?.wallS ?? task.progress?.elapsedS ?? 0 }))
+    .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+  const spent = new Map<string, number>();
+  let total = 0;
+  for (const task of finished) {
+    total += Number.isFinite(task.seconds) ? task.seconds : 0;
+    spent.set(task.id, total);
+  }
+  return spent;
+}
+
+/** The points placed by compute spent instead of finish time (in `finishedAt`), those without a figure left out. */
+export function byComputeSpent(points: readonly Point[], spent: ReadonlyMap<string, number>): Point[] {
+  const out: Point[] = [];
+  for (const point of points) {
+    const at = spent.get(point.taskId);
+    if (at !== undefined) out.push({ ...point, finishedAt: at });
+  }
+  return out.sort(byFinish);
+}
