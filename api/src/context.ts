@@ -12,6 +12,7 @@ import type { ArtifactCache } from './modules/artifacts/artifact-store.ts';
 import { ArtifactService } from './modules/artifacts/artifact.service.ts';
 import { CampaignService } from './modules/campaigns/campaign.service.ts';
 import type { EventBus } from './modules/events/event-bus.ts';
+import { ExploreService } from './modules/explore/explore.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
@@ -37,6 +38,7 @@ export class Services {
   readonly accounts: AccountService;
   readonly artifacts: ArtifactService;
   readonly campaigns: CampaignService;
+  readonly explore: ExploreService;
   readonly ledger: LedgerService;
   readonly lifecycle: TaskLifecycle;
   readonly leases: LeaseService;
@@ -49,6 +51,7 @@ export class Services {
     this.ledger = new LedgerService(em);
     this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
     this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
+    this.explore = new ExploreService(em);
     this.leases = new LeaseService(this.lifecycle, this.artifacts);
     this.tasks = new TaskService(em, viewer);
     this.workers = new WorkerService(em, deps.env, deps.events);

@@ -12,7 +12,6 @@ import type { CampaignStats } from '../../modules/campaigns/campaign-stats.ts';
 import type { CostEstimate } from '../../modules/campaigns/campaign.service.ts';
 import type { ResultPoint } from '../../modules/tasks/task.service.ts';
 import { refreshContext } from '../../context.ts';
-import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { builder } from '../builder.ts';
 import { describedValues } from '../described-enum.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
@@ -255,9 +254,9 @@ builder.subscriptionField('campaignUpdated', (t) =>
 builder.subscriptionField('campaignListChanged', (t) =>
   t.field({
     type: CampaignRef,
-    description: 'A campaign the caller can see was submitted or changed status (completed, cancelled): lists re-read.',
+    description:
+      'A campaign the caller can see was submitted or changed status (completed, cancelled): lists re-read. Open to anonymous callers, who see public campaigns only.',
     subscribe: (_root, _args, ctx) => {
-      requireViewer(ctx.viewer);
       // Visibility is checked per event: the stream carries every campaign on the platform.
       return pipe(
         ctx.deps.events.onCampaignList(),

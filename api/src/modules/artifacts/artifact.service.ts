@@ -57,6 +57,13 @@ export class ArtifactService {
     return artifact && (await this.canView(viewer, artifact)) ? artifact : null;
   }
 
+  /** An artifact the caller may see, or a NotFoundError. */
+  async get(viewer: Viewer | null, sha256: string): Promise<Artifact> {
+    const artifact = await this.find(viewer, sha256);
+    if (!artifact) throw new NotFoundError('artifact', `artifact ${sha256} not found`);
+    return artifact;
+  }
+
   /** A campaign's script or dataset: visible to whoever may see the campaign. */
   async ofCampaign(viewer: Viewer | null, campaign: Campaign, role: 'script' | 'dataset'): Promise<Artifact> {
     if (!canViewCampaign(viewer, campaign)) {
