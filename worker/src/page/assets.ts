@@ -38,7 +38,7 @@ export const PAGE_HTML = `<!doctype html>
 
 <h2>Preferences</h2>
 <p class="muted">Saved to the config file at once; flags given to <code>start</code> win again at the next start.</p>
-<form id="prefs" data-testid="preferences" onsubmit="return false">
+<form id="prefs" data-testid="preferences">
   <div><label for="hours">Only between (local time)</label><input id="hours" placeholder="22:00-07:00 or empty"></div>
   <div><label for="idleOnly">Only when idle</label><input id="idleOnly" type="checkbox">
     for <input id="idleMinutes" type="number" min="1" max="240" style="width:4rem"> min,
@@ -153,6 +153,7 @@ function render(state) {
   }
 }
 
+$('prefs').addEventListener('submit', (event) => event.preventDefault());
 $('pause').addEventListener('click', () => {
   const paused = Boolean(snapshot && snapshot.preferences.find((p) => p.key === 'paused')?.value);
   void send(paused ? '/api/resume' : '/api/pause');

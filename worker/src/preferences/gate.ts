@@ -36,7 +36,10 @@ export class RunGate {
 
   /** Samples once, then every intervalMs (default 5 s). */
   async start(): Promise<void> {
+    const before = this.decision;
     await this.tick();
+    // Say why from the start, not only at a change (a change was said by evaluate()).
+    if (!this.decision.run && this.decision.code === before.code) this.options.log.info(`pausing: ${this.decision.reason}`, { code: this.decision.code, whenRunning: this.decision.whenRunning });
     this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 5000);
     this.timer.unref();
   }
