@@ -199,3 +199,17 @@ describe('machine signals', () => {
     expect((await sampler.sample(70_000)).onBattery).toBe(false);
   });
 });
+
+describe('the script-kind preflight', () => {
+  it('refuses a lease whose kind the volunteer does not accept, with a reason; reads the choice at each lease', async () => {
+    const { scriptKindCheck } = await import('../../src/preflight.ts');
+    let accept: ('builtin' | 'reviewed' | 'own')[] = ['builtin', 'reviewed', 'own'];
+    const check = scriptKindCheck(() => accept);
+    const task = (trust?: string) => ({ lease: { script: { trust } } }) as never;
+    expect(await check(task())).toEqual({ kind: 'run' });
+    accept = ['builtin'];
+    expect(await check(task('BUILTIN'))).toEqual({ kind: 'run' });
+    expect(await check(task('REVIEWED'))).toEqual({ kind: 'refuse', code: 'NOT_ACCEPTED', reason: 'refused to run: the volunteer accepts only builtin scripts and this one is reviewed' });
+    expect(await check(task())).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('unknown kind') });
+  });
+});
