@@ -150,6 +150,14 @@ function render(state) {
   else {
     for (const line of s.available) { const li = document.createElement('li'); li.textContent = 'available: ' + line; signals.appendChild(li); }
     for (const line of s.unavailable) { const li = document.createElement('li'); li.className = 'na'; li.textContent = 'not available: ' + line; signals.appendChild(li); }
+    const now = document.createElement('li');
+    const parts = [];
+    if (s.otherCpuBusy !== null) parts.push('other processes use ' + Math.round(s.otherCpuBusy * 100) + '% of the CPU');
+    if (s.inputIdleS !== null) parts.push('last input ' + Math.round(s.inputIdleS) + ' s ago');
+    if (s.loadAvg1 !== null) parts.push('load average ' + s.loadAvg1);
+    if (s.onBattery !== null) parts.push(s.onBattery ? 'on battery' : 'on mains power');
+    now.textContent = 'now: ' + (parts.join(', ') || 'nothing measured yet');
+    signals.appendChild(now);
   }
 }
 

@@ -40,7 +40,8 @@ export interface PageSnapshot {
   decision: { run: boolean; code: string; reason: string; whenRunning: string | null } | null;
   preferences: { key: string; value: unknown; source: string }[];
   usage: { tasksToday: number; hoursToday: number; totalTasks: number; totalHours: number } | null;
-  signals: SignalReport | null;
+  /** The latest machine signals (the CPU history reduced to its last sample). */
+  signals: (Omit<SignalReport, 'cpu'> & { otherCpuBusy: number | null; cpuSamples: number }) | null;
   account: AccountStanding | null;
 }
 
@@ -108,10 +109,16 @@ export class StatusModel implements StatusView, WorkerMonitor {
         today && totals
           ? { tasksToday: today.tasksToday, hoursToday: today.secondsToday / 3600, totalTasks: totals.tasks, totalHours: totals.seconds / 3600 }
           : null,
-      signals: controls?.gate.signals ?? null,
+      signals: summarizeSignals(controls?.gate.signals ?? null),
       account: this.account,
     };
   }
+}
+
+function summarizeSignals(report: SignalReport | null): PageSnapshot['signals'] {
+  if (!report) return null;
+  const { cpu, ...rest } = report;
+  return { ...rest, otherCpuBusy: cpu?.at(-1)?.otherBusy ?? null, cpuSamples: cpu?.length ?? 0 };
 }
 
 /** Sends every update to each view (the terminal's status lines and the page). */
