@@ -5,7 +5,6 @@ import {
   Campaign,
   CAMPAIGN_STATUSES,
   type CampaignStatus,
-  SEARCH_STRATEGIES,
   type SearchStrategy,
   VISIBILITIES,
   type Visibility,
@@ -27,7 +26,29 @@ const upperEnum = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
 
 export const CampaignStatusEnum = builder.enumType('CampaignStatus', { values: upperEnum<CampaignStatus>(CAMPAIGN_STATUSES) });
-export const SearchStrategyEnum = builder.enumType('SearchStrategy', { values: upperEnum<SearchStrategy>(SEARCH_STRATEGIES) });
+export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
+  description: 'How a campaign chooses its experiments. strategyOptions holds each one’s parameters.',
+  values: {
+    RANDOM: { value: 'random', description: 'Independent draws from the search space, all created at submission.' },
+    GRID: { value: 'grid', description: 'The cartesian product of the space (continuous parameters need "points"), created at submission.' },
+    TPE: {
+      value: 'tpe',
+      description: 'Multivariate Tree-structured Parzen Estimator proposing as results arrive; options: startupTasks (random tasks first, default 10), candidates, maxInFlight.',
+    },
+    ASHA: {
+      value: 'asha',
+      description: 'Asynchronous successive halving: configs promoted to η× the budget when in the top 1/η of their rung; options: eta (3), rungs (3), maxInFlight. Escrow reserves the top rung’s cost and returns what cannot be spent.',
+    },
+    LOCAL: {
+      value: 'local',
+      description: 'autoresearch’s loop: from a baseline, change one parameter at a time around the best, keep if better; options: baseline (a partial config), maxInFlight.',
+    },
+    AGENT: {
+      value: 'agent',
+      description: 'An outside program proposes every experiment with proposeExperiments and follows campaignResults; options: maxInFlight.',
+    },
+  } satisfies Record<Uppercase<SearchStrategy>, { value: SearchStrategy; description: string }>,
+});
 export const VisibilityEnum = builder.enumType('Visibility', { values: upperEnum<Visibility>(VISIBILITIES) });
 
 const TaskOrderEnum = builder.enumType('TaskOrder', {
@@ -164,6 +185,14 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const ConfirmInput = builder.inputType('ConfirmInput', {
+  description: 'Re-run the topK best configs with `seeds` new seeds each; a config is better only when the intervals say so.',
+  fields: (t) => ({
+    topK: t.int({ required: true, description: 'How many of the best configs to re-run (1–50).' }),
+    seeds: t.int({ required: true, description: 'New seeds per config (1–20).' }),
+  }),
+});
+
 const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
@@ -176,7 +205,15 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
       description: 'Parameter name → constant, or {"type": "choice"|"uniform"|"loguniform"|"int", ...}.',
     }),
     strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random' }),
-    taskCount: t.int({ required: true }),
+    strategyOptions: t.field({
+      type: 'JSON',
+      description: 'The strategy’s parameters (see SearchStrategy); unknown keys are refused, defaults are filled in.',
+    }),
+    confirm: t.field({
+      type: ConfirmInput,
+      description: 'Confirm before keep: once exploring is done, re-run the top configs with new seeds (within taskCount).',
+    }),
+    taskCount: t.int({ required: true, description: 'The task budget: every task the campaign may run, confirm replicates included.' }),
     budgetS: t.int({ required: true }),
     seed: t.int({ defaultValue: 0 }),
     maxAttempts: t.int({ defaultValue: 3 }),
@@ -199,6 +236,8 @@ builder.mutationFields((t) => ({
         maxAttempts: input.maxAttempts ?? undefined,
         visibility: input.visibility ?? undefined,
         allowSimulated: input.allowSimulated ?? undefined,
+        strategyOptions: input.strategyOptions ?? undefined,
+        confirm: input.confirm ?? null,
       }),
   }),
   cancelCampaign: t.field({
