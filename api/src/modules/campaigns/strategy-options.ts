@@ -15,23 +15,33 @@ export function isAdaptive(strategy: SearchStrategy): boolean {
   return ADAPTIVE_STRATEGIES.includes(strategy);
 }
 
-const maxInFlight = z.number().int('must be a whole number').min(1, 'at least 1').max(100_000, 'at most 100,000').optional();
+const whole = (low: number, high: number) =>
+  z.number().int('must be a whole number').min(low, `at least ${low}`).max(high, `at most ${high.toLocaleString('en')}`);
+const maxInFlight = whole(1, 100_000).optional();
+const fraction = z.number().gt(0, 'must be above 0').lt(1, 'must be below 1');
 
+// Names and ranges follow the strategies' own readers (api/src/modules/search/*.ts), so a brief
+// that passes here never makes a strategy throw later.
 const OPTION_SCHEMAS: Record<SearchStrategy, z.ZodType<Record<string, unknown>>> = {
   random: z.strictObject({}),
   grid: z.strictObject({}),
   tpe: z.strictObject({
-    startupTasks: z.number().int('must be a whole number').min(1, 'at least 1').max(10_000, 'at most 10,000').default(10),
-    candidates: z.number().int('must be a whole number').min(1, 'at least 1').max(10_000, 'at most 10,000').optional(),
+    startupTasks: whole(1, 10_000).default(10),
+    candidates: whole(1, 10_000).optional(),
+    gamma: fraction.optional(),
+    priorWeight: z.number().positive('must be above 0').max(1000, 'at most 1,000').optional(),
     maxInFlight,
   }),
   asha: z.strictObject({
-    eta: z.number().int('must be a whole number').min(2, 'at least 2').max(10, 'at most 10').default(3),
-    rungs: z.number().int('must be a whole number').min(1, 'at least 1').max(5, 'at most 5').default(3),
+    eta: whole(2, 10).default(3),
+    rungs: whole(1, 5).default(3),
     maxInFlight,
   }),
   local: z.strictObject({
     baseline: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    parallel: whole(1, 1000).optional(),
+    logFactor: z.number().gt(1, 'must be above 1').max(100, 'at most 100').optional(),
+    uniformStep: fraction.optional(),
     maxInFlight,
   }),
   agent: z.strictObject({ maxInFlight }),
