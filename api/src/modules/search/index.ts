@@ -1,20 +1,17 @@
 // The strategies a campaign can run, by name. Every one implements the pure Strategy contract.
+import { ashaStrategy } from './asha.ts';
+import { localStrategy } from './local.ts';
 import { gridStrategy, randomStrategy } from './simple.ts';
+import { tpeStrategy } from './tpe.ts';
 import type { Strategy } from './strategy.ts';
 
+export { ASHA_DEFAULTS, rungOf } from './asha.ts';
+export { LOCAL_DEFAULTS, markAgainstParent } from './local.ts';
+export { TPE_DEFAULTS } from './tpe.ts';
 export type { Observation, Proposal, Strategy, StrategyContext, TaskConfig } from './strategy.ts';
 
 export const STRATEGY_NAMES = ['random', 'grid', 'tpe', 'asha', 'local'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
-
-function notImplemented(name: StrategyName): Strategy {
-  return {
-    name,
-    propose() {
-      throw new Error(`search strategy "${name}" is not implemented yet`);
-    },
-  };
-}
 
 export function createStrategy(name: StrategyName): Strategy {
   switch (name) {
@@ -23,8 +20,10 @@ export function createStrategy(name: StrategyName): Strategy {
     case 'grid':
       return gridStrategy;
     case 'tpe':
+      return tpeStrategy;
     case 'asha':
+      return ashaStrategy;
     case 'local':
-      return notImplemented(name);
+      return localStrategy;
   }
 }
