@@ -31,7 +31,18 @@ export const CAMPAIGN_TASKS = `query ($id: ID!) {
   }
 }`;
 
-export async function campaignTasks(url: string, token: string, campaignId: string) {
+export interface LoopCampaignState {
+  status: string;
+  taskCount: number;
+  tasksRemaining: number;
+  costCredits: number;
+  strategyOptions: Record<string, unknown>;
+  confirm: { topK: number; seeds: number } | null;
+  stats: { total: number; queued: number; leased: number; succeeded: number; failed: number };
+  tasks: LoopTask[];
+}
+
+export async function campaignTasks(url: string, token: string, campaignId: string): Promise<LoopCampaignState> {
   const data = await gql(url, CAMPAIGN_TASKS, { id: campaignId }, token);
   const campaign = data.campaign;
   return { ...campaign, tasks: campaign.tasks.edges.map((edge: { node: LoopTask }) => edge.node) as LoopTask[] };

@@ -85,7 +85,7 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
       const original = state.tasks[replicate.parent!.index]!;
       expect(replicate.config).toEqual(original.config);
       expect(replicate.seed).not.toBe(original.seed);
-      expect(replicate.description).toMatch(/^confirm: replicate 1\/1 of task #\d/);
+      expect(replicate.description).toMatch(/^confirm: new seed 1\/1 for #[12] /);
     }
     await runOne(url, worker.token, () => 2.42);
     await runOne(url, worker.token, () => 2.55);

@@ -93,8 +93,8 @@ const ConfirmationRef = builder.objectRef<Confirmation>('Confirmation').implemen
     n: t.exposeInt('n', { description: 'Succeeded runs.' }),
     mean: t.exposeFloat('mean', { description: 'Mean val_bpb.' }),
     std: t.exposeFloat('std', { nullable: true, description: 'Sample standard deviation; null with one run.' }),
-    low: t.exposeFloat('low', { description: 'Lower end of the 95% interval of the mean.' }),
-    high: t.exposeFloat('high', { description: 'Upper end of the 95% interval of the mean.' }),
+    low: t.exposeFloat('low', { nullable: true, description: 'Lower end of the 95% interval of the mean (one run: from the noise floor; null without one).' }),
+    high: t.exposeFloat('high', { nullable: true, description: 'Upper end of the 95% interval of the mean.' }),
     distinguishable: t.exposeBoolean('distinguishable', {
       description: 'Rank 1: better than every other config by the intervals. Others: rank 1 is better than this one by the intervals.',
     }),

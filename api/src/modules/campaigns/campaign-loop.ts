@@ -11,10 +11,10 @@ import type { Logger } from '../../logger.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { LedgerService } from '../ledger/ledger.service.ts';
 import { taskReward } from '../ledger/pricing.ts';
+import { chooseConfirmations } from '../search/confirm.ts';
 import { createStrategy, type Observation, type Proposal as StrategyProposal, type StrategyName } from '../search/index.ts';
 import type { Proposal, TaskChanges, TaskLifecycle } from '../tasks/lifecycle.ts';
 import { closeCampaign } from './campaign-close.ts';
-import { confirmProposals } from './confirm-phase.ts';
 import { type FinishedTask, type KnownResult, markResults } from './marks.ts';
 import { parseSearchSpace } from './search-space.ts';
 import { isAdaptive, maxBudgetScale, scaledBudget } from './strategy-options.ts';
@@ -244,7 +244,9 @@ export class CampaignLoop {
   /** Confirm before keep: once exploring is over, the top configs re-run with new seeds. */
   private async confirm(tx: Db, campaign: LoopCampaign, counts: TaskCounts): Promise<Proposal[]> {
     if (campaign.confirm_top_k <= 0 || counts.confirm > 0 || counts.explore < exploreBudget(campaign) || counts.live_explore > 0) return [];
-    const proposals = await confirmProposals(tx, campaign);
+    // The top configs at the largest budget any task ran with (ASHA's top rung), new seeds each.
+    const history = await this.history(tx, campaign.id);
+    const proposals = chooseConfirmations(history, campaign.confirm_top_k, campaign.confirm_seeds, campaign.seed);
     return proposals.map((proposal) => this.toTask(campaign, proposal, 'confirm'));
   }
 

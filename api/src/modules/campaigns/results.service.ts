@@ -5,12 +5,19 @@ import type { TaskMark, TaskRole, TaskStatus } from '../../db/entities/task.enti
 import { type Db, rows, sql, toDate } from '../../db/sql.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Viewer } from '../accounts/viewer.ts';
-import { confidentlyBetter, pooledStd, type ReplicateSummary, summarizeReplicates } from './replicates.ts';
+import { type Interval, isBetter, noiseFloor, summarize } from '../search/confirm.ts';
 import { type ExportFormat, formatResults, type ResultRow } from './results-export.ts';
 import { canonical } from './sampler.ts';
 import { canViewCampaign } from './visibility.ts';
 
-export interface Confirmation extends ReplicateSummary {
+export interface Confirmation {
+  n: number;
+  mean: number;
+  /** Sample standard deviation; null with a single run. */
+  std: number | null;
+  /** The 95% Student-t interval of the mean (a single run borrows the noise floor's); null when unknown. */
+  low: number | null;
+  high: number | null;
   config: Record<string, unknown>;
   budgetScale: number;
   /** The explore task that was confirmed, and its replicates. */
@@ -105,12 +112,20 @@ export class ResultsService {
     const summaries = [...groups.values()].flatMap(({ original, replicates }) => {
       const values = [original, ...replicates].flatMap((row) => (row.status === 'succeeded' && row.valBpb !== null ? [row.valBpb] : []));
       if (!values.length) return [];
-      return [{ original, replicates, values, summary: summarizeReplicates(values) }];
+      return [{ original, replicates, values }];
     });
-    summaries.sort((a, b) => a.summary.mean - b.summary.mean || a.original.task - b.original.task);
+    const noise = noiseFloor(summaries.map((entry) => entry.values));
+    const intervals = new Map(summaries.map((entry) => [entry, summarize(entry.values, { noise })]));
+    const interval = (entry: (typeof summaries)[number]): Interval => intervals.get(entry)!;
+    summaries.sort((a, b) => interval(a).mean - interval(b).mean || a.original.task - b.original.task);
     const best = summaries[0];
+    const finite = (value: number) => (Number.isFinite(value) ? value : null);
     const configs = summaries.map((entry, i) => ({
-      ...entry.summary,
+      n: interval(entry).n,
+      mean: interval(entry).mean,
+      std: entry.values.length > 1 ? interval(entry).sd : null,
+      low: finite(interval(entry).low),
+      high: finite(interval(entry).high),
       config: canonical(entry.original.config),
       budgetScale: entry.original.budgetScale,
       taskId: entry.original.taskId,
@@ -118,9 +133,9 @@ export class ResultsService {
       values: entry.values,
       rank: i + 1,
       distinguishable:
-        i === 0 ? summaries.length > 1 && summaries.slice(1).every((other) => confidentlyBetter(entry.summary, other.summary)) : confidentlyBetter(best!.summary, entry.summary),
+        i === 0 ? summaries.length > 1 && summaries.slice(1).every((other) => isBetter(interval(entry), interval(other))) : isBetter(interval(best!), interval(entry)),
     }));
-    return { configs, noiseFloor: pooledStd(summaries.map((entry) => entry.values)) };
+    return { configs, noiseFloor: noise?.sd ?? null };
   }
 
   private assertVisible(viewer: Viewer | null, campaign: Campaign): void {
