@@ -15,6 +15,7 @@ import type { EventBus } from './modules/events/event-bus.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
+import type { LiveLeaseStore } from './modules/tasks/live-leases.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
@@ -30,6 +31,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Whether this replica is shutting down (not ready, no new leases). */
   lifecycle: Lifecycle;
+  /** Heartbeats between row writes, and the latest progress (memory, or Redis with REDIS_URL). */
+  liveLeases: LiveLeaseStore;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -47,10 +50,10 @@ export class Services {
     this.accounts = new AccountService(em, deps.env);
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
-    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
+    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger, deps.liveLeases);
     this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
-    this.leases = new LeaseService(this.lifecycle, this.artifacts);
-    this.tasks = new TaskService(em, viewer);
+    this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle });
+    this.tasks = new TaskService(em, viewer, deps.liveLeases);
     this.workers = new WorkerService(em, deps.env, deps.events);
   }
 

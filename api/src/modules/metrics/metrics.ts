@@ -32,6 +32,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly heartbeats = new Counter({ name: 'xeenet_heartbeats_total', help: 'Heartbeats accepted by this replica.', registers: [this.registry] });
+  readonly heartbeatRowWrites = new Counter({
+    name: 'xeenet_heartbeat_writes_total',
+    help: 'Heartbeats accepted by this replica, by whether they wrote the task row (row) or only the live lease store (live_only).',
+    labelNames: ['written'] as const,
+    registers: [this.registry],
+  });
 
   readonly eventsPublished = new Counter({
     name: 'xeenet_events_published_total',

@@ -1,4 +1,5 @@
-// queued → leased: the queue head, skipping rows other leasers hold, in one statement.
+// queued → leased: the queue head, skipping rows other leasers hold, in one statement. The worker's
+// presence is written only when older than $5 seconds, so polling an empty queue writes no row.
 import type { Query } from '../../../db/sql.ts';
 
 export interface LeasedRow {
@@ -31,12 +32,12 @@ const TEXT = `with picked as (
       returning t.id, t.campaign_id, t.index, t.config, t.seed, t.budget_s, t.attempts, t.max_attempts,
         t.lease_token, t.lease_expires_at
     ), seen as (
-      update worker set last_seen_at = now() where id = $4::uuid
+      update worker set last_seen_at = now() where id = $4::uuid and last_seen_at < now() - make_interval(secs => $5)
     )
     select l.*, c.script_sha256, c.dataset_sha256 from leased l join campaign c on c.id = l.campaign_id
     order by l.index`;
 
 /** A simulating worker only gets tasks of campaigns that allow simulated results. */
-export function leaseTasks(p: { workerId: string; simulatedWorker: boolean; maxTasks: number; ttlS: number }): Query<LeasedRow> {
-  return { name: 'xeenet_lease', text: TEXT, values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId] };
+export function leaseTasks(p: { workerId: string; simulatedWorker: boolean; maxTasks: number; ttlS: number; presenceS: number }): Query<LeasedRow> {
+  return { name: 'xeenet_lease', text: TEXT, values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId, p.presenceS] };
 }
