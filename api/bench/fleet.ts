@@ -3,7 +3,7 @@
 // holds one lease on a long task and heartbeats the way the worker does (every TTL/3, at most
 // 5 s) with progress. Nothing else runs: this is what an idle-looking fleet costs.
 //
-//   npm run bench:fleet -- [--workers 2000] [--rounds 3] [--round-s 20] [--warmup-s 10] [--heartbeat-write-s 15]
+//   npm run bench:fleet -- [--workers 2000] [--rounds 3] [--round-s 30] [--warmup-s 10] [--heartbeat-write-s 15]
 //
 // Per round (medians reported): heartbeats/s, p50/p99 heartbeat latency, rows the database wrote
 // per heartbeat and per worker per 10 s (n_tup_upd + n_tup_ins of this run's own database, so other
@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     workers: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
-    'round-s': { type: 'string', default: '20' },
+    'round-s': { type: 'string', default: '30' },
     'warmup-s': { type: 'string', default: '10' },
     'lease-ttl-s': { type: 'string', default: '30' },
     'heartbeat-write-s': { type: 'string', default: '15' },
@@ -48,13 +48,14 @@ function heartbeatInterval(expiresAt: string): number {
   return Math.max(1000, Math.min(5000, Math.floor(ttl / 3)));
 }
 
-async function scrape(api: ApiProcess): Promise<{ heartbeats: number; rowWrites: number; published: number }> {
+async function scrape(api: ApiProcess): Promise<{ heartbeats: number; rowWrites: number; published: number; heapUsed: number }> {
   const text = await (await fetch(`${api.url}/metrics`)).text();
   const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
   return {
     heartbeats: sum(/^xeenet_heartbeats_total (\d+)/gm),
     rowWrites: sum(/^xeenet_heartbeat_writes_total\{written="row"\} (\d+)/gm),
     published: sum(/^xeenet_events_published_total\{[^}]*\} (\d+)/gm),
+    heapUsed: sum(/^nodejs_heap_size_used_bytes (\d+)/gm),
   };
 }
 
@@ -76,8 +77,9 @@ interface RoundFigures {
   rows_per_worker_per_10s: number;
   heartbeats_writing_row_pct: number;
   events_published_per_heartbeat: number;
-  memory_per_connection_kib: (number | null)[];
   replica_rss_mib: (number | null)[];
+  /** V8 heap in use at the round's end: unlike RSS it shrinks again after a collection. */
+  replica_heap_used_mib: number[];
   api_cpu_ms_per_heartbeat: number;
   postgres_cpu_ms_per_heartbeat: number;
 }
@@ -161,8 +163,14 @@ try {
       leases.push(lease);
     }
   }
+  // Connected and leased, not yet beating: what the connections themselves hold.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const connected = replicas.map((api) => rssBytes(api.child.pid!));
+  const memoryPerConnectionKib = replicas.map((_, i) =>
+    connected[i] && baseline[i] ? round((connected[i]! - baseline[i]!) / (WORKERS / 2) / 1024, 1) : null,
+  );
   const setupS = (performance.now() - setupStart) / 1000;
-  console.log(`fleet: ${WORKERS} workers registered, connected (${WORKERS / 2} per replica) and holding a lease after ${round(setupS, 1)} s`);
+  console.log(`fleet: ${WORKERS} workers registered, connected (${WORKERS / 2} per replica) and holding a lease after ${round(setupS, 1)} s; memory per connection ${memoryPerConnectionKib.join(' / ')} KiB`);
 
   // Each worker beats on its own phase, like volunteers that started at different times.
   const samples: { at: number; ms: number }[] = [];
@@ -172,7 +180,7 @@ try {
     let wait = Math.random() * heartbeatInterval(leases[i]!.expiresAt);
     let step = 0;
     while (!stopping) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
       if (stopping) return;
       const sentAt = performance.now();
       try {
@@ -219,7 +227,7 @@ try {
       rows_per_worker_per_10s: round(totalRows / WORKERS / (seconds / 10), 3),
       heartbeats_writing_row_pct: round((rowWrites / heartbeats) * 100, 1),
       events_published_per_heartbeat: round(published / heartbeats, 2),
-      memory_per_connection_kib: replicas.map((_, i) => (rss[i] && baseline[i] ? round((rss[i]! - baseline[i]!) / (WORKERS / 2) / 1024, 1) : null)),
+      replica_heap_used_mib: metricsAfter.map((m) => round(m.heapUsed / 2 ** 20, 1)),
       replica_rss_mib: rss.map((bytes) => (bytes ? round(bytes / 2 ** 20, 1) : null)),
       api_cpu_ms_per_heartbeat: round((apiCpu * 1000) / heartbeats, 3),
       postgres_cpu_ms_per_heartbeat: round((cpuBetween(cpuBefore.postgres, cpuAfter.postgres) * 1000) / heartbeats, 3),
@@ -228,7 +236,7 @@ try {
     console.log(
       `round ${r}: ${figures.heartbeats_per_s} heartbeats/s | p50 ${figures.heartbeat_p50_ms} ms p99 ${figures.heartbeat_p99_ms} ms` +
         ` | rows written ${JSON.stringify(rows)} = ${figures.rows_per_heartbeat}/heartbeat, ${figures.rows_per_worker_per_10s} per worker per 10 s` +
-        ` | ${figures.events_published_per_heartbeat} events/heartbeat | memory per connection ${figures.memory_per_connection_kib.join(' / ')} KiB` +
+        ` | ${figures.events_published_per_heartbeat} events/heartbeat | RSS ${figures.replica_rss_mib.join(' / ')} MiB, heap used ${figures.replica_heap_used_mib.join(' / ')} MiB` +
         ` | CPU per heartbeat: API ${figures.api_cpu_ms_per_heartbeat} ms, PostgreSQL ${figures.postgres_cpu_ms_per_heartbeat} ms`,
     );
   }
@@ -249,7 +257,7 @@ try {
     rows_per_heartbeat: mid((f) => f.rows_per_heartbeat),
     rows_per_worker_per_10s: mid((f) => f.rows_per_worker_per_10s),
     events_published_per_heartbeat: mid((f) => f.events_published_per_heartbeat),
-    memory_per_connection_kib: mid((f) => median(f.memory_per_connection_kib.filter((v): v is number => v !== null))),
+    memory_per_connection_kib: memoryPerConnectionKib,
     api_cpu_ms_per_heartbeat: mid((f) => f.api_cpu_ms_per_heartbeat),
     postgres_cpu_ms_per_heartbeat: mid((f) => f.postgres_cpu_ms_per_heartbeat),
     heartbeat_failures: failures,
