@@ -35,8 +35,11 @@ export async function graphileDrain(
   let done = 0;
   let counted = 0;
   let measuring = false;
+  // Its own pool, ended here: the database is dropped after the run.
+  const pgPool = new pg.Pool({ connectionString, max: options.concurrency + 2 });
+  pgPool.on('error', () => {});
   const runner = await run({
-    connectionString,
+    pgPool,
     concurrency: options.concurrency,
     noHandleSignals: true,
     pollInterval: 1000,
@@ -55,6 +58,7 @@ export async function graphileDrain(
   measuring = false;
   const cpuAfter = { runner: cpuSeconds(process.pid), postgres: await options.postgresCpu() };
   await runner.stop();
+  await pgPool.end();
   const perJob = (before: number | null, after: number | null) => (before === null || after === null || !counted ? null : round(((after - before) * 1000) / counted));
   if (done === 0) throw new Error('graphile-worker ran no job');
   return {
