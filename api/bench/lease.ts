@@ -3,6 +3,7 @@
 // then on embedded PGlite. Warm-up first; then tasks/s and latency percentiles.
 //
 //   npm run bench:lease -- [--workers 200] [--rate 500] [--warmup 3] [--duration 15] [--rounds 3] [--no-pglite]
+//                          [--api-env XEENET_LEASE_BATCH_MAX=1 ...]
 //
 // The yardstick: each capacity round is followed, on the same database, by graphile-worker 0.16
 // draining no-op jobs at concurrency 24 (bench/graphile.ts); ratio_to_graphile is XeeNet's full
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '15' },
     'pglite-duration': { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
+    // e.g. --api-env XEENET_LEASE_BATCH_MAX=1 --api-env XEENET_HEARTBEAT_WRITE_S=0: the API as it was before batching and the live lease store.
+    'api-env': { type: 'string', multiple: true, default: [] },
     'graphile-concurrency': { type: 'string', default: '24' },
     'no-pglite': { type: 'boolean', default: false },
     postgres: { type: 'string', default: process.env.XEENET_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
@@ -183,7 +186,14 @@ function round(value: number): number {
 }
 
 const fixtureScripts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/training-scripts');
-const common = { XEENET_TRAINING_SCRIPTS_DIR: fixtureScripts, XEENET_LEASE_TTL_S: '60' };
+const apiEnv = Object.fromEntries(
+  (args['api-env'] ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1 || !pair.startsWith('XEENET_')) throw new Error(`--api-env takes XEENET_NAME=value, not ${pair}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const common = { XEENET_TRAINING_SCRIPTS_DIR: fixtureScripts, XEENET_LEASE_TTL_S: '60', ...apiEnv };
 
 const server = new pg.Client({ connectionString: args.postgres });
 await server.connect();
@@ -267,6 +277,7 @@ const summary = {
   rate_offered: RATE,
   rate_achieved: atRate.tasks_per_s,
   workers: WORKERS,
+  api_env: apiEnv,
   capacity,
   at_rate: atRate,
   pglite,

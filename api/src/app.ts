@@ -16,6 +16,7 @@ import { ArtifactCache } from './modules/artifacts/artifact-store.ts';
 import { EventBus } from './modules/events/event-bus.ts';
 import { DatabaseGauges } from './modules/metrics/database-gauges.ts';
 import { Metrics } from './modules/metrics/metrics.ts';
+import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { openLiveLeases } from './modules/tasks/live-leases.ts';
 import { Reaper } from './modules/tasks/reaper.ts';
 
@@ -62,7 +63,8 @@ export async function startApp(env: Env): Promise<App> {
   const liveLeases = await openLiveLeases({ redisUrl: env.REDIS_URL, prefix: env.XEENET_REDIS_PREFIX, leaseTtlS: env.XEENET_LEASE_TTL_S });
   const hotSql = HotSql.create(target);
   const lifecycle = new Lifecycle();
-  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle, liveLeases };
+  const leaseBatcher = TaskLifecycle.leaseBatcher(hotSql, () => orm.em.fork() as unknown as Db, env, (size) => metrics.leaseBatchSize.observe(size));
+  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle, liveLeases, leaseBatcher };
 
   const http: HttpServer = createHttpServer(deps);
   await new Promise<void>((resolve, reject) => {

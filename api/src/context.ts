@@ -16,6 +16,7 @@ import { LedgerService } from './modules/ledger/ledger.service.ts';
 import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
 import type { LiveLeaseStore } from './modules/tasks/live-leases.ts';
+import type { LeaseBatcher } from './modules/tasks/lease-batcher.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** Heartbeats between row writes, and the latest progress (memory, or Redis with REDIS_URL). */
   liveLeases: LiveLeaseStore;
+  /** Coalesces concurrent lease requests into one statement (null: XEENET_LEASE_BATCH_MAX is 1). */
+  leaseBatcher: LeaseBatcher | null;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -50,7 +53,7 @@ export class Services {
     this.accounts = new AccountService(em, deps.env);
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
-    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger, deps.liveLeases);
+    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger, { live: deps.liveLeases, leaseBatcher: deps.leaseBatcher });
     this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
     this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle });
     this.tasks = new TaskService(em, viewer, deps.liveLeases);

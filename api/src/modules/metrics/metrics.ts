@@ -20,6 +20,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly leaseBatchSize = new Histogram({
+    name: 'xeenet_lease_batch_size',
+    help: 'Lease requests served by one lease statement (concurrent requests are coalesced).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
   readonly completions = new Counter({
     name: 'xeenet_completions_total',
     help: 'Results accepted by this replica (repeated reports of the same lease not counted).',

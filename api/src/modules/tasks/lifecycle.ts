@@ -23,6 +23,7 @@ import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
 import { type LeasedRow, leaseTasks } from './sql/lease-tasks.ts';
+import { LeaseBatcher } from './lease-batcher.ts';
 import { releaseTask } from './sql/release-task.ts';
 import { taskState } from './sql/task-state.ts';
 
@@ -73,14 +74,43 @@ export class TaskLifecycle {
   private readonly env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_CREDITS_PER_TASK_SECOND' | 'XEENET_HEARTBEAT_WRITE_S'>;
   private readonly ledger: LedgerService;
   private readonly live: LiveLeaseStore;
+  private readonly batcher: LeaseBatcher | null;
 
-  constructor(em: Db, hot: HotSql, events: EventBus, env: TaskLifecycle['env'], ledger: LedgerService, live: LiveLeaseStore) {
+  constructor(
+    em: Db,
+    hot: HotSql,
+    events: EventBus,
+    env: TaskLifecycle['env'],
+    ledger: LedgerService,
+    shared: { live: LiveLeaseStore; leaseBatcher: LeaseBatcher | null },
+  ) {
     this.em = em;
     this.hot = hot;
     this.events = events;
     this.env = env;
     this.ledger = ledger;
-    this.live = live;
+    this.live = shared.live;
+    this.batcher = shared.leaseBatcher;
+  }
+
+  /**
+   * The process-wide batcher of lease requests (null when XEENET_LEASE_BATCH_MAX is 1): one lease
+   * statement for all the requests that arrive together. `em` gives the connection where there is
+   * no hot pool (PGlite).
+   */
+  static leaseBatcher(
+    hot: HotSql,
+    em: () => Db,
+    env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_LEASE_BATCH_MAX'>,
+    onBatch?: (size: number) => void,
+  ): LeaseBatcher | null {
+    if (env.XEENET_LEASE_BATCH_MAX <= 1) return null;
+    return new LeaseBatcher({
+      run: (requests, simulatedWorkers) =>
+        hot.rows(em(), leaseTasks({ requests, simulatedWorkers, ttlS: env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S })),
+      maxBatch: env.XEENET_LEASE_BATCH_MAX,
+      onBatch,
+    });
   }
 
   /**
@@ -109,13 +139,16 @@ export class TaskLifecycle {
     this.events.campaignChanged(changes.campaignId);
   }
 
-  /** lease: up to maxTasks queue heads in one statement; an empty list means the queue is empty. */
+  /** lease: up to maxTasks queue heads, in one statement with the requests that came at the same time; an empty list means the queue is empty. */
   async lease(holder: LeaseHolder, maxTasks: number): Promise<LeasedRow[]> {
     const sentAt = performance.now();
-    const leased = await this.hot.rows(
-      this.em,
-      leaseTasks({ workerId: holder.workerId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S }),
-    );
+    const request = { workerId: holder.workerId, maxTasks };
+    const leased = this.batcher
+      ? await this.batcher.lease({ ...request, simulated: holder.simulated })
+      : await this.hot.rows(
+          this.em,
+          leaseTasks({ requests: [request], simulatedWorkers: holder.simulated, ttlS: this.env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S }),
+        );
     // The lease wrote the row: the first heartbeats need not.
     await Promise.all(
       leased.map((row) =>
