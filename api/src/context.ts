@@ -19,6 +19,8 @@ import { ExploreService } from './modules/explore/explore.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
+import type { LiveLeaseStore } from './modules/tasks/live-leases.ts';
+import type { LeaseBatcher } from './modules/tasks/lease-batcher.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
@@ -34,6 +36,10 @@ export interface AppDeps {
   metrics: Metrics;
   /** Whether this replica is shutting down (not ready, no new leases). */
   lifecycle: Lifecycle;
+  /** Heartbeats between row writes, and the latest progress (memory, or Redis with REDIS_URL). */
+  liveLeases: LiveLeaseStore;
+  /** Coalesces concurrent lease requests into one statement (null: XEENET_LEASE_BATCH_MAX is 1). */
+  leaseBatcher: LeaseBatcher | null;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -55,14 +61,14 @@ export class Services {
     this.accounts = new AccountService(em, deps.env);
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
-    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
+    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger, { live: deps.liveLeases, leaseBatcher: deps.leaseBatcher });
     this.loop = new CampaignLoop(em, deps.env, deps.events, this.lifecycle, deps.log);
     this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.loop);
     this.explore = new ExploreService(em);
     this.agents = new AgentProposals(em, this.campaigns, this.lifecycle, this.loop);
-    this.leases = new LeaseService(this.lifecycle, this.artifacts, this.loop);
+    this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle, loop: this.loop });
     this.results = new ResultsService(em);
-    this.tasks = new TaskService(em, viewer);
+    this.tasks = new TaskService(em, viewer, deps.liveLeases);
     this.workers = new WorkerService(em, deps.env, deps.events);
   }
 

@@ -39,6 +39,14 @@ const envSchema = z.object({
   XEENET_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   XEENET_OPEN_REGISTRATION: booleanFlag.default(true),
   XEENET_LEASE_TTL_S: z.coerce.number().int().min(5).max(3600).default(30),
+  /**
+   * A heartbeat writes the task row (lease expiry, progress) at most this often; the ones between
+   * only update the live progress store (memory, or Redis with REDIS_URL). Capped at half the
+   * lease TTL so a live worker's written lease never runs out; 0 writes every heartbeat.
+   */
+  XEENET_HEARTBEAT_WRITE_S: z.coerce.number().min(0).max(600).default(15),
+  /** Lease requests that arrive together share one statement, up to this many (1: one statement each). */
+  XEENET_LEASE_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(64),
   XEENET_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   XEENET_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(512 * 1024),
   XEENET_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),

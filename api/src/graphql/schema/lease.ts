@@ -10,8 +10,6 @@ import { ArtifactKindEnum } from './artifact.ts';
 import { RunResultRef } from './run-result.ts';
 import { TaskRef, TaskStatusEnum } from './task.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { RequestContext } from '../../context.ts';
-import { requireWorker } from '../../modules/accounts/viewer.ts';
 
 const LeasedArtifactRef = builder.objectRef<ArtifactInfo>('LeasedArtifact').implement({
   description: 'An artifact a task needs: download it from url and refuse to run it unless it hashes to sha256.',
@@ -156,28 +154,12 @@ const ReleaseTaskPayload = builder.objectRef<{ taskId: string }>('ReleaseTaskPay
 
 const LEASE_ERRORS = [...AUTH_ERRORS, NotFoundError, StaleLeaseError, ValidationError];
 
-/** Counts a lease (or why there was none) in the metrics. */
-function countLease(ctx: RequestContext, lease: LeaseGrant | undefined | 'draining'): LeaseGrant | null {
-  if (lease === 'draining' || !lease) ctx.deps.metrics.emptyLeases.inc({ reason: lease === 'draining' ? 'shutting_down' : 'queue_empty' });
-  else ctx.deps.metrics.leases.inc();
-  return lease === 'draining' ? null : (lease ?? null);
-}
-
-/** Passes a result through after counting it. */
-function counted<T>(count: (value: T) => unknown): (value: T) => T {
-  return (value) => {
-    count(value);
-    return value;
-  };
-}
-
 builder.mutationFields((t) => ({
   leaseTask: t.field({
     type: LeaseTaskPayload,
     description: 'Claims the next queued task for this worker (FOR UPDATE SKIP LOCKED), or returns no lease.',
     errors: { types: [...AUTH_ERRORS, ValidationError], dataField: { description: 'The lease, or none.' } },
-    // A replica shutting down hands out no new work: the worker polls again (through the load balancer).
-    resolve: async (_root, _args, ctx) => ({ lease: countLease(ctx, ctx.deps.lifecycle.draining ? requireWorker(ctx.viewer) && 'draining' : (await ctx.services.leases.lease(ctx.viewer, 1))[0]) }),
+    resolve: async (_root, _args, ctx) => ({ lease: (await ctx.services.leases.lease(ctx.viewer, 1))[0] ?? null }),
   }),
   heartbeat: t.field({
     type: HeartbeatPayload,
@@ -186,8 +168,7 @@ builder.mutationFields((t) => ({
     errors: { types: LEASE_ERRORS, dataField: { description: 'The extended lease.' } },
     resolve: (_root, { input }, ctx) =>
       ctx.services.leases
-        .heartbeat(ctx.viewer, { taskId: decodeId(String(input.taskId), 'Task'), leaseToken: input.leaseToken, progress: input.progress })
-        .then(counted(() => ctx.deps.metrics.heartbeats.inc())),
+        .heartbeat(ctx.viewer, { taskId: decodeId(String(input.taskId), 'Task'), leaseToken: input.leaseToken, progress: input.progress }),
   }),
   completeTask: t.field({
     type: CompleteTaskPayload,
@@ -199,7 +180,7 @@ builder.mutationFields((t) => ({
         taskId: decodeId(String(input.taskId), 'Task'),
         leaseToken: input.leaseToken,
         result: { ...input.result, simulated: input.result.simulated ?? undefined },
-      }).then(counted((ack) => ack.duplicate || ctx.deps.metrics.completions.inc())),
+      }),
   }),
   failTask: t.field({
     type: FailTaskPayload,
@@ -207,9 +188,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: FailTaskInput, required: true, description: 'The lease and why it failed.' }) },
     errors: { types: [...LEASE_ERRORS, PayloadTooLargeError], dataField: { description: 'What became of the task.' } },
     resolve: (_root, { input }, ctx) =>
-      ctx.services.leases
-        .fail(ctx.viewer, { ...input, taskId: decodeId(String(input.taskId), 'Task') })
-        .then(counted((ack) => ack.duplicate || ctx.deps.metrics.failures.inc({ outcome: ack.willRetry ? 'requeued' : 'failed' }))),
+      ctx.services.leases.fail(ctx.viewer, { ...input, taskId: decodeId(String(input.taskId), 'Task') }),
   }),
   releaseTask: t.field({
     type: ReleaseTaskPayload,

@@ -1,10 +1,13 @@
 // The worker protocol (lease → heartbeat* → complete | fail | release): who may call it and what
-// they may send. The transitions themselves are the lifecycle's.
+// they may send, whether this replica still hands out work, and what it counts in the metrics.
+// The transitions themselves are the lifecycle's.
 import { ValidationError } from '../../errors.ts';
 import { requireWorker, type Viewer, type WorkerViewer } from '../accounts/viewer.ts';
 import type { ArtifactInfo, ArtifactService } from '../artifacts/artifact.service.ts';
 import type { CampaignLoop } from '../campaigns/campaign-loop.ts';
 import { toDate } from '../../db/sql.ts';
+import type { Lifecycle } from '../../lifecycle.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { CompletionAck, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
 import { parseClaim, parseFailure, parseProgress, parseResult } from './report-input.ts';
 
@@ -34,24 +37,45 @@ function holder(worker: WorkerViewer): LeaseHolder {
   return { workerId: worker.workerId, accountId: worker.accountId, simulated: worker.workerSimulated };
 }
 
+export interface LeaseServiceDeps {
+  metrics: Metrics;
+  /** This replica's own lifecycle: while it drains (shutting down) it hands out no new work. */
+  replica: Lifecycle;
+  /** The campaign loop: after a result, adaptive strategies propose what comes next. */
+  loop?: CampaignLoop | null;
+}
+
 export class LeaseService {
   private readonly lifecycle: TaskLifecycle;
   private readonly artifacts: ArtifactService;
+  private readonly metrics: Metrics;
+  private readonly replica: Lifecycle;
   private readonly loop: CampaignLoop | null;
 
-  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService, loop: CampaignLoop | null = null) {
+  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService, deps: LeaseServiceDeps) {
     this.lifecycle = lifecycle;
     this.artifacts = artifacts;
-    this.loop = loop;
+    this.metrics = deps.metrics;
+    this.replica = deps.replica;
+    this.loop = deps.loop ?? null;
   }
 
-  /** Claims up to maxTasks queued tasks in one statement; an empty list means the queue is empty. */
+  /**
+   * Claims up to maxTasks queued tasks in one statement; an empty list means the queue is empty,
+   * or this replica is shutting down (the worker polls again, through the load balancer).
+   */
   async lease(viewer: Viewer | null, maxTasks = 1): Promise<LeaseGrant[]> {
     const worker = requireWorker(viewer);
     if (!Number.isInteger(maxTasks) || maxTasks < 1 || maxTasks > MAX_TASKS_PER_LEASE) {
       throw new ValidationError([{ path: ['maxTasks'], message: `must be an integer from 1 to ${MAX_TASKS_PER_LEASE}` }]);
     }
+    if (this.replica.draining) {
+      this.metrics.emptyLeases.inc({ reason: 'shutting_down' });
+      return [];
+    }
     const leased = await this.lifecycle.lease(holder(worker), maxTasks);
+    if (leased.length) this.metrics.leases.inc(leased.length);
+    else this.metrics.emptyLeases.inc({ reason: 'queue_empty' });
     return Promise.all(
       leased.map(async (row) => {
         const [script, dataset] = await Promise.all([this.artifacts.info(row.script_sha256), this.artifacts.info(row.dataset_sha256)]);
@@ -78,7 +102,10 @@ export class LeaseService {
   async heartbeat(viewer: Viewer | null, input: ClaimInput & { progress?: unknown }): Promise<HeartbeatAck> {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
-    return this.lifecycle.heartbeat(claim, parseProgress(input.progress));
+    const ack = await this.lifecycle.heartbeat(claim, parseProgress(input.progress));
+    this.metrics.heartbeats.inc();
+    this.metrics.heartbeatRowWrites.inc({ written: ack.written ? 'row' : 'live_only' });
+    return ack;
   }
 
   /** Records a result. Repeating it with the same token returns the first outcome unchanged. */
@@ -86,6 +113,7 @@ export class LeaseService {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
     const ack = await this.lifecycle.complete(holder(worker), claim, parseResult(input.result));
+    if (!ack.duplicate) this.metrics.completions.inc();
     // Post-commit: the result is marked and the campaign's strategy proposes what comes next.
     if (!ack.duplicate) await this.loop?.afterResult(ack.campaignId);
     return ack;
@@ -100,6 +128,7 @@ export class LeaseService {
     const claim = parseClaim(worker.workerId, input);
     const failure = parseFailure({ reason: input.reason, stdoutTail: input.stdoutTail, stderrTail: input.stderrTail, retryable: input.retryable ?? undefined });
     const ack = await this.lifecycle.fail(holder(worker), claim, failure);
+    if (!ack.duplicate) this.metrics.failures.inc({ outcome: ack.willRetry ? 'requeued' : 'failed' });
     // A final failure is a crash to mark, and frees a slot the strategy may fill.
     if (!ack.duplicate && !ack.willRetry) await this.loop?.afterResult(ack.campaignId);
     return ack;

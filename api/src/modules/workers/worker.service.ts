@@ -17,6 +17,8 @@ import { parseInput, UUID_PATTERN } from '../validation.ts';
 
 /** A worker is online while it has been heard from (lease, heartbeat) within this window. */
 export const ONLINE_WINDOW_MS = 60_000;
+/** Leases and heartbeats rewrite last_seen_at only once it is this old: presence costs one row write per half window. */
+export const PRESENCE_WRITE_S = ONLINE_WINDOW_MS / 2000;
 
 export function isOnline(worker: Worker, now = Date.now()): boolean {
   return now - worker.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
