@@ -17,6 +17,9 @@ import { EventBus } from './modules/events/event-bus.ts';
 import { DatabaseGauges } from './modules/metrics/database-gauges.ts';
 import { Metrics } from './modules/metrics/metrics.ts';
 import { Reaper } from './modules/tasks/reaper.ts';
+import { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
+import { MemoryBuckets, RedisBuckets } from './modules/rate-limit/token-bucket.ts';
+import { Redis } from 'ioredis';
 
 export interface App {
   deps: AppDeps;
@@ -60,7 +63,11 @@ export async function startApp(env: Env): Promise<App> {
   });
   const hotSql = HotSql.create(target);
   const lifecycle = new Lifecycle();
-  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle };
+  // Its own connection: the event bus's are a publisher and a subscriber.
+  const limiterRedis = env.REDIS_URL ? new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
+  limiterRedis?.on('error', () => {});
+  const registrationLimiter = new RegistrationLimiter(limiterRedis ? new RedisBuckets(limiterRedis, env.XEENET_REDIS_PREFIX) : new MemoryBuckets(), env, log);
+  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle, registrationLimiter };
 
   const http: HttpServer = createHttpServer(deps);
   await new Promise<void>((resolve, reject) => {
@@ -84,6 +91,7 @@ export async function startApp(env: Env): Promise<App> {
     // The reaper runs on other replicas too; a tick in progress finishes before the pools close.
     await reaper.stop();
     await events.close();
+    limiterRedis?.disconnect();
     await hotSql.close();
     await orm.close();
     log.info('shut down');

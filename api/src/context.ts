@@ -18,6 +18,7 @@ import { LeaseService } from './modules/tasks/lease.service.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
+import type { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
 
 /** Process-wide dependencies, created once at start. */
 export interface AppDeps {
@@ -30,6 +31,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Whether this replica is shutting down (not ready, no new leases). */
   lifecycle: Lifecycle;
+  /** Anonymous registerWorker limits (shared through Redis when configured). */
+  registrationLimiter: RegistrationLimiter;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -51,7 +54,7 @@ export class Services {
     this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
     this.leases = new LeaseService(this.lifecycle, this.artifacts);
     this.tasks = new TaskService(em, viewer);
-    this.workers = new WorkerService(em, deps.env, deps.events);
+    this.workers = new WorkerService(em, deps.env, deps.events, deps.registrationLimiter);
   }
 
   static fork(deps: AppDeps, viewer: Viewer | null = null): Services {
@@ -64,10 +67,12 @@ export interface RequestContext {
   deps: AppDeps;
   viewer: Viewer | null;
   services: Services;
+  /** The caller's IP address (the first X-Forwarded-For entry with XEENET_TRUST_PROXY), for rate limits. */
+  clientAddress: string | null;
 }
 
-export function createRequestContext(deps: AppDeps, viewer: Viewer | null): RequestContext {
-  return { deps, viewer, services: Services.fork(deps, viewer) };
+export function createRequestContext(deps: AppDeps, viewer: Viewer | null, clientAddress: string | null = null): RequestContext {
+  return { deps, viewer, services: Services.fork(deps, viewer), clientAddress };
 }
 
 /** A fresh unit of work: subscriptions call this per event so they never serve stale entities. */

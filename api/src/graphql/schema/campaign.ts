@@ -21,6 +21,8 @@ import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { ArtifactRef } from './artifact.ts';
 import { AUTH_ERRORS } from './errors.ts';
+import { BudgetInputRef, BudgetRef } from './budget.ts';
+import { budgetOf } from '../../modules/campaigns/budget.ts';
 import { TaskRef, TaskStatusEnum } from './task.ts';
 
 const upperEnum = <T extends string>(values: readonly T[]) =>
@@ -51,6 +53,12 @@ const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').imple
     bestValBpb: t.exposeFloat('bestValBpb', { nullable: true }),
     meanValBpb: t.exposeFloat('meanValBpb', { nullable: true }),
     stdValBpb: t.exposeFloat('stdValBpb', { nullable: true }),
+    hardwareClasses: t.exposeStringList('hardwareClasses', {
+      description: 'Hardware classes (device|torch build|CPU kernels|threads) of the results behind the figures, sorted.',
+    }),
+    mixedHardware: t.exposeBoolean('mixedHardware', {
+      description: 'Wall budgets only: the figures mix results from more than one hardware class, whose val_bpb are not comparable (their step counts follow the machine).',
+    }),
   }),
 });
 
@@ -82,7 +90,13 @@ builder.node(CampaignRef, {
     searchSpace: t.field({ type: 'JSON', resolve: (campaign) => campaign.searchSpace }),
     strategy: t.field({ type: SearchStrategyEnum, resolve: (campaign) => campaign.strategy }),
     taskCount: t.exposeInt('taskCount'),
-    budgetS: t.exposeInt('budgetS', { description: 'Per-task time budget in seconds.' }),
+    budgetS: t.exposeInt('budgetS', { description: 'Per task: a wall budget’s seconds, or a compute budget’s wall-clock cap.' }),
+    budget: t.field({ type: BudgetRef, description: 'The per-task budget: wall seconds or a fixed amount of compute.', resolve: (campaign) => budgetOf(campaign) }),
+    hardwareClasses: t.stringList({
+      description: 'Hardware classes its accepted results ran on (see CampaignStats.mixedHardware).',
+      complexity: 5,
+      resolve: async (campaign, _args, ctx) => (await ctx.services.campaigns.stats(campaign)).hardwareClasses,
+    }),
     seed: t.exposeInt('seed'),
     maxAttempts: t.exposeInt('maxAttempts'),
     visibility: t.field({ type: VisibilityEnum, resolve: (campaign) => campaign.visibility }),
@@ -151,16 +165,29 @@ builder.queryFields((t) => ({
   }),
   estimateCampaignCost: t.field({
     type: builder.objectRef<CostEstimate>('CostEstimate').implement({
+      description: 'A quote: what a brief reserves at submission and the rate behind it.',
       fields: (f) => ({
         taskCount: f.exposeInt('taskCount'),
-        budgetS: f.exposeInt('budgetS'),
-        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond'),
-        total: f.exposeFloat('total'),
+        budget: f.field({ type: BudgetRef, description: 'The budget the quote is for, defaults filled in.', resolve: (e) => e.budget }),
+        budgetS: f.exposeInt('budgetS', { description: 'A wall budget’s seconds, or a compute budget’s cap.' }),
+        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond', { description: 'Wall budgets: credits per second on the budget’s hardware class (GPU above CPU); 0 for compute.' }),
+        creditsPerComputeUnit: f.exposeFloat('creditsPerComputeUnit', {
+          description: 'Compute budgets: credits per 10^12 FLOPs (unit FLOPS) or per million tokens (unit TOKENS); 0 for wall.',
+        }),
+        perTask: f.exposeFloat('perTask', { description: 'What one task pays its worker: the work it contains (compute) or its seconds at the class rate (wall).' }),
+        total: f.exposeFloat('total', { description: 'taskCount × perTask, reserved in escrow at submission.' }),
       }),
     }),
-    description: 'What a brief would cost: taskCount × budgetS × creditsPerTaskSecond, reserved at submission.',
-    args: { taskCount: t.arg.int({ required: true }), budgetS: t.arg.int({ required: true }) },
-    resolve: (_root, { taskCount, budgetS }, ctx) => ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS)),
+    description: 'What a brief would cost. Compute budgets pay for the work a task contains; wall budgets pay per second at their hardware class’s rate.',
+    args: {
+      taskCount: t.arg.int({ required: true }),
+      budgetS: t.arg.int({ description: 'The old wall-only budget: seconds per task (same as budget: {kind: WALL, seconds}).' }),
+      script: t.arg.string({ description: 'The training script (name or SHA-256): its unit and defaults. Without it, only wall budgets can be quoted.' }),
+      budget: t.arg({ type: BudgetInputRef, description: 'The per-task budget, as in SubmitBriefInput.' }),
+    },
+    errors: { types: [ValidationError] },
+    resolve: (_root, args, ctx) =>
+      ctx.services.campaigns.estimate(ctx.viewer, { taskCount: args.taskCount, budgetS: args.budgetS, script: args.script, budget: args.budget }),
   }),
 }));
 
@@ -177,7 +204,8 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
     }),
     strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random' }),
     taskCount: t.int({ required: true }),
-    budgetS: t.int({ required: true }),
+    budgetS: t.int({ description: 'The old wall-only budget in seconds per task; a brief with only this is a WALL brief. Prefer budget.' }),
+    budget: t.field({ type: BudgetInputRef, description: 'Per-task budget. Default: a compute budget when the script accepts one.' }),
     seed: t.int({ defaultValue: 0 }),
     maxAttempts: t.int({ defaultValue: 3 }),
     visibility: t.field({ type: VisibilityEnum, defaultValue: 'private' }),

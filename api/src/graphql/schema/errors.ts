@@ -7,6 +7,7 @@ import {
   InvalidStateError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
   StaleLeaseError,
   UnauthenticatedError,
   ValidationError,
@@ -91,6 +92,25 @@ builder.objectType(PayloadTooLargeError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof PayloadTooLargeError,
   fields: (t) => ({ limitBytes: t.exposeInt('limitBytes') }),
+});
+
+const RateLimitScopeEnum = builder.enumType('RateLimitScope', {
+  description: 'Which limit refused the request.',
+  values: {
+    ADDRESS: { value: 'address', description: 'The limit per client address.' },
+    GLOBAL: { value: 'global', description: 'The limit over all clients together.' },
+  } as const,
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many requests of this kind (anonymous worker registrations); nothing was created.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitedError,
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Whole seconds until one more request would be accepted.' }),
+    scope: t.field({ type: RateLimitScopeEnum, description: 'The per-address or the server-wide limit.', resolve: (error) => error.scope }),
+  }),
 });
 
 /** The failures any authenticated mutation can return. */

@@ -30,6 +30,11 @@ builder.objectType(RunResultRef, {
     trainLoss: t.float({ nullable: true, resolve: (result) => toNumber(result.trainLoss) }),
     steps: t.int({ nullable: true, resolve: (result) => result.steps ?? null }),
     wallS: t.float({ nullable: true, resolve: (result) => toNumber(result.wallS) }),
+    hardwareClass: t.string({
+      nullable: true,
+      description: 'device|torch build|CPU kernels|threads, from the result line (null when it does not say).',
+      resolve: (result) => result.hardwareClass ?? null,
+    }),
     metrics: t.field({ type: 'JSON', nullable: true, description: 'The script’s full final JSON line.', resolve: (result) => result.metrics ?? null }),
     stdoutTail: t.string({ nullable: true, resolve: (result) => result.stdoutTail ?? null }),
     stderrTail: t.string({ nullable: true, resolve: (result) => result.stderrTail ?? null }),

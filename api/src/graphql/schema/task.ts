@@ -7,6 +7,8 @@ import { decodeId } from '../global-id.ts';
 import { CampaignRef } from './campaign.ts';
 import { RunResultRef } from './run-result.ts';
 import { WorkerRef } from './worker.ts';
+import { BudgetRef } from './budget.ts';
+import { budgetOf } from '../../modules/campaigns/budget.ts';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {
   values: Object.fromEntries(TASK_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<
@@ -37,7 +39,18 @@ builder.node(TaskRef, {
     campaign: t.field({ type: CampaignRef, resolve: (task, _args, ctx) => ctx.services.campaigns.get(ctx.viewer, task.campaign.id) }),
     config: t.field({ type: 'JSON', description: 'The sampled hyperparameters, keys sorted.', resolve: (task) => canonical(task.config) }),
     seed: t.exposeInt('seed'),
-    budgetS: t.exposeInt('budgetS'),
+    budgetS: t.exposeInt('budgetS', { description: 'A wall budget’s seconds, or a compute budget’s cap on any machine.' }),
+    budget: t.field({ type: BudgetRef, description: 'The task’s budget.', resolve: (task) => budgetOf(task) }),
+    leaseCapS: t.int({
+      nullable: true,
+      description: 'The wall-clock cap its latest lease gave the script (budget_s): a compute task’s cap fitted to the worker’s measured speed.',
+      resolve: (task) => task.leaseCapS ?? null,
+    }),
+    hardwareClass: t.string({
+      nullable: true,
+      description: 'Hardware class of the accepted result: device|torch build|CPU kernels|threads (runs of one class replay bit-identically).',
+      resolve: (task) => task.hardwareClass ?? null,
+    }),
     status: t.field({ type: TaskStatusEnum, resolve: (task) => task.status }),
     attempts: t.exposeInt('attempts'),
     maxAttempts: t.exposeInt('maxAttempts'),

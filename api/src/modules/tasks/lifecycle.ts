@@ -9,7 +9,7 @@ import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
-import { taskReward } from '../ledger/pricing.ts';
+import { pricingRates, taskPrice } from '../ledger/pricing.ts';
 import { type LeaseClaim, type LeaseRow, rejection } from './lease-state.ts';
 import type { ReportedFailure, ReportedResult } from './report-input.ts';
 import { cancelTasks } from './sql/cancel-tasks.ts';
@@ -18,12 +18,15 @@ import { campaignBudget, createTasks, type Proposal } from './sql/create-tasks.t
 import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
-import { type LeasedRow, leaseTasks } from './sql/lease-tasks.ts';
+import { type LeasedRow, leaseTasks, whyNothingFits } from './sql/lease-tasks.ts';
 import { releaseTask } from './sql/release-task.ts';
 import { taskState } from './sql/task-state.ts';
 
 export type { Proposal } from './sql/create-tasks.ts';
 export type { LeasedRow } from './sql/lease-tasks.ts';
+
+/** Why a lease request got no task (besides the replica shutting down). */
+export type EmptyLeaseReason = 'queue_empty' | 'too_slow' | 'other_hardware';
 
 /** The worker a lease belongs to. */
 export interface LeaseHolder {
@@ -63,7 +66,16 @@ export class TaskLifecycle {
   private readonly em: Db;
   private readonly hot: HotSql;
   private readonly events: EventBus;
-  private readonly env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_CREDITS_PER_TASK_SECOND'>;
+  private readonly env: Pick<
+    Env,
+    | 'XEENET_LEASE_TTL_S'
+    | 'XEENET_CREDITS_PER_TASK_SECOND'
+    | 'XEENET_CREDITS_PER_GPU_SECOND'
+    | 'XEENET_CREDITS_PER_TFLOP'
+    | 'XEENET_CREDITS_PER_MILLION_TOKENS'
+    | 'XEENET_CAP_MARGIN'
+    | 'XEENET_CAP_OVERHEAD_S'
+  >;
   private readonly ledger: LedgerService;
 
   constructor(em: Db, hot: HotSql, events: EventBus, env: TaskLifecycle['env'], ledger: LedgerService) {
@@ -82,9 +94,15 @@ export class TaskLifecycle {
   async create(tx: Db, campaignId: string, proposals: readonly Proposal[]): Promise<TaskChanges> {
     const [campaign] = await run(tx, campaignBudget(campaignId));
     if (!campaign || !proposals.length) return { campaignId, taskIds: [], workerIds: [] };
+    const rates = pricingRates(this.env);
     const priced = proposals.map((proposal) => {
       const budgetS = proposal.budgetS ?? campaign.budget_s;
-      return { ...proposal, budgetS, reward: taskReward(budgetS, this.env.XEENET_CREDITS_PER_TASK_SECOND) };
+      if (campaign.budget_kind === 'compute') {
+        const amount = proposal.budgetAmount ?? Number(campaign.budget_amount);
+        return { ...proposal, budgetS, budgetAmount: amount, reward: taskPrice({ kind: 'compute', unit: campaign.budget_unit!, amount }, rates) };
+      }
+      const reward = taskPrice({ kind: 'wall', seconds: budgetS, rateClass: campaign.budget_hardware ?? 'cpu' }, rates);
+      return { ...proposal, budgetS, budgetAmount: null, reward };
     });
     const created = await run(tx, createTasks(campaignId, priced));
     return { campaignId, taskIds: created.map((row) => row.id), workerIds: [] };
@@ -101,11 +119,27 @@ export class TaskLifecycle {
   async lease(holder: LeaseHolder, maxTasks: number): Promise<LeasedRow[]> {
     const leased = await this.hot.rows(
       this.em,
-      leaseTasks({ workerId: holder.workerId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S }),
+      leaseTasks({
+        workerId: holder.workerId,
+        simulatedWorker: holder.simulated,
+        maxTasks,
+        ttlS: this.env.XEENET_LEASE_TTL_S,
+        capMargin: this.env.XEENET_CAP_MARGIN,
+        capOverheadS: this.env.XEENET_CAP_OVERHEAD_S,
+      }),
     );
     for (const row of leased) this.events.taskChanged(row.campaign_id, row.id);
     this.events.workerChanged(holder.workerId);
     return leased;
+  }
+
+  /** After an empty lease: whether queued tasks exist that this worker is too slow for, or that need another class. */
+  async whyEmpty(holder: LeaseHolder): Promise<EmptyLeaseReason> {
+    const row = await this.hot.first(
+      this.em,
+      whyNothingFits({ workerId: holder.workerId, simulatedWorker: holder.simulated, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S }),
+    );
+    return row?.too_slow ? 'too_slow' : row?.other_class ? 'other_hardware' : 'queue_empty';
   }
 
   /** heartbeat: extends the lease and stores progress (reclaiming a requeued, not re-leased task). */
