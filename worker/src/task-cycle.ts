@@ -55,6 +55,8 @@ export interface TaskCycleDeps {
    * as it can still be ready in time, from how long the last one took (see warmLeadFor). */
   warmLeadS: number | null;
   onFatal(error: Error): void;
+  /** A task completed with this result line (refreshes the machine's measured speed). */
+  onCompleted?(lease: Lease, metrics: Record<string, unknown>): void;
 }
 
 export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
@@ -196,6 +198,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
         await this.deps.leasing.release(lease, 'worker aborted');
       } else {
         this.logOutcome(log, end.outcome, timing);
+        if (end.outcome.kind === 'complete' && !end.outcome.result.simulated) this.deps.onCompleted?.(lease, end.outcome.result.metrics);
         // Written to the spool (fsync) and then reported, while the slot already runs its next task.
         await this.deps.reporter.submit(spoolEntry(this.deps.identity, lease, end.outcome));
       }

@@ -13,6 +13,7 @@ import type { Logger } from './log.ts';
 import { composePreflight, type Preflight, sandboxPolicyCheck } from './preflight.ts';
 import { Preparer } from './preparation.ts';
 import { ProfileUpdater, type WorkerProfile } from './profile.ts';
+import { type Speed, SpeedReporter } from './speed.ts';
 import type { PythonRuntime } from './python/discover.ts';
 import { Reporter } from './reporter.ts';
 import { SimulatedExecutor } from './simulation.ts';
@@ -64,6 +65,8 @@ export interface WorkerConfig {
   onProfileUpdated?(profile: WorkerProfile): void;
   /** Checks before a lease runs, in front of the sandbox policy (signatures, preferences). */
   preflight?: Preflight[];
+  /** The calibration's speed (start.ts measures it); reported once connected, then refreshed from tasks. */
+  calibration?: Speed | null;
 }
 
 export type WorkerExit = 'finished' | 'stopped' | 'aborted' | 'token-rejected' | 'cannot-run';
@@ -78,6 +81,8 @@ export class Worker {
   readonly reporter: Reporter;
   readonly stats = new WorkerStats();
   readonly runsDir: string;
+  /** The measured training speed the API fits compute caps to. */
+  readonly speed: SpeedReporter;
   private readonly leasing: LeaseSource;
   private readonly cycles: TaskCycle[] = [];
   private readonly loops: SlotLoop<ReadyTask, RunResult>[] = [];
@@ -107,11 +112,13 @@ export class Worker {
     });
     this.leasing = new LeaseSource({ client: this.client, reporter: this.reporter, log: config.log, maxTasks: config.maxTasks ?? null });
     const profile = new ProfileUpdater({ client: this.client, log: config.log, profile: config.profile ?? null, onUpdated: config.onProfileUpdated });
+    this.speed = new SpeedReporter({ client: this.client, log: config.log, calibration: config.calibration ?? null });
     config.board?.summary(() => summaryLine(config.urls.base, this.connectionState(), this.stats, this.reporter.pending));
     this.client.onConnected(() => {
       this.reporter.kick();
       void this.reporter.replay();
-      void profile.send();
+      // After the profile: the server may otherwise fit this machine's caps to stale figures.
+      void profile.send().then(() => this.speed.send());
     });
 
     const executor = this.executor();
@@ -137,6 +144,7 @@ export class Worker {
         prefetchLeadS: config.prefetchLeadS ?? 5,
         warmLeadS: config.warmLeadS ?? null,
         onFatal: (error) => this.fail(error),
+        onCompleted: (lease, metrics) => this.speed.observe(lease, metrics),
       });
       this.cycles.push(cycle);
       this.loops.push(new SlotLoop(cycle));
