@@ -49,7 +49,7 @@ export function computeRate(unit: ComputeUnit, rates: PricingRates): number {
 export function taskPrice(budget: PricedBudget, rates: PricingRates): number {
   if (budget.kind === 'wall') return budget.seconds * wallRate(budget.rateClass, rates);
   // The tiny epsilon keeps 5e11 x 18e-12 (= 9.000000000000002 in floating point) at 9.
-  return Math.ceil(budget.amount * computeRate(budget.unit, rates) - 1e-9);
+  return Math.max(0, Math.ceil(budget.amount * computeRate(budget.unit, rates) - 1e-9));
 }
 
 export function campaignCost(taskCount: number, budget: PricedBudget, rates: PricingRates): number {
