@@ -17,6 +17,8 @@ export interface LeaseSourceOptions {
   log: Logger;
   /** Lease at most this many tasks (--max-tasks). */
   maxTasks: number | null;
+  /** Awaited before each lease request (a speed report in flight: the lease's cap follows it). */
+  beforeLease?: () => Promise<void>;
 }
 
 export class LeaseSource {
@@ -67,6 +69,7 @@ export class LeaseSource {
           continue;
         }
         await reporter.tryAllOnce(10_000, signal);
+        await this.options.beforeLease?.();
         if (!once) show({ phase: idle ? 'idle' : 'leasing', note: idle ? 'no queued task; polling' : undefined });
         try {
           const { leaseTask } = await client.request(LEASE_TASK, {}, LEASE_TIMEOUT_MS);

@@ -43,7 +43,7 @@ export class SpeedReporter {
   private readonly log: Logger;
   private current: Speed | null;
   private sent: Speed | null = null;
-  private sending = false;
+  private inflight: Promise<void> | null = null;
   private refused = false;
 
   constructor(options: { client: ApiClient; log: Logger; calibration: Speed | null }) {
@@ -64,13 +64,27 @@ export class SpeedReporter {
     if (this.client.connected) void this.send();
   }
 
+  /** Settles once a report in flight has been answered (leasing waits for it: the cap follows it). */
+  async settled(): Promise<void> {
+    await this.inflight;
+  }
+
   /** Sends the estimate when the server does not have it yet (called after every connection too). */
-  async send(): Promise<void> {
+  send(): Promise<void> {
     const speed = this.current;
-    if (!speed || this.sending || this.refused || (this.sent && !changed(this.sent, speed) && this.sent.source === speed.source)) return;
-    this.sending = true;
+    if (!speed || this.inflight || this.refused || (this.sent && !changed(this.sent, speed) && this.sent.source === speed.source)) {
+      return this.inflight ?? Promise.resolve();
+    }
+    // Set before the first await, so a lease asked for right after a connection waits for it.
+    this.inflight = this.deliver(speed).finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async deliver(speed: Speed): Promise<void> {
     try {
-      const { reportWorkerSpeed } = await this.client.request(REPORT_WORKER_SPEED, { input: speed });
+      const { reportWorkerSpeed } = await this.client.request(REPORT_WORKER_SPEED, { input: speed }, 10_000);
       if (isSuccess(reportWorkerSpeed)) {
         this.sent = speed;
         this.log.info('reported this machine’s training speed', { ...speed });
@@ -83,8 +97,6 @@ export class SpeedReporter {
         this.refused = true;
         this.log.warn('the server cannot take this machine’s speed (an older API?); compute tasks get their full cap', { error: error.message });
       }
-    } finally {
-      this.sending = false;
     }
   }
 }

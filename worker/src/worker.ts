@@ -110,15 +110,22 @@ export class Worker {
       server: config.urls.base,
       workerId: config.credential.workerId,
     });
-    this.leasing = new LeaseSource({ client: this.client, reporter: this.reporter, log: config.log, maxTasks: config.maxTasks ?? null });
-    const profile = new ProfileUpdater({ client: this.client, log: config.log, profile: config.profile ?? null, onUpdated: config.onProfileUpdated });
     this.speed = new SpeedReporter({ client: this.client, log: config.log, calibration: config.calibration ?? null });
+    this.leasing = new LeaseSource({
+      client: this.client,
+      reporter: this.reporter,
+      log: config.log,
+      maxTasks: config.maxTasks ?? null,
+      beforeLease: () => this.speed.settled(),
+    });
+    const profile = new ProfileUpdater({ client: this.client, log: config.log, profile: config.profile ?? null, onUpdated: config.onProfileUpdated });
     config.board?.summary(() => summaryLine(config.urls.base, this.connectionState(), this.stats, this.reporter.pending));
     this.client.onConnected(() => {
       this.reporter.kick();
       void this.reporter.replay();
-      // After the profile: the server may otherwise fit this machine's caps to stale figures.
-      void profile.send().then(() => this.speed.send());
+      void profile.send();
+      // Leasing waits for it (LeaseSource's beforeLease): the first compute task's cap follows it.
+      void this.speed.send();
     });
 
     const executor = this.executor();
