@@ -4,7 +4,7 @@
 // the campaign stats. Against PostgreSQL and PGlite.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, startTestApp, type TestApp } from '../helpers/app.ts';
-import { gql } from '../helpers/graphql.ts';
+import { gql, request } from '../helpers/graphql.ts';
 import { COMPLETE, createAccount, registerWorker, SEARCH_SPACE } from '../helpers/platform.ts';
 
 const SUBMIT = `mutation ($input: SubmitBriefInput!) {
@@ -133,18 +133,19 @@ describe.each(DATABASES)('budgets on %s', (database) => {
 
     const QUOTE = `query ($script: String, $budget: BudgetInput, $budgetS: Int) {
       estimateCampaignCost(taskCount: 10, script: $script, budget: $budget, budgetS: $budgetS) {
-        __typename
-        ... on QueryEstimateCampaignCostSuccess { data { perTask total creditsPerTaskSecond creditsPerComputeUnit budget { kind unit amount } } }
-        ... on ValidationError { fieldErrors { path message } }
+        perTask total creditsPerTaskSecond creditsPerComputeUnit budget { kind unit amount }
       }
     }`;
     const quote = async (variables: Record<string, unknown>) => (await gql(url, QUOTE, variables, researcher.token)).estimateCampaignCost;
-    expect((await quote({ script: 'fixture-flops' })).data).toMatchObject({ perTask: 9, total: 90, creditsPerComputeUnit: 18, budget: { kind: 'COMPUTE', unit: 'FLOPS', amount: 5e11 } });
-    expect((await quote({ budgetS: 9 })).data).toMatchObject({ perTask: 9, total: 90, creditsPerTaskSecond: 1, budget: { kind: 'WALL' } });
-    expect((await quote({ budget: { kind: 'WALL', seconds: 9, hardware: 'GPU' } })).data).toMatchObject({ perTask: 36, creditsPerTaskSecond: 4 });
-    expect((await quote({ script: 'fixture-wall-only', budget: { kind: 'COMPUTE' } })).fieldErrors).toEqual([
-      { path: ['budget', 'kind'], message: 'this training script does not accept compute budgets (it accepts: wall)' },
-    ]);
+    expect(await quote({ script: 'fixture-flops' })).toMatchObject({ perTask: 9, total: 90, creditsPerComputeUnit: 18, budget: { kind: 'COMPUTE', unit: 'FLOPS', amount: 5e11 } });
+    expect(await quote({ budgetS: 9 })).toMatchObject({ perTask: 9, total: 90, creditsPerTaskSecond: 1, budget: { kind: 'WALL' } });
+    expect(await quote({ budgetS: 0 })).toMatchObject({ perTask: 0, total: 0 });
+    expect(await quote({ budget: { kind: 'WALL', seconds: 9, hardware: 'GPU' } })).toMatchObject({ perTask: 36, creditsPerTaskSecond: 4 });
+    const refused = await request(url, QUOTE, { script: 'fixture-wall-only', budget: { kind: 'COMPUTE' } }, researcher.token);
+    expect(refused.errors?.[0]).toMatchObject({
+      message: 'budget.kind: this training script does not accept compute budgets (it accepts: wall)',
+      extensions: { code: 'VALIDATION' },
+    });
   });
 
   it('refuses bad budgets with field errors and creates nothing', async () => {

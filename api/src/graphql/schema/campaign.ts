@@ -185,7 +185,8 @@ builder.queryFields((t) => ({
       script: t.arg.string({ description: 'The training script (name or SHA-256): its unit and defaults. Without it, only wall budgets can be quoted.' }),
       budget: t.arg({ type: BudgetInputRef, description: 'The per-task budget, as in SubmitBriefInput.' }),
     },
-    errors: { types: [ValidationError] },
+    // A plain result (not a union), as before budgets had kinds: a bad budget is a GraphQL error
+    // with code VALIDATION and the field's message.
     resolve: (_root, args, ctx) =>
       ctx.services.campaigns.estimate(ctx.viewer, { taskCount: args.taskCount, budgetS: args.budgetS, script: args.script, budget: args.budget }),
   }),

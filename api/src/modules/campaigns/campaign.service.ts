@@ -121,8 +121,8 @@ export class CampaignService {
   /** The quote: what a brief would reserve, and the rates behind it. */
   async estimate(viewer: Viewer | null, input: EstimateInput): Promise<CostEstimate> {
     const errors: FieldError[] = [];
-    if (!Number.isInteger(input.taskCount) || input.taskCount < 0 || input.taskCount > MAX_TASKS_PER_CAMPAIGN) {
-      errors.push({ path: ['taskCount'], message: `must be a whole number from 0 to ${MAX_TASKS_PER_CAMPAIGN}` });
+    if (!Number.isInteger(input.taskCount) || input.taskCount > MAX_TASKS_PER_CAMPAIGN) {
+      errors.push({ path: ['taskCount'], message: `must be a whole number up to ${MAX_TASKS_PER_CAMPAIGN}` });
     }
     let accepted: ScriptBudgets = { kinds: ['wall'], computeUnit: null, defaultCompute: null, defaultBudgetS: null };
     if (input.script?.trim()) {
@@ -130,10 +130,13 @@ export class CampaignService {
       if (!script) errors.push({ path: ['script'], message: 'no registered training script has this SHA-256 or name' });
       else accepted = await this.artifacts.scriptBudgets(script.sha256);
     }
-    const parsed = parseBudget(input.budget, input.budgetS, accepted, { maxWallS: this.env.XEENET_COMPUTE_MAX_WALL_S });
+    // A form still being filled in (no seconds yet) is quoted at nothing, as it always was.
+    const empty = !input.budget && input.budgetS != null && input.budgetS <= 0;
+    const parsed = parseBudget(input.budget, empty ? 1 : input.budgetS, accepted, { maxWallS: this.env.XEENET_COMPUTE_MAX_WALL_S });
+    if (empty && parsed.ok && parsed.budget.kind === 'wall') parsed.budget.seconds = 0;
     if (!parsed.ok) errors.push(...parsed.errors);
     if (errors.length || !parsed.ok) throw new ValidationError(errors);
-    return this.quote(input.taskCount, parsed.budget);
+    return this.quote(Math.max(0, input.taskCount), parsed.budget);
   }
 
   private quote(taskCount: number, budget: Budget): CostEstimate {
