@@ -24,6 +24,7 @@ import type { LeaseBatcher } from './modules/tasks/lease-batcher.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
+import type { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
 
 /** Process-wide dependencies, created once at start. */
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
   liveLeases: LiveLeaseStore;
   /** Coalesces concurrent lease requests into one statement (null: XEENET_LEASE_BATCH_MAX is 1). */
   leaseBatcher: LeaseBatcher | null;
+  /** Anonymous registerWorker limits (shared through Redis when configured). */
+  registrationLimiter: RegistrationLimiter;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -69,7 +72,7 @@ export class Services {
     this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle, loop: this.loop });
     this.results = new ResultsService(em);
     this.tasks = new TaskService(em, viewer, deps.liveLeases);
-    this.workers = new WorkerService(em, deps.env, deps.events);
+    this.workers = new WorkerService(em, deps.env, deps.events, deps.registrationLimiter);
   }
 
   static fork(deps: AppDeps, viewer: Viewer | null = null): Services {
@@ -82,10 +85,12 @@ export interface RequestContext {
   deps: AppDeps;
   viewer: Viewer | null;
   services: Services;
+  /** The caller's IP address (the first X-Forwarded-For entry with XEENET_TRUST_PROXY), for rate limits. */
+  clientAddress: string | null;
 }
 
-export function createRequestContext(deps: AppDeps, viewer: Viewer | null): RequestContext {
-  return { deps, viewer, services: Services.fork(deps, viewer) };
+export function createRequestContext(deps: AppDeps, viewer: Viewer | null, clientAddress: string | null = null): RequestContext {
+  return { deps, viewer, services: Services.fork(deps, viewer), clientAddress };
 }
 
 /** A fresh unit of work: subscriptions call this per event so they never serve stale entities. */

@@ -66,6 +66,8 @@ export interface TaskCycleDeps {
   onFatal(error: Error): void;
   /** Called as soon as a task's process ended, before its report is written. */
   onTaskEnded?(ended: TaskEnded): void;
+  /** A task completed with this result line (refreshes the machine's measured speed). */
+  onCompleted?(lease: Lease, metrics: Record<string, unknown>): void;
 }
 
 export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
@@ -214,6 +216,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
         await this.deps.leasing.release(lease, why);
       } else {
         this.logOutcome(log, end.outcome, timing);
+        if (end.outcome.kind === 'complete' && !end.outcome.result.simulated) this.deps.onCompleted?.(lease, end.outcome.result.metrics);
         // Written to the spool (fsync) and then reported, while the slot already runs its next task.
         await this.deps.reporter.submit(spoolEntry(this.deps.identity, lease, end.outcome));
       }

@@ -8,6 +8,8 @@ import { decodeId } from '../global-id.ts';
 import { CampaignRef } from './campaign.ts';
 import { RunResultRef } from './run-result.ts';
 import { WorkerRef } from './worker.ts';
+import { BudgetRef } from './budget.ts';
+import { budgetOf } from '../../modules/campaigns/budget.ts';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {
   description: 'Where a task is in its lifecycle (see api/src/modules/tasks/lease-state.ts).',
@@ -42,7 +44,18 @@ builder.node(TaskRef, {
     campaign: t.field({ description: 'The campaign it belongs to.', type: CampaignRef, resolve: (task, _args, ctx) => ctx.services.campaigns.get(ctx.viewer, task.campaign.id) }),
     config: t.field({ type: 'JSON', description: 'The sampled hyperparameters, keys sorted.', resolve: (task) => canonical(task.config) }),
     seed: t.exposeInt('seed', { description: 'The training seed handed to the script.' }),
-    budgetS: t.exposeInt('budgetS', { description: 'Wall budget (or, for compute budgets, the wall-clock cap) in seconds.' }),
+    budgetS: t.exposeInt('budgetS', { description: 'A wall budget’s seconds, or a compute budget’s cap on any machine.' }),
+    budget: t.field({ type: BudgetRef, description: 'The task’s budget.', resolve: (task) => budgetOf(task) }),
+    leaseCapS: t.int({
+      nullable: true,
+      description: 'The wall-clock cap its latest lease gave the script (budget_s): a compute task’s cap fitted to the worker’s measured speed.',
+      resolve: (task) => task.leaseCapS ?? null,
+    }),
+    hardwareClass: t.string({
+      nullable: true,
+      description: 'Hardware class of the accepted result: device|torch build|CPU kernels|threads (runs of one class replay bit-identically).',
+      resolve: (task) => task.hardwareClass ?? null,
+    }),
     status: t.field({ description: 'Where it is in its lifecycle.', type: TaskStatusEnum, resolve: (task) => task.status }),
     attempts: t.exposeInt('attempts', { description: 'Leases so far, the current one included.' }),
     maxAttempts: t.exposeInt('maxAttempts', { description: 'Leases allowed before the task fails for good.' }),

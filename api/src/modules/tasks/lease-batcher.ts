@@ -52,7 +52,12 @@ class Lane {
           (rows) => {
             const byRequest = batch.map((): LeasedRow[] => []);
             for (const row of rows) byRequest[row.request]?.push(row);
-            batch.forEach((pending, i) => pending.resolve(byRequest[i]!));
+            batch.forEach((pending, i) => {
+              // Requests of one batch skip each other's slots: a worker that may take only tasks the
+              // others skipped past gets nothing, so while the queue gave work it asks again alone.
+              if (byRequest[i]!.length || !rows.length || batch.length === 1) pending.resolve(byRequest[i]!);
+              else this.options.run([pending], this.simulated).then(pending.resolve, pending.reject);
+            });
           },
           (error: unknown) => batch.forEach((pending) => pending.reject(error)),
         )

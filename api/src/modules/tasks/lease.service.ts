@@ -8,7 +8,7 @@ import type { CampaignLoop } from '../campaigns/campaign-loop.ts';
 import { toDate } from '../../db/sql.ts';
 import type { Lifecycle } from '../../lifecycle.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { CompletionAck, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
+import type { CompletionAck, EmptyLeaseReason, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
 import { parseClaim, parseFailure, parseProgress, parseResult } from './report-input.ts';
 
 export const MAX_TASKS_PER_LEASE = 16;
@@ -19,7 +19,13 @@ export interface LeaseGrant {
   index: number;
   config: Record<string, unknown>;
   seed: number;
+  /** What the script gets as budget_s: a wall budget's seconds, or a compute task's cap on this machine. */
   budgetS: number;
+  budgetKind: 'wall' | 'compute';
+  budgetUnit: 'tokens' | 'flops' | null;
+  budgetAmount: number | null;
+  /** The most seconds any machine may take (a compute task's cap before fitting it to this worker). */
+  maxWallS: number;
   attempt: number;
   maxAttempts: number;
   leaseToken: string;
@@ -86,7 +92,11 @@ export class LeaseService {
           index: row.index,
           config: row.config,
           seed: row.seed,
-          budgetS: row.budget_s,
+          budgetS: row.lease_cap_s ?? row.budget_s,
+          budgetKind: row.budget_kind,
+          budgetUnit: row.budget_unit,
+          budgetAmount: row.budget_amount == null ? null : Number(row.budget_amount),
+          maxWallS: row.budget_s,
           attempt: row.attempts,
           maxAttempts: row.max_attempts,
           leaseToken: row.lease_token,
@@ -96,6 +106,11 @@ export class LeaseService {
         };
       }),
     );
+  }
+
+  /** Why the last lease found nothing: a typed reason the worker can log (never an error). */
+  async emptyReason(viewer: Viewer | null): Promise<EmptyLeaseReason> {
+    return this.lifecycle.whyEmpty(holder(requireWorker(viewer)));
   }
 
   /** Extends a lease and records progress; reclaims the task if it was requeued but not re-leased. */

@@ -11,7 +11,7 @@ import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
-import { taskReward } from '../ledger/pricing.ts';
+import { pricingRates, taskPrice } from '../ledger/pricing.ts';
 import { PRESENCE_WRITE_S } from '../workers/worker.service.ts';
 import { type LeaseClaim, type LeaseRow, rejection } from './lease-state.ts';
 import { heartbeatWriteIntervalMs, type LiveLeaseStore } from './live-leases.ts';
@@ -22,13 +22,16 @@ import { campaignBudget, createTasks, type Proposal } from './sql/create-tasks.t
 import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
-import { type LeasedRow, leaseTasks } from './sql/lease-tasks.ts';
+import { type LeasedRow, leaseTasks, whyNothingFits } from './sql/lease-tasks.ts';
 import { LeaseBatcher } from './lease-batcher.ts';
 import { releaseTask } from './sql/release-task.ts';
 import { taskState } from './sql/task-state.ts';
 
 export type { Proposal } from './sql/create-tasks.ts';
 export type { LeasedRow } from './sql/lease-tasks.ts';
+
+/** Why a lease request got no task (besides the replica shutting down). */
+export type EmptyLeaseReason = 'queue_empty' | 'too_slow' | 'other_hardware';
 
 /** The worker a lease belongs to. */
 export interface LeaseHolder {
@@ -73,7 +76,17 @@ export class TaskLifecycle {
   private readonly em: Db;
   private readonly hot: HotSql;
   private readonly events: EventBus;
-  private readonly env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_CREDITS_PER_TASK_SECOND' | 'XEENET_HEARTBEAT_WRITE_S'>;
+  private readonly env: Pick<
+    Env,
+    | 'XEENET_LEASE_TTL_S'
+    | 'XEENET_CREDITS_PER_TASK_SECOND'
+    | 'XEENET_CREDITS_PER_GPU_SECOND'
+    | 'XEENET_CREDITS_PER_TFLOP'
+    | 'XEENET_CREDITS_PER_MILLION_TOKENS'
+    | 'XEENET_CAP_MARGIN'
+    | 'XEENET_CAP_OVERHEAD_S'
+    | 'XEENET_HEARTBEAT_WRITE_S'
+  >;
   private readonly ledger: LedgerService;
   private readonly live: LiveLeaseStore;
   private readonly batcher: LeaseBatcher | null;
@@ -103,13 +116,14 @@ export class TaskLifecycle {
   static leaseBatcher(
     hot: HotSql,
     em: () => Db,
-    env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_LEASE_BATCH_MAX'>,
+    env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_LEASE_BATCH_MAX' | 'XEENET_CAP_MARGIN' | 'XEENET_CAP_OVERHEAD_S'>,
     onBatch?: (size: number) => void,
   ): LeaseBatcher | null {
     if (env.XEENET_LEASE_BATCH_MAX <= 1) return null;
+    const caps = { capMargin: env.XEENET_CAP_MARGIN, capOverheadS: env.XEENET_CAP_OVERHEAD_S };
     return new LeaseBatcher({
       run: (requests, simulatedWorkers) =>
-        hot.rows(em(), leaseTasks({ requests, simulatedWorkers, ttlS: env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S })),
+        hot.rows(em(), leaseTasks({ requests, simulatedWorkers, ttlS: env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S, ...caps })),
       maxBatch: env.XEENET_LEASE_BATCH_MAX,
       onBatch,
     });
@@ -123,9 +137,16 @@ export class TaskLifecycle {
   async create(tx: Db, campaignId: string, proposals: readonly Proposal[]): Promise<TaskChanges> {
     const [campaign] = await run(tx, campaignBudget(campaignId));
     if (!campaign || !proposals.length) return { campaignId, taskIds: [], workerIds: [] };
+    const rates = pricingRates(this.env);
     const priced = proposals.map((proposal) => {
       const budgetS = proposal.budgetS ?? campaign.budget_s;
-      return { ...proposal, budgetS, reward: taskReward(budgetS, this.env.XEENET_CREDITS_PER_TASK_SECOND) };
+      if (campaign.budget_kind === 'compute') {
+        // ASHA rungs multiply the work (and the loop scaled the cap in budgetS).
+        const amount = proposal.budgetAmount ?? Number(campaign.budget_amount) * (proposal.budgetScale ?? 1);
+        return { ...proposal, budgetS, budgetAmount: amount, reward: taskPrice({ kind: 'compute', unit: campaign.budget_unit!, amount }, rates) };
+      }
+      const reward = taskPrice({ kind: 'wall', seconds: budgetS, rateClass: campaign.budget_hardware ?? 'cpu' }, rates);
+      return { ...proposal, budgetS, budgetAmount: null, reward };
     });
     const created = await run(tx, createTasks(campaignId, priced));
     return { campaignId, taskIds: created.map((row) => row.id), workerIds: [] };
@@ -145,12 +166,12 @@ export class TaskLifecycle {
   async lease(holder: LeaseHolder, maxTasks: number): Promise<LeasedRow[]> {
     const sentAt = performance.now();
     const request = { workerId: holder.workerId, maxTasks };
-    const leased = this.batcher
-      ? await this.batcher.lease({ ...request, simulated: holder.simulated })
-      : await this.hot.rows(
-          this.em,
-          leaseTasks({ requests: [request], simulatedWorkers: holder.simulated, ttlS: this.env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S }),
-        );
+    const alone = () =>
+      this.hot.rows(
+        this.em,
+        leaseTasks({ requests: [request], simulatedWorkers: holder.simulated, ttlS: this.env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S, ...this.caps() }),
+      );
+    const leased = this.batcher ? await this.batcher.lease({ ...request, simulated: holder.simulated }) : await alone();
     // The lease wrote the row: the first heartbeats need not.
     await Promise.all(
       leased.map((row) =>
@@ -160,6 +181,20 @@ export class TaskLifecycle {
     for (const row of leased) this.events.taskChanged(row.campaign_id, row.id);
     this.events.workerChanged(holder.workerId);
     return leased;
+  }
+
+  /** How a calibrated worker's wall-clock cap is fitted (expected seconds × margin + overhead). */
+  private caps(): { capMargin: number; capOverheadS: number } {
+    return { capMargin: this.env.XEENET_CAP_MARGIN, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S };
+  }
+
+  /** After an empty lease: whether queued tasks exist that this worker is too slow for, or that need another class. */
+  async whyEmpty(holder: LeaseHolder): Promise<EmptyLeaseReason> {
+    const row = await this.hot.first(
+      this.em,
+      whyNothingFits({ workerId: holder.workerId, simulatedWorker: holder.simulated, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S }),
+    );
+    return row?.too_slow ? 'too_slow' : row?.other_class ? 'other_hardware' : 'queue_empty';
   }
 
   /**
