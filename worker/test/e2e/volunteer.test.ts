@@ -8,7 +8,8 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, freePort, startApi } from '../helpers/api.ts';
-import { campaign, cancelCampaign, submitBrief } from '../helpers/platform.ts';
+import { processesMentioning } from '../helpers/files.ts';
+import { campaign, cancelCampaign, submitBrief, task, TRAIN_BUDGET_S } from '../helpers/platform.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { delay, waitUntil } from '../helpers/wait.ts';
 import { type LogLine, newHome, startWorker, type WorkerProcess } from '../helpers/worker.ts';
@@ -188,5 +189,53 @@ describe('preferences that stop leasing', () => {
     const exit = await refused.exited;
     expect(exit.code).toBe(2);
     expect(refused.stderr()).toContain('preferences.json: dailyTaskCap must be null or a whole number');
+  });
+});
+
+describe('with real PyTorch tasks', () => {
+  it('refuses scripts of a kind not accepted, applies a threads cap from the page, and a pause kills the running script and gives it back', async () => {
+    const brief = await submitBrief(api, { name: 'real', taskCount: 2, budgetS: TRAIN_BUDGET_S });
+    const home = newHome();
+    const port = await freePort();
+    // Leases do not say their script's kind yet (UNKNOWN): accepting only built-ins refuses them.
+    const worker = startWorker({ server: api.url, home, args: ['--name', 'real-volunteer', '--accept-scripts', 'builtin', '--page-port', String(port)] });
+    running.push(worker);
+    const token = new URL(String((await worker.waitForLog((line) => line.msg === 'local status page', 60_000, 'the page')).url)).searchParams.get('token')!;
+    const refused = await worker.waitForLog((line) => line.msg === 'refusing the task', 90_000, 'a refusal');
+    expect(refused).toMatchObject({ code: 'NOT_ACCEPTED' });
+    expect(String(refused.reason)).toContain('accepts only builtin scripts');
+    await waitUntil(async () => (await campaign(api, brief.id)).stats.leased === 0 || null, 10_000, 'the refused lease given back');
+    expect((await campaign(api, brief.id)).tasks.every((entry) => entry.status === 'QUEUED' && entry.attempts === 0)).toBe(true);
+    expect(worker.logs.some((line) => line.msg === 'task started')).toBe(false);
+
+    const post = (pathname: string, body: unknown) =>
+      request(port, { path: pathname, method: 'POST', headers: { 'x-xeenet-token': token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/preferences', { acceptScripts: ['builtin', 'reviewed', 'own'], cpuThreads: 1 })).status).toBe(200);
+    const first = await worker.waitForLog((line) => line.msg === 'task finished', 90_000, 'a real task finished');
+    expect(first.outcome).toBe('complete');
+    const delivered = await worker.waitForLog((line) => line.msg === 'result delivered', 30_000, 'its result delivered');
+    expect((await task(api, String(delivered.taskId))).history[0]!.metrics!.num_threads).toBe(1);
+
+    // The second task (leased ahead) starts; a pause kills its script at once and gives it back.
+    const second = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId !== first.taskId, 60_000, 'the second task started');
+    expect(processesMentioning(home).length).toBeGreaterThan(0);
+    const pausedAt = Date.now();
+    expect((await post('/api/pause', {})).status).toBe(200);
+    await worker.waitForLog((line) => line.msg === 'task stopped for a pause', 10_000, 'the running script stopped').catch((error: unknown) => {
+      console.log(JSON.stringify(worker.logs.filter((line) => Date.parse(line.time) >= pausedAt - 3000), null, 1));
+      throw error;
+    });
+    await worker.waitForLog((line) => line.msg === 'lease released' && line.why === 'paused: paused by the volunteer', 10_000, 'its lease given back');
+    expect(Date.now() - pausedAt).toBeLessThan(TRAIN_BUDGET_S * 1000);
+    const view = await campaign(api, brief.id);
+    expect(view.tasks.find((entry) => entry.index === second.index)).toMatchObject({ status: 'QUEUED', attempts: 0 });
+    // No script process is left, only (at most) the interpreter warming for the next task.
+    const secondPid = Number(second.pid);
+    await waitUntil(() => !processesMentioning(home).includes(secondPid) || null, 10_000, 'the paused script gone');
+
+    worker.signal('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    await waitUntil(() => processesMentioning(home).length === 0 || null, 10_000, 'no Python left');
+    await cancelCampaign(api, brief.id);
   });
 });
