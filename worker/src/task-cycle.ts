@@ -20,6 +20,7 @@ import type { Reporter } from './reporter.ts';
 import type { AheadDecision, SlotLoopOptions } from './slot-loop.ts';
 import type { WorkerStats } from './stats.ts';
 import type { SlotView } from './status-board.ts';
+import { untilAborted } from './util/abort.ts';
 import { backoffDelay, sleep } from './util/backoff.ts';
 
 export interface ReadyTask {
@@ -376,26 +377,6 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
 export function warmLeadFor(warmS: number | null, prefetchLeadS: number): number {
   if (warmS === null) return prefetchLeadS;
   return Math.min(prefetchLeadS, Math.max(1, 1.5 * warmS + 0.5));
-}
-
-/** Resolves with the promise's value, or with null as soon as one of the signals aborts. */
-function untilAborted<T>(promise: Promise<T>, signals: AbortSignal[]): Promise<T | null> {
-  const signal = AbortSignal.any(signals);
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /** The num_threads a task's config asks for, if it names a whole positive number. */
