@@ -228,6 +228,12 @@ describe('with real PyTorch tasks', () => {
     expect(first.outcome).toBe('complete');
     const delivered = await worker.waitForLog((line) => line.msg === 'result delivered', 30_000, 'its result delivered');
     expect((await task(api, String(delivered.taskId))).history[0]!.metrics!.num_threads).toBe(1);
+    // The page asks the API for the account's standing after a delivery: what this result earned.
+    const state = async () => JSON.parse((await request(port, { path: '/api/state', headers: { 'x-xeenet-token': token } })).body);
+    const standing = await waitUntil(async () => ((await state()).account?.creditsEarned > 0 ? (await state()).account : null), 10_000, 'the standing');
+    expect(standing).toMatchObject({ creditsEarned: delivered.creditsEarned, verifiedResults: 1, creditsPending: null, reputation: null, error: null });
+    expect(standing.computeHours).toBeGreaterThan(0);
+    expect(standing.computeHours).toBeLessThanOrEqual(TRAIN_BUDGET_S / 3600);
 
     // The second task (leased ahead) starts; a pause kills its script at once and gives it back.
     const second = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId !== first.taskId, 60_000, 'the second task started');
