@@ -80,6 +80,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   /** Seconds the last interpreters took from their spawn to ready (their torch import), newest last. */
   private readonly warmTimesS: number[] = [];
   private closed = false;
+  /** Paused by the volunteer's preferences: no interpreter waits (it would hold memory all the while). */
+  private resting = false;
 
   constructor(deps: TaskCycleDeps) {
     this.deps = deps;
@@ -89,6 +91,15 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   /** Starts this slot's first interpreter now, while the worker connects and leases. */
   prime(): void {
     this.ensureWarm();
+  }
+
+  /** While paused: kills the interpreter waiting for a task and starts none; false: warms one again. */
+  async rest(resting: boolean): Promise<void> {
+    this.resting = resting;
+    if (!resting) return this.prime();
+    const next = this.next;
+    this.next = null;
+    if (next) await (await next).discard('paused');
   }
 
   /** Kills the interpreter waiting for a task, if any. */
@@ -339,7 +350,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   }
 
   private ensureWarm(): void {
-    if (this.next || this.closed) return;
+    if (this.next || this.closed || this.resting) return;
     const next = this.deps.executor.warm(this.deps.slot);
     this.next = next;
     next.catch((error: unknown) => {

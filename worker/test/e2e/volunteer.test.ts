@@ -237,7 +237,9 @@ describe('with real PyTorch tasks', () => {
 
     // The second task (leased ahead) starts; a pause kills its script at once and gives it back.
     const second = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId !== first.taskId, 60_000, 'the second task started');
-    expect(processesMentioning(home).length).toBeGreaterThan(0);
+    const pythonOf = () => processesMentioning(home).filter((pid) => pid !== worker.proc.pid);
+    const secondPid = Number(second.pid);
+    expect(pythonOf()).toContain(secondPid);
     const pausedAt = Date.now();
     expect((await post('/api/pause', {})).status).toBe(200);
     await worker.waitForLog((line) => line.msg === 'task stopped for a pause', 10_000, 'the running script stopped').catch((error: unknown) => {
@@ -248,10 +250,16 @@ describe('with real PyTorch tasks', () => {
     expect(Date.now() - pausedAt).toBeLessThan(TRAIN_BUDGET_S * 1000);
     const view = await campaign(api, created.id);
     expect(view.tasks.find((entry) => entry.index === second.index)).toMatchObject({ status: 'QUEUED', attempts: 0 });
-    // No script process is left, only (at most) the interpreter warming for the next task.
-    const secondPid = Number(second.pid);
-    await waitUntil(() => !processesMentioning(home).includes(secondPid) || null, 10_000, 'the paused script gone');
+    // While paused no Python of this worker runs: the script is gone, and no interpreter waits warm.
+    await waitUntil(() => pythonOf().length === 0 || null, 10_000, 'no Python while paused');
+    expect(pythonOf()).not.toContain(secondPid);
+    await delay(2000);
+    expect(pythonOf()).toEqual([]);
 
+    // Resuming warms an interpreter again and takes the task back.
+    expect((await post('/api/resume', {})).status).toBe(200);
+    const resumed = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId === second.taskId && line.pid !== second.pid, 60_000, 'the given-back task run again');
+    expect(resumed.attempt).toBe(1);
     worker.signal('SIGTERM');
     expect((await worker.exited).code).toBe(0);
     await waitUntil(() => processesMentioning(home).length === 0 || null, 10_000, 'no Python left');
