@@ -209,6 +209,9 @@ export class Worker {
       if (decision.run) loop.resume();
       else loop.pause(decision.whenRunning, decision.reason);
     }
+    for (const cycle of this.cycles) {
+      cycle.rest(!decision.run).catch((error: unknown) => this.log.warn('cannot stop the waiting interpreter', { error: (error as Error).message }));
+    }
   }
 
   private taskEnded(ended: TaskEnded): void {
@@ -261,7 +264,7 @@ export class Worker {
       torch: this.config.runtime?.torchVersion,
       device: this.config.runtime?.device,
     });
-    if (!this.stopping) for (const cycle of this.cycles) cycle.prime();
+    if (!this.stopping && (this.decision?.run ?? true)) for (const cycle of this.cycles) cycle.prime();
     await this.config.controls?.gate.start();
     await this.reporter.replay();
     await Promise.all(this.loops.map((loop) => loop.start()));
