@@ -201,7 +201,7 @@ export class CampaignService {
     if (budget?.ok && options?.ok && parsed.success) {
       const scale = maxBudgetScale(parsed.data.strategy, options.options);
       const top = budget.budget.kind === 'wall' ? budget.budget.seconds * scale : budget.budget.maxWallS;
-      if (top > MAX_BUDGET_S) errors.push({ path: ['budget'], message: `the top rung's budget (${Math.round(top)} s) must be at most 24 hours` });
+      if (top > MAX_BUDGET_S) errors.push({ path: [input.budget ? 'budget' : 'budgetS'], message: `the top rung's budget (${Math.round(top)} s) must be at most 24 hours` });
     }
     if (errors.length || !parsed.success || !space.ok || !options?.ok || !script || !dataset || !budget?.ok) throw new ValidationError(errors);
 
