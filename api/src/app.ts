@@ -16,6 +16,8 @@ import { ArtifactCache } from './modules/artifacts/artifact-store.ts';
 import { EventBus } from './modules/events/event-bus.ts';
 import { DatabaseGauges } from './modules/metrics/database-gauges.ts';
 import { Metrics } from './modules/metrics/metrics.ts';
+import { registerBuiltinScripts } from './modules/scripts/script-registry.ts';
+import { loadSigningKey } from './modules/signing/signing-key.ts';
 import { Reaper } from './modules/tasks/reaper.ts';
 
 export interface App {
@@ -39,11 +41,13 @@ export async function startApp(env: Env): Promise<App> {
   const log = createLogger(env.XEENET_LOG_LEVEL);
   const target = databaseTarget(env);
   const artifactCache = new ArtifactCache();
+  const signer = loadSigningKey(env);
+  if (signer.source === 'generated') log.info('signing key generated', { keyId: signer.keyId, file: signer.file });
   const { orm, download, adminToken } = await withStartupLock(target, async () => {
     const orm = await openDatabase(target, env.XEENET_SQL_DEBUG);
     const em = orm.em.fork() as unknown as Db;
     const artifacts = new ArtifactRegistry(em, env);
-    await artifacts.registerTrainingScripts(log);
+    await registerBuiltinScripts(em, signer, await artifacts.registerTrainingScripts(log), log);
     const { download } = await artifacts.registerDatasets(log);
     const adminToken = await new AccountService(em, env).ensureAdmin();
     return { orm, download, adminToken };
@@ -60,7 +64,7 @@ export async function startApp(env: Env): Promise<App> {
   });
   const hotSql = HotSql.create(target);
   const lifecycle = new Lifecycle();
-  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle };
+  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle, signer };
 
   const http: HttpServer = createHttpServer(deps);
   await new Promise<void>((resolve, reject) => {

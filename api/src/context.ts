@@ -17,6 +17,8 @@ import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
+import { ScriptService } from './modules/scripts/script.service.ts';
+import type { ScriptSigner } from './modules/signing/signing-key.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
 
 /** Process-wide dependencies, created once at start. */
@@ -30,6 +32,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Whether this replica is shutting down (not ready, no new leases). */
   lifecycle: Lifecycle;
+  /** The platform's script-signing key (public half published, private half signs approvals). */
+  signer: ScriptSigner;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -40,6 +44,7 @@ export class Services {
   readonly ledger: LedgerService;
   readonly lifecycle: TaskLifecycle;
   readonly leases: LeaseService;
+  readonly scripts: ScriptService;
   readonly tasks: TaskService;
   readonly workers: WorkerService;
 
@@ -48,7 +53,8 @@ export class Services {
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
     this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
-    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
+    this.scripts = new ScriptService(em, deps.env, deps.signer, this.artifacts);
+    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.scripts);
     this.leases = new LeaseService(this.lifecycle, this.artifacts);
     this.tasks = new TaskService(em, viewer);
     this.workers = new WorkerService(em, deps.env, deps.events);

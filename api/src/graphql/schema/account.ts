@@ -5,8 +5,19 @@ import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { builder } from '../builder.ts';
 import { AUTH_ERRORS } from './errors.ts';
 
+const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  researcher: 'Submits briefs and uploads datasets and training scripts.',
+  worker: 'A volunteer: owns worker machines and earns credits.',
+  admin: 'Everything, including reviewing scripts and creating accounts.',
+  reviewer: 'Reviews researchers’ training scripts: sees the review queue, approves (signs) or rejects.',
+};
+
 export const RoleEnum = builder.enumType('Role', {
-  values: Object.fromEntries(ROLES.map((role) => [role.toUpperCase(), { value: role }])) as Record<Uppercase<Role>, { value: Role }>,
+  description: 'What an account may do.',
+  values: Object.fromEntries(ROLES.map((role) => [role.toUpperCase(), { value: role, description: ROLE_DESCRIPTIONS[role] }])) as Record<
+    Uppercase<Role>,
+    { value: Role; description: string }
+  >,
 });
 
 export const AccountRef = builder.objectRef<Account>('Account');

@@ -87,6 +87,7 @@ builder.node(CampaignRef, {
     maxAttempts: t.exposeInt('maxAttempts'),
     visibility: t.field({ type: VisibilityEnum, resolve: (campaign) => campaign.visibility }),
     allowSimulated: t.exposeBoolean('allowSimulated'),
+    ownMachinesOnly: t.exposeBoolean('ownMachinesOnly', { description: 'Leased only to workers of its owner’s account.' }),
     status: t.field({ type: CampaignStatusEnum, resolve: (campaign) => campaign.status }),
     costCredits: t.float({ description: 'Credits reserved at submission.', resolve: (campaign) => campaign.costCredits }),
     createdAt: t.field({ type: 'DateTime', resolve: (campaign) => campaign.createdAt }),
@@ -168,7 +169,12 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     hypothesis: t.string({ required: true }),
-    script: t.string({ required: true, description: 'SHA-256 or name of a registered training script (e.g. "char-transformer").' }),
+    script: t.string({
+      required: true,
+      description:
+        'A training script: its id (Script global id or UUID), the SHA-256 of its bytes, or a name (a built-in such as "char-transformer", ' +
+        'else your own newest script of that name). A script not approved needs ownMachinesOnly.',
+    }),
     dataset: t.string({ required: true, description: 'SHA-256 of a dataset, or the name of a platform one ("tinyshakespeare", "brown").' }),
     searchSpace: t.field({
       type: 'JSON',
@@ -182,6 +188,10 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
     maxAttempts: t.int({ defaultValue: 3 }),
     visibility: t.field({ type: VisibilityEnum, defaultValue: 'private' }),
     allowSimulated: t.boolean({ defaultValue: false, description: 'Let --simulate workers (demos, tests) take its tasks.' }),
+    ownMachinesOnly: t.boolean({
+      defaultValue: false,
+      description: 'Lease its tasks only to workers of your own account; required for a script that is not approved yet.',
+    }),
   }),
 });
 
@@ -199,6 +209,7 @@ builder.mutationFields((t) => ({
         maxAttempts: input.maxAttempts ?? undefined,
         visibility: input.visibility ?? undefined,
         allowSimulated: input.allowSimulated ?? undefined,
+        ownMachinesOnly: input.ownMachinesOnly ?? undefined,
       }),
   }),
   cancelCampaign: t.field({

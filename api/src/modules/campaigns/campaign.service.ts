@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Env } from '../../env.ts';
 import { Account } from '../../db/entities/account.entity.ts';
 import { Artifact } from '../../db/entities/artifact.entity.ts';
+import { Script } from '../../db/entities/script.entity.ts';
+import type { ScriptService } from '../scripts/script.service.ts';
 import {
   Campaign,
   type CampaignStatus,
@@ -53,6 +55,7 @@ const briefSchema = z.object({
   maxAttempts: z.number().int().min(1, 'at least 1').max(10, 'at most 10').default(3),
   visibility: z.enum(VISIBILITIES).default('private'),
   allowSimulated: z.boolean().default(false),
+  ownMachinesOnly: z.boolean().default(false),
 });
 
 export type BriefInput = Omit<z.input<typeof briefSchema>, 'searchSpace'> & { searchSpace?: unknown };
@@ -76,9 +79,11 @@ export class CampaignService {
   private readonly events: EventBus;
   private readonly artifacts: ArtifactService;
   private readonly lifecycle: TaskLifecycle;
+  private readonly scripts: ScriptService;
   private readonly statsLoader: DataLoader<string, CampaignStats>;
 
-  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle) {
+  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle, scripts: ScriptService) {
+    this.scripts = scripts;
     this.em = em;
     this.env = env;
     this.events = events;
@@ -112,16 +117,26 @@ export class CampaignService {
       const grid = gridSize(space.space);
       if ('errors' in grid) errors.push(...grid.errors);
     }
-    const [script, dataset] = await Promise.all([
-      typeof input.script === 'string' && input.script.trim() ? this.artifacts.resolve(owner, 'script', input.script) : null,
+    const [resolved, dataset] = await Promise.all([
+      typeof input.script === 'string' && input.script.trim() ? this.scripts.resolveForBrief(owner, input.script) : null,
       typeof input.dataset === 'string' && input.dataset.trim() ? this.artifacts.resolve(owner, 'dataset', input.dataset) : null,
     ]);
-    if (input.script?.trim() && !script) errors.push({ path: ['script'], message: 'no registered training script has this SHA-256 or name' });
+    const script = resolved?.artifact ?? null;
+    if (input.script?.trim() && !resolved) errors.push({ path: ['script'], message: 'no training script you may use has this id, SHA-256 or name' });
+    if (resolved && resolved.script.reviewState !== 'approved' && !(input.ownMachinesOnly ?? false)) {
+      errors.push({
+        path: ['script'],
+        message: `the script "${resolved.script.name}" is ${resolved.script.reviewState.replace('_', ' ')}: until a reviewer approves it, it runs only in an own-machines campaign (ownMachinesOnly: true) on your own workers`,
+      });
+    }
+    if (resolved && resolved.script.reviewState !== 'approved' && resolved.script.owner?.id !== owner.accountId) {
+      errors.push({ path: ['script'], message: 'only its owner may run a script that is not approved' });
+    }
     if (input.dataset?.trim() && !dataset) errors.push({ path: ['dataset'], message: 'no dataset has this SHA-256 or name' });
     if (dataset && !dataset.available) {
       errors.push({ path: ['dataset'], message: `the dataset "${dataset.name}" is registered but its content has not arrived yet` });
     }
-    if (errors.length || !parsed.success || !space.ok || !script || !dataset) throw new ValidationError(errors);
+    if (errors.length || !parsed.success || !space.ok || !script || !resolved || !dataset) throw new ValidationError(errors);
 
     const brief = parsed.data;
     const proposals = sampleTasks(space.space, brief.strategy, brief.taskCount, brief.seed);
@@ -133,6 +148,7 @@ export class CampaignService {
         name: brief.name,
         hypothesis: brief.hypothesis,
         script: em.getReference(Artifact, script.sha256),
+        trainingScript: em.getReference(Script, resolved.script.id),
         dataset: em.getReference(Artifact, dataset.sha256),
         searchSpace: input.searchSpace as Record<string, unknown>,
         strategy: brief.strategy,
@@ -142,6 +158,7 @@ export class CampaignService {
         maxAttempts: brief.maxAttempts,
         visibility: brief.visibility,
         allowSimulated: brief.allowSimulated,
+        ownMachinesOnly: brief.ownMachinesOnly,
         costCredits: cost,
       });
       await em.flush();

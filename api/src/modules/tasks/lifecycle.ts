@@ -19,6 +19,7 @@ import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
 import { type LeasedRow, leaseTasks } from './sql/lease-tasks.ts';
+import { type RefusalCode, refuseTask } from './sql/refuse-task.ts';
 import { releaseTask } from './sql/release-task.ts';
 import { taskState } from './sql/task-state.ts';
 
@@ -101,7 +102,7 @@ export class TaskLifecycle {
   async lease(holder: LeaseHolder, maxTasks: number): Promise<LeasedRow[]> {
     const leased = await this.hot.rows(
       this.em,
-      leaseTasks({ workerId: holder.workerId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S }),
+      leaseTasks({ workerId: holder.workerId, accountId: holder.accountId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S }),
     );
     for (const row of leased) this.events.taskChanged(row.campaign_id, row.id);
     this.events.workerChanged(holder.workerId);
@@ -157,6 +158,18 @@ export class TaskLifecycle {
   /** release: back to the queue without counting the attempt (the worker is shutting down). */
   async release(claim: LeaseClaim): Promise<{ taskId: string }> {
     const row = await this.hot.first(this.em, releaseTask(claim));
+    if (!row) throw rejection(await this.state(claim.taskId), claim);
+    this.events.taskChanged(row.campaign_id, claim.taskId);
+    this.events.workerChanged(claim.workerId);
+    return { taskId: claim.taskId };
+  }
+
+  /**
+   * refuse: back to the queue without counting the attempt, and excluded for this worker from now
+   * on (the lease statement skips tasks it refused), so other workers' attempts are untouched.
+   */
+  async refuse(claim: LeaseClaim, refusal: { code: RefusalCode; reason: string }): Promise<{ taskId: string }> {
+    const row = await this.hot.first(this.em, refuseTask(claim, refusal));
     if (!row) throw rejection(await this.state(claim.taskId), claim);
     this.events.taskChanged(row.campaign_id, claim.taskId);
     this.events.workerChanged(claim.workerId);

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors.ts';
 import { parseInput, ruled, UUID_PATTERN } from '../validation.ts';
 import type { LeaseClaim } from './lease-state.ts';
+import { REFUSAL_CODES, type RefusalCode } from './sql/refuse-task.ts';
 
 const claimSchema = z.object({
   taskId: z.string().regex(UUID_PATTERN, 'is not a task id'),
@@ -97,4 +98,13 @@ export function parseFailure(input: unknown): ReportedFailure {
   checkTail(failure.stdoutTail, 'stdoutTail');
   checkTail(failure.stderrTail, 'stderrTail');
   return { reason: failure.reason, stdoutTail: failure.stdoutTail ?? null, stderrTail: failure.stderrTail ?? null, retryable: failure.retryable };
+}
+
+const refusalSchema = z.object({
+  code: z.enum(REFUSAL_CODES),
+  reason: ruled<string>('reason', checkReason).transform((reason) => reason.trim()),
+});
+
+export function parseRefusal(input: unknown): { code: RefusalCode; reason: string } {
+  return parseInput(refusalSchema, input);
 }

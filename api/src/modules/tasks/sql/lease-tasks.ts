@@ -1,4 +1,5 @@
 // queued → leased: the queue head, skipping rows other leasers hold, in one statement.
+import type { ReviewState, ScriptOrigin } from '../../../db/entities/script.entity.ts';
 import type { Query } from '../../../db/sql.ts';
 
 export interface LeasedRow {
@@ -14,12 +15,28 @@ export interface LeasedRow {
   lease_expires_at: string | Date;
   script_sha256: string;
   dataset_sha256: string;
+  campaign_owner_id: string;
+  own_machines_only: boolean;
+  script_id: string;
+  script_name: string;
+  script_version: number;
+  script_origin: ScriptOrigin;
+  script_review_state: ReviewState;
+  script_signature: string | null;
+  script_signing_key_id: string | null;
 }
 
 const TEXT = `with picked as (
       select t.id from task t
       where t.status = 'queued'
-        and (not $1::boolean or exists (select 1 from campaign c where c.id = t.campaign_id and c.allow_simulated))
+        and exists (
+          select 1 from campaign c join script s on s.id = c.training_script_id
+          where c.id = t.campaign_id
+            and (not $1::boolean or c.allow_simulated)
+            -- the owner's own workers take anything of theirs; everyone else only approved scripts
+            -- of campaigns not kept to the owner's machines
+            and (c.owner_id = $5::uuid or (not c.own_machines_only and s.review_state = 'approved')))
+        and not exists (select 1 from task_refusal r where r.task_id = t.id and r.worker_id = $4::uuid)
       order by t.priority desc, t.created_at, t.index
       limit $2
       for update of t skip locked
@@ -33,10 +50,17 @@ const TEXT = `with picked as (
     ), seen as (
       update worker set last_seen_at = now() where id = $4::uuid
     )
-    select l.*, c.script_sha256, c.dataset_sha256 from leased l join campaign c on c.id = l.campaign_id
+    select l.*, c.script_sha256, c.dataset_sha256, c.owner_id as campaign_owner_id, c.own_machines_only,
+      s.id as script_id, s.name as script_name, s.version as script_version, s.origin as script_origin,
+      s.review_state as script_review_state, s.signature as script_signature, s.signing_key_id as script_signing_key_id
+    from leased l join campaign c on c.id = l.campaign_id join script s on s.id = c.training_script_id
     order by l.index`;
 
-/** A simulating worker only gets tasks of campaigns that allow simulated results. */
-export function leaseTasks(p: { workerId: string; simulatedWorker: boolean; maxTasks: number; ttlS: number }): Query<LeasedRow> {
-  return { name: 'xeenet_lease', text: TEXT, values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId] };
+/**
+ * A simulating worker only gets tasks of campaigns that allow simulated results; a worker never
+ * gets a task it refused; pending or rejected scripts and own-machines campaigns go only to
+ * workers of the campaign owner's account.
+ */
+export function leaseTasks(p: { workerId: string; accountId: string; simulatedWorker: boolean; maxTasks: number; ttlS: number }): Query<LeasedRow> {
+  return { name: 'xeenet_lease', text: TEXT, values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId, p.accountId] };
 }
