@@ -10,7 +10,8 @@ import type { Credential } from './credentials.ts';
 import { type Executor, RealExecutor } from './execution.ts';
 import { LeaseSource } from './leasing.ts';
 import type { Logger } from './log.ts';
-import { composePreflight, type Preflight, sandboxPolicyCheck } from './preflight.ts';
+import { composePreflight, type Preflight, refusalCode, sandboxPolicyCheck } from './preflight.ts';
+import { signatureCheck } from './signature-check.ts';
 import { Preparer } from './preparation.ts';
 import { ProfileUpdater, type WorkerProfile } from './profile.ts';
 import type { PythonRuntime } from './python/discover.ts';
@@ -118,7 +119,9 @@ export class Worker {
     const preparer = config.simulate
       ? null
       : new Preparer({ cache: new ArtifactCache(path.join(config.settings.cacheDir, 'artifacts'), config.log), urls: config.urls, device: config.device, threads: this.threadsPerTask() });
-    const preflight = composePreflight(...(config.preflight ?? []), sandboxPolicyCheck(config.sandboxStatus, config.allowUnsandboxed));
+    // Signatures first: the sandbox policy trusts a BUILTIN only once its signature verified.
+    const signatures = config.simulate ? [] : [signatureCheck({ pinned: config.credential.signingKey ?? null, accountId: config.credential.accountId ?? null })];
+    const preflight = composePreflight(...signatures, ...(config.preflight ?? []), sandboxPolicyCheck(config.sandboxStatus, config.allowUnsandboxed));
     for (let slot = 0; slot < config.slots; slot++) {
       const cycle = new TaskCycle({
         slot,
@@ -126,8 +129,8 @@ export class Worker {
         leasing: this.leasing,
         preparer,
         preflight,
-        // Until refusals have their own report, a refused lease is given back (not counted).
-        refuse: (task, refusal) => this.leasing.release(task.lease, refusal.reason),
+        // refuseTask: not counted as an attempt, and never leased to this machine again.
+        refuse: (task, refusal) => this.leasing.refuse(task.lease, refusalCode(refusal.code), refusal.reason),
         executor,
         reporter: this.reporter,
         stats: this.stats,

@@ -57,6 +57,18 @@ export type ProgressInput = {
   trainLoss?: number | null | undefined;
 };
 
+/** A lease the worker will not run, with a typed reason. */
+export type RefuseTaskInput = {
+  /** Why, as a code. */
+  code: TaskRefusalCode;
+  /** The lease’s token. */
+  leaseToken: string;
+  /** Why, in a sentence (at most 2,000 characters). */
+  reason: string;
+  /** The leased task. */
+  taskId: string | number;
+};
+
 export type RegisterWorkerInput = {
   hardware: HardwareInput;
   name: string;
@@ -82,6 +94,30 @@ export type ResultInput = {
   wallS?: number | null | undefined;
 };
 
+/** What the platform vouches for about a script; workers decide what to run from it (and the signature). */
+export type ScriptTrust =
+  /** Shipped with the platform (training-scripts/); signed at every start. */
+  | 'BUILTIN'
+  /** Not reviewed (pending or rejected): unsigned, leased only to workers of the campaign owner’s own account. */
+  | 'OWN'
+  /** A researcher’s script that a reviewer approved; signed at approval. */
+  | 'REVIEWED';
+
+/** Why a worker would not run a leased task. None of them counts as an attempt. */
+export type TaskRefusalCode =
+  /** The signature does not verify under the pinned platform key for these bytes and identity. */
+  | 'BAD_SIGNATURE'
+  /** An OWN (unreviewed) script of a campaign whose owner is not this worker’s account. */
+  | 'NOT_OWN'
+  /** The machine has no sandbox and its volunteer allows only built-in scripts unsandboxed. */
+  | 'NO_SANDBOX'
+  /** The volunteer’s preferences exclude this kind of script. */
+  | 'PREFERENCES'
+  /** The lease names a signing key other than the one the worker pinned at registration. */
+  | 'UNKNOWN_KEY'
+  /** The script is not OWN but the lease carries no signature. */
+  | 'UNSIGNED';
+
 export type TaskStatus =
   | 'CANCELLED'
   | 'FAILED'
@@ -102,9 +138,14 @@ export type RegisterWorkerMutationVariables = Exact<{
 
 export type RegisterWorkerMutation = { registerWorker:
     | { __typename: 'ForbiddenError', message: string }
-    | { __typename: 'MutationRegisterWorkerSuccess', data: { token: string, worker: { id: string, name: string } } }
+    | { __typename: 'MutationRegisterWorkerSuccess', data: { token: string, worker: { id: string, name: string, owner: { id: string } }, signingKey: { keyId: string, publicKeyPem: string } } }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string } | null };
 
 export type UpdateWorkerMutationVariables = Exact<{
   input: UpdateWorkerInput;
@@ -123,7 +164,7 @@ export type LeaseTaskMutationVariables = Exact<{ [key: string]: never; }>;
 
 export type LeaseTaskMutation = { leaseTask:
     | { __typename: 'ForbiddenError', message: string }
-    | { __typename: 'MutationLeaseTaskSuccess', data: { lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, script: { sha256: string, url: string, name: string, sizeBytes: number }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
+    | { __typename: 'MutationLeaseTaskSuccess', data: { lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, campaignOwnerId: string, ownMachinesOnly: boolean, script: { sha256: string, url: string, name: string, sizeBytes: number, scriptId: string, version: number, trust: ScriptTrust, signature: string | null, signingKeyId: string | null }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
     | { __typename: 'UnauthenticatedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
@@ -172,6 +213,20 @@ export type FailTaskMutation = { failTask:
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
 
+export type RefuseTaskMutationVariables = Exact<{
+  input: RefuseTaskInput;
+}>;
+
+
+export type RefuseTaskMutation = { refuseTask:
+    | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'MutationRefuseTaskSuccess', data: { task: { id: string, status: TaskStatus } } }
+    | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'StaleLeaseError', message: string, reason: LeaseRejection }
+    | { __typename: 'UnauthenticatedError', message: string }
+    | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
+   };
+
 export type ReleaseTaskMutationVariables = Exact<{
   input: ReleaseTaskInput;
 }>;
@@ -215,6 +270,13 @@ export const RegisterWorkerDocument = new TypedDocumentString(`
         worker {
           id
           name
+          owner {
+            id
+          }
+        }
+        signingKey {
+          keyId
+          publicKeyPem
         }
       }
     }
@@ -231,6 +293,13 @@ export const RegisterWorkerDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RegisterWorkerMutation, RegisterWorkerMutationVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const UpdateWorkerDocument = new TypedDocumentString(`
     mutation UpdateWorker($input: UpdateWorkerInput!) {
   updateWorker(input: $input) {
@@ -272,11 +341,18 @@ export const LeaseTaskDocument = new TypedDocumentString(`
           attempt
           maxAttempts
           expiresAt
+          campaignOwnerId
+          ownMachinesOnly
           script {
             sha256
             url
             name
             sizeBytes
+            scriptId
+            version
+            trust
+            signature
+            signingKeyId
           }
           dataset {
             sha256
@@ -394,6 +470,35 @@ export const FailTaskDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FailTaskMutation, FailTaskMutationVariables>;
+export const RefuseTaskDocument = new TypedDocumentString(`
+    mutation RefuseTask($input: RefuseTaskInput!) {
+  refuseTask(input: $input) {
+    __typename
+    ... on MutationRefuseTaskSuccess {
+      data {
+        task {
+          id
+          status
+        }
+      }
+    }
+    ... on ValidationError {
+      message
+      fieldErrors {
+        path
+        message
+      }
+    }
+    ... on StaleLeaseError {
+      message
+      reason
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RefuseTaskMutation, RefuseTaskMutationVariables>;
 export const ReleaseTaskDocument = new TypedDocumentString(`
     mutation ReleaseTask($input: ReleaseTaskInput!) {
   releaseTask(input: $input) {
