@@ -1,9 +1,10 @@
 // The platform's Ed25519 signing key: the operator's (XEENET_SIGNING_KEY, a PEM, or
 // XEENET_SIGNING_KEY_FILE, a path to one), else the one generated on the first start in the data
 // folder (signing-key.pem, mode 0600, beside the database). Loaded once at start; the private half
-// never leaves this module except to sign.
-import { createPrivateKey, generateKeyPairSync, type KeyObject, createPublicKey } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// never leaves this module except to sign. Replicas must share one key (a shared data folder or
+// the same secret), or workers pinned to one replica's key refuse what another signed.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { keyIdOf, rawPublicKey, type ScriptIdentity, SIGNATURE_ALGORITHM, signScript } from '@xeenet/contract/signing';
 import type { Env } from '../../env.ts';
@@ -99,13 +100,18 @@ export function loadSigningKey(env: Pick<Env, 'XEENET_SIGNING_KEY' | 'XEENET_SIG
   if (pem !== null) return new ScriptSigner(parsePrivateKey(pem, file), 'data-folder', file);
   const { privateKey } = generateKeyPairSync('ed25519');
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Written whole to a private temporary file, then linked into place: link fails if the key
+  // exists, so replicas starting together on one shared folder all end up with the first key.
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
   try {
-    // 'wx': a replica starting at the same moment on the same folder keeps the first key written.
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
+    chmodSync(temporary, 0o600);
+    linkSync(temporary, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return new ScriptSigner(parsePrivateKey(readFileSync(file, 'utf8'), file), 'data-folder', file);
     throw error;
+  } finally {
+    rmSync(temporary, { force: true });
   }
-  chmodSync(file, 0o600);
   return new ScriptSigner(privateKey, 'generated', file);
 }
