@@ -11,7 +11,7 @@ import { SIGNING_KEY_FILE } from '../../src/modules/signing/signing-key.ts';
 import { DATABASES, startTestApp, type TestApp } from '../helpers/app.ts';
 import { ADMIN_TOKEN } from '../helpers/env.ts';
 import { gql } from '../helpers/graphql.ts';
-import { createAccount, SEARCH_SPACE, SUBMIT_BRIEF, brief } from '../helpers/platform.ts';
+import { brief, complete, createAccount, SEARCH_SPACE, SUBMIT_BRIEF } from '../helpers/platform.ts';
 
 const SCRIPT_FIELDS = `id name version reviewState reviewReason trust signature signingKeyId sha256 builtin source diff
   check { parses { ok detail } searchSpace { ok } run { ok detail } } campaigns { id }`;
@@ -213,8 +213,15 @@ describe.each(DATABASES)('researcher scripts and signing on %s', (database) => {
     expect(lease).toMatchObject({ campaignId: own.data.id, ownMachinesOnly: true, campaignOwnerId: researcher.id, script: { trust: 'OWN', signature: null, signingKeyId: null } });
     expect(await leaseWith(otherWorker.token)).toBeNull();
 
-    const page = await gql(url, 'query ($id: ID!) { script(id: $id) { campaigns { id ownMachinesOnly } } }', { id: script.id }, researcher.token);
+    // The contract check's short run: no run yet, then a real result from the owner's own worker.
+    const CHECK = 'query ($id: ID!) { script(id: $id) { campaigns { id ownMachinesOnly } check { run { ok detail } runCampaign { id } } } }';
+    expect((await gql(url, CHECK, { id: script.id }, researcher.token)).script.check.run.ok).toBeNull();
+    expect((await complete(url, ownWorker.token, lease as never, 2.31)).__typename).toBe('MutationCompleteTaskSuccess');
+    const page = await gql(url, CHECK, { id: script.id }, researcher.token);
     expect(page.script.campaigns).toEqual([{ id: own.data.id, ownMachinesOnly: true }]);
+    expect(page.script.check).toEqual({ run: { ok: true, detail: 'a real run printed a valid result line (val_bpb 2.31)' }, runCampaign: { id: own.data.id } });
+    const campaignView = await gql(url, 'query ($id: ID!) { campaign(id: $id) { ownMachinesOnly trainingScript { id reviewState } } }', { id: own.data.id }, researcher.token);
+    expect(campaignView.campaign).toEqual({ ownMachinesOnly: true, trainingScript: { id: script.id, reviewState: 'PENDING_REVIEW' } });
   });
 
   it('reviews: reviewers see the queue, source and diff; approving signs (other workers then run it), rejecting tells the owner why', async () => {
