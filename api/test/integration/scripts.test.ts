@@ -203,6 +203,8 @@ describe.each(DATABASES)('researcher scripts and signing on %s', (database) => {
       fieldErrors: [{ path: ['script'] }],
     });
     expect((await gql(url, 'query ($id: ID!) { script(id: $id) { id } }', { id: script.id }, stranger.token)).script).toBeNull();
+    // An admin checking it runs it on the admin's own machines (none here, so it is leased to nobody below).
+    expect((await submit(ADMIN_TOKEN, { script: script.id, taskCount: 1, ownMachinesOnly: true })).__typename).toBe('MutationSubmitBriefSuccess');
 
     await drain(otherWorker.token);
     await drain(ownWorker.token);

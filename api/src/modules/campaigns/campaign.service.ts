@@ -7,7 +7,7 @@ import type { Env } from '../../env.ts';
 import { Account } from '../../db/entities/account.entity.ts';
 import { Artifact } from '../../db/entities/artifact.entity.ts';
 import { Script } from '../../db/entities/script.entity.ts';
-import type { ScriptService } from '../scripts/script.service.ts';
+import { canReview, type ScriptService } from '../scripts/script.service.ts';
 import {
   Campaign,
   type CampaignStatus,
@@ -129,8 +129,9 @@ export class CampaignService {
         message: `the script "${resolved.script.name}" is ${resolved.script.reviewState.replace('_', ' ')}: until a reviewer approves it, it runs only in an own-machines campaign (ownMachinesOnly: true) on your own workers`,
       });
     }
-    if (resolved && resolved.script.reviewState !== 'approved' && resolved.script.owner?.id !== owner.accountId) {
-      errors.push({ path: ['script'], message: 'only its owner may run a script that is not approved' });
+    // A reviewer checking a script runs it on their own machines too (an own-machines campaign of theirs).
+    if (resolved && resolved.script.reviewState !== 'approved' && resolved.script.owner?.id !== owner.accountId && !canReview(owner)) {
+      errors.push({ path: ['script'], message: 'only its owner (or a reviewer) may run a script that is not approved' });
     }
     if (input.dataset?.trim() && !dataset) errors.push({ path: ['dataset'], message: 'no dataset has this SHA-256 or name' });
     if (dataset && !dataset.available) {

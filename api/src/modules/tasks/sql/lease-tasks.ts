@@ -29,13 +29,13 @@ export interface LeasedRow {
 const TEXT = `with picked as (
       select t.id from task t
       where t.status = 'queued'
-        and exists (
-          select 1 from campaign c join script s on s.id = c.training_script_id
-          where c.id = t.campaign_id
-            and (not $1::boolean or c.allow_simulated)
-            -- the owner's own workers take anything of theirs; everyone else only approved scripts
-            -- of campaigns not kept to the owner's machines
-            and (c.owner_id = $5::uuid or (not c.own_machines_only and s.review_state = 'approved')))
+        -- A scalar subquery, evaluated per candidate in queue order: as an EXISTS the planner turns
+        -- it into a semi-join over the whole queue (measured 60 ms instead of 1 ms at 20,000 queued).
+        -- The owner's own workers take anything of theirs; everyone else only approved scripts of
+        -- campaigns not kept to the owner's machines.
+        and (select (not $1::boolean or c.allow_simulated)
+                    and (c.owner_id = $5::uuid or (not c.own_machines_only and s.review_state = 'approved'))
+             from campaign c join script s on s.id = c.training_script_id where c.id = t.campaign_id)
         and not exists (select 1 from task_refusal r where r.task_id = t.id and r.worker_id = $4::uuid)
       order by t.priority desc, t.created_at, t.index
       limit $2
