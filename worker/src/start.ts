@@ -137,7 +137,7 @@ async function checkSigningKey(
     updated = { ...updated, signingKey: { ...published, pinnedAt: new Date().toISOString() } };
     log.info('pinned the platform signing key', { server: urls.base, keyId: published.keyId });
   } else {
-    log.warn('the server publishes no script-signing key: signed scripts cannot be verified, so only this account’s own scripts run', { server: urls.base });
+    log.warn('no script-signing key to pin (the server publishes none, or cannot be reached now): signed scripts are refused until one is pinned on a later start', { server: urls.base });
   }
   if (!updated.accountId) updated = { ...updated, accountId: await fetchAccountId(urls, credential.token, signal) };
   if (updated !== credential) await store.set(urls.base, mode, updated);
