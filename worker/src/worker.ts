@@ -13,7 +13,7 @@ import type { Logger } from './log.ts';
 import { composePreflight, type Preflight, sandboxPolicyCheck } from './preflight.ts';
 import { Preparer } from './preparation.ts';
 import { ProfileUpdater, type WorkerProfile } from './profile.ts';
-import { type Speed, SpeedReporter } from './speed.ts';
+import { expectedSeconds, type Speed, SpeedReporter } from './speed.ts';
 import type { PythonRuntime } from './python/discover.ts';
 import { Reporter } from './reporter.ts';
 import { SimulatedExecutor } from './simulation.ts';
@@ -152,6 +152,7 @@ export class Worker {
         warmLeadS: config.warmLeadS ?? null,
         onFatal: (error) => this.fail(error),
         onCompleted: (lease, metrics) => this.speed.observe(lease, metrics),
+        expectedS: (lease) => expectedSeconds(this.speed.speed, lease) ?? lease.budgetS,
       });
       this.cycles.push(cycle);
       this.loops.push(new SlotLoop(cycle));
