@@ -18,7 +18,7 @@ import type { PreferenceStore } from './preferences/store.ts';
 import type { UsageStore } from './preferences/usage.ts';
 import { Preparer } from './preparation.ts';
 import { ProfileUpdater, type WorkerProfile } from './profile.ts';
-import { type Speed, SpeedReporter } from './speed.ts';
+import { expectedSeconds, type Speed, SpeedReporter } from './speed.ts';
 import type { PythonRuntime } from './python/discover.ts';
 import { Reporter } from './reporter.ts';
 import { SimulatedExecutor } from './simulation.ts';
@@ -191,6 +191,7 @@ export class Worker {
         onFatal: (error) => this.fail(error),
         onTaskEnded: (ended) => this.taskEnded(ended),
         onCompleted: (lease, metrics) => this.speed.observe(lease, metrics),
+        expectedS: (lease) => expectedSeconds(this.speed.speed, lease) ?? lease.budgetS,
       });
       this.cycles.push(cycle);
       this.loops.push(new SlotLoop(cycle));

@@ -76,7 +76,9 @@ const TEXT = `with req as (
       select req.request, req.worker_id, c.id, c.expected_s
       from req cross join lateral (
         select t.id, ${expectedS('req')} as expected_s from task t
-        where t.status = 'queued' and ${canTake('req')} and ${fits('req', '$7')}
+        -- One CASE, not ANDs and ORs: its selectivity is not multiplied down, so the planner keeps the
+        -- ordered index scan of the queue even on a freshly filled, not yet analyzed table.
+        where t.status = 'queued' and (case when ${canTake('req')} and ${fits('req', '$7')} then true else false end)
         order by t.priority desc, t.created_at, t.index
         offset req.skip limit req.max_tasks
         for update of t skip locked
