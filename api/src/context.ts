@@ -17,6 +17,8 @@ import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
+import { VerificationService } from './modules/verification/verification.service.ts';
+import { ReputationService } from './modules/verification/reputation.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
 
 /** Process-wide dependencies, created once at start. */
@@ -41,6 +43,8 @@ export class Services {
   readonly lifecycle: TaskLifecycle;
   readonly leases: LeaseService;
   readonly tasks: TaskService;
+  readonly verification: VerificationService;
+  readonly reputation: ReputationService;
   readonly workers: WorkerService;
 
   constructor(deps: AppDeps, em: Db, viewer: Viewer | null) {
@@ -48,8 +52,10 @@ export class Services {
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
     this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
-    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
-    this.leases = new LeaseService(this.lifecycle, this.artifacts);
+    this.verification = new VerificationService(em, deps.env, deps.events, this.lifecycle);
+    this.reputation = new ReputationService(em, deps.env, deps.events);
+    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.verification);
+    this.leases = new LeaseService(this.lifecycle, this.artifacts, this.verification);
     this.tasks = new TaskService(em, viewer);
     this.workers = new WorkerService(em, deps.env, deps.events);
   }

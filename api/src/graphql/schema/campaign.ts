@@ -38,8 +38,8 @@ const TaskOrderEnum = builder.enumType('TaskOrder', {
   } as const,
 });
 
-const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').implement({
-  description: 'Task counts per state and val_bpb over accepted, non-simulated results.',
+export const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').implement({
+  description: 'Task counts per state (the campaign’s own tasks; replicas counted apart) and val_bpb over canonical results: not simulated, and valid (or unverified when verification is off).',
   fields: (t) => ({
     total: t.exposeInt('total'),
     queued: t.exposeInt('queued'),
@@ -54,7 +54,7 @@ const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').imple
   }),
 });
 
-const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
+export const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
   description: 'A compact finished-task record for charts: one row per succeeded task.',
   fields: (t) => ({
     taskId: t.id({ resolve: (point) => encodeGlobalID('Task', point.taskId) }),
@@ -113,11 +113,12 @@ builder.node(CampaignRef, {
         args: {
           status: t.arg({ type: TaskStatusEnum }),
           orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX' }),
+          verifiedOnly: t.arg.boolean({ description: 'Only tasks whose result independent replays (or trust) made valid.' }),
         },
         complexity: connectionComplexity(1000, 100),
         resolve: (campaign, args, ctx) =>
           paginate(() =>
-            ctx.services.tasks.list(ctx.viewer, campaign, { status: args.status, orderBy: args.orderBy }, pageOptions(args, 100, 1000)),
+            ctx.services.tasks.list(ctx.viewer, campaign, { status: args.status, orderBy: args.orderBy, verifiedOnly: args.verifiedOnly }, pageOptions(args, 100, 1000)),
           ),
       },
       { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
@@ -155,10 +156,15 @@ builder.queryFields((t) => ({
         taskCount: f.exposeInt('taskCount'),
         budgetS: f.exposeInt('budgetS'),
         creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond'),
-        total: f.exposeFloat('total'),
+        computeCredits: f.exposeFloat('computeCredits', { description: 'The tasks themselves: taskCount × budgetS × creditsPerTaskSecond.' }),
+        verificationTasks: f.exposeInt('verificationTasks', {
+          description: 'Replicas the quote expects verification to need: XEENET_VERIFICATION_RESERVE of the tasks plus the top results confirmed at the end (0 with verification off).',
+        }),
+        verificationCredits: f.exposeFloat('verificationCredits', { description: 'The expected verification overhead in credits: verificationTasks × budgetS × creditsPerTaskSecond.' }),
+        total: f.exposeFloat('total', { description: 'computeCredits + verificationCredits: reserved at submission; whatever is not spent returns when the campaign closes.' }),
       }),
     }),
-    description: 'What a brief would cost: taskCount × budgetS × creditsPerTaskSecond, reserved at submission.',
+    description: 'What a brief would cost before it is submitted: its compute plus the expected verification overhead, reserved at submission.',
     args: { taskCount: t.arg.int({ required: true }), budgetS: t.arg.int({ required: true }) },
     resolve: (_root, { taskCount, budgetS }, ctx) => ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS)),
   }),

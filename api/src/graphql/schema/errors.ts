@@ -2,11 +2,13 @@
 // always ask `... on Error { message }` and add fragments for the details it cares about.
 import type { AppError, LEASE_REJECTIONS } from '../../errors.ts';
 import {
+  ExcludedError,
   ForbiddenError,
   InsufficientCreditsError,
   InvalidStateError,
   NotFoundError,
   PayloadTooLargeError,
+  QuotaExceededError,
   StaleLeaseError,
   UnauthenticatedError,
   ValidationError,
@@ -91,6 +93,25 @@ builder.objectType(PayloadTooLargeError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof PayloadTooLargeError,
   fields: (t) => ({ limitBytes: t.exposeInt('limitBytes') }),
+});
+
+builder.objectType(ExcludedError, {
+  name: 'ExcludedError',
+  description: 'The worker and its owner are excluded from leasing after too many invalid results; an admin can reinstate them.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ExcludedError,
+  fields: (t) => ({ reason: t.exposeString('reason', { description: 'Why the owner was excluded (the strikes that led to it).' }) }),
+});
+
+builder.objectType(QuotaExceededError, {
+  name: 'QuotaExceededError',
+  description: 'The worker leased its daily task quota; each valid result doubles it, each invalid one halves it.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof QuotaExceededError,
+  fields: (t) => ({
+    quota: t.exposeInt('quota', { description: 'Tasks this worker may lease per day (UTC) now.' }),
+    retryAfterS: t.exposeInt('retryAfterS', { description: 'Seconds until the quota resets (the next UTC day).' }),
+  }),
 });
 
 /** The failures any authenticated mutation can return. */

@@ -10,5 +10,7 @@ import './run-result.ts';
 import './worker.ts';
 import './lease.ts';
 import './credits.ts';
+import './verification.ts';
+import './reputation.ts';
 
 export const schema = builder.toSchema();

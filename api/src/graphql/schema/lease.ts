@@ -1,5 +1,5 @@
 // The worker protocol: lease → heartbeat* → complete | fail | release.
-import { NotFoundError, PayloadTooLargeError, StaleLeaseError, ValidationError } from '../../errors.ts';
+import { ExcludedError, NotFoundError, PayloadTooLargeError, QuotaExceededError, StaleLeaseError, ValidationError } from '../../errors.ts';
 import type { ArtifactInfo } from '../../modules/artifacts/artifact.service.ts';
 import type { LeaseGrant } from '../../modules/tasks/lease.service.ts';
 import { canonical } from '../../modules/campaigns/sampler.ts';
@@ -119,13 +119,16 @@ const HeartbeatPayload = builder.objectRef<{ taskId: string; expiresAt: Date }>(
 });
 
 const CompleteTaskPayload = builder
-  .objectRef<{ taskId: string; resultId: string; duplicate: boolean; creditsEarned: number }>('CompleteTaskPayload')
+  .objectRef<{ taskId: string; resultId: string; duplicate: boolean; creditsEarned: number; pendingVerification: boolean }>('CompleteTaskPayload')
   .implement({
     fields: (t) => ({
       task: t.field({ type: TaskRef, resolve: (p, _args, ctx) => ctx.services.tasks.reported(p.taskId) }),
       result: t.field({ type: RunResultRef, resolve: (p, _args, ctx) => ctx.services.tasks.reportedResult(p.resultId) }),
       duplicate: t.exposeBoolean('duplicate', { description: 'True when this repeats an already accepted completion.' }),
-      creditsEarned: t.exposeFloat('creditsEarned'),
+      creditsEarned: t.exposeFloat('creditsEarned', { description: 'Credits paid for this result now (0 while it awaits verification).' }),
+      pendingVerification: t.exposeBoolean('pendingVerification', {
+        description: 'The result awaits independent replays; its credits (if any) come once it is valid.',
+      }),
     }),
   });
 
@@ -165,7 +168,7 @@ builder.mutationFields((t) => ({
   leaseTask: t.field({
     type: LeaseTaskPayload,
     description: 'Claims the next queued task for this worker (FOR UPDATE SKIP LOCKED), or returns no lease.',
-    errors: { types: [...AUTH_ERRORS, ValidationError] },
+    errors: { types: [...AUTH_ERRORS, ValidationError, ExcludedError, QuotaExceededError] },
     // A replica shutting down hands out no new work: the worker polls again (through the load balancer).
     resolve: async (_root, _args, ctx) => ({ lease: countLease(ctx, ctx.deps.lifecycle.draining ? requireWorker(ctx.viewer) && 'draining' : (await ctx.services.leases.lease(ctx.viewer, 1))[0]) }),
   }),

@@ -1,4 +1,7 @@
 // Per-campaign aggregates, computed in SQL for a batch of campaigns at once (one query per page).
+// Counts are over the campaign's own tasks (replicas are counted apart); the val_bpb figures are
+// over canonical results only: not simulated, and valid (or unverified, with verification off).
+// Pending, invalid and inconclusive results never reach them.
 import { type Db, rows, sql } from '../../db/sql.ts';
 
 export interface CampaignStats {
@@ -13,6 +16,15 @@ export interface CampaignStats {
   bestValBpb: number | null;
   meanValBpb: number | null;
   stdValBpb: number | null;
+  /** Succeeded tasks by verdict (none of them with verification off). */
+  pendingVerification: number;
+  verified: number;
+  inconclusive: number;
+  /** Replica tasks (verification runs), all and still live. */
+  replicas: number;
+  replicasLive: number;
+  /** The lowest val_bpb still awaiting verification, when it is below bestValBpb (a pending best). */
+  pendingBestValBpb: number | null;
 }
 
 const EMPTY: CampaignStats = {
@@ -26,7 +38,16 @@ const EMPTY: CampaignStats = {
   bestValBpb: null,
   meanValBpb: null,
   stdValBpb: null,
+  pendingVerification: 0,
+  verified: 0,
+  inconclusive: 0,
+  replicas: 0,
+  replicasLive: 0,
+  pendingBestValBpb: null,
 };
+
+/** A canonical result: what statistics, charts, exports and "best" use. */
+export const CANONICAL_TASK = `status = 'succeeded' and not simulated and replica_of_id is null and (validation is null or validation = 'valid')`;
 
 export async function loadCampaignStats(em: Db, campaignIds: readonly string[]): Promise<CampaignStats[]> {
   const result = await rows<{
@@ -41,20 +62,33 @@ export async function loadCampaignStats(em: Db, campaignIds: readonly string[]):
     best: number | null;
     mean: number | null;
     std: number | null;
+    pending: number;
+    verified: number;
+    inconclusive: number;
+    replicas: number;
+    replicas_live: number;
+    pending_best: number | null;
   }>(
     em,
     sql`select campaign_id,
-          count(*)::int as total,
-          count(*) filter (where status = 'queued')::int as queued,
-          count(*) filter (where status = 'leased')::int as leased,
-          count(*) filter (where status = 'succeeded')::int as succeeded,
-          count(*) filter (where status = 'failed')::int as failed,
-          count(*) filter (where status = 'cancelled')::int as cancelled,
-          count(*) filter (where status = 'succeeded' and simulated)::int as simulated,
-          min(val_bpb) filter (where status = 'succeeded' and not simulated) as best,
-          avg(val_bpb) filter (where status = 'succeeded' and not simulated) as mean,
-          stddev_samp(val_bpb) filter (where status = 'succeeded' and not simulated) as std
-        from task where campaign_id = any(${[...campaignIds]}::uuid[])
+          count(*) filter (where original)::int as total,
+          count(*) filter (where original and status = 'queued')::int as queued,
+          count(*) filter (where original and status = 'leased')::int as leased,
+          count(*) filter (where original and status = 'succeeded')::int as succeeded,
+          count(*) filter (where original and status = 'failed')::int as failed,
+          count(*) filter (where original and status = 'cancelled')::int as cancelled,
+          count(*) filter (where original and status = 'succeeded' and simulated)::int as simulated,
+          min(val_bpb) filter (where canonical) as best,
+          avg(val_bpb) filter (where canonical) as mean,
+          stddev_samp(val_bpb) filter (where canonical) as std,
+          count(*) filter (where original and validation = 'pending')::int as pending,
+          count(*) filter (where original and validation = 'valid')::int as verified,
+          count(*) filter (where original and validation = 'inconclusive')::int as inconclusive,
+          count(*) filter (where not original)::int as replicas,
+          count(*) filter (where not original and status in ('queued', 'leased'))::int as replicas_live,
+          min(val_bpb) filter (where original and status = 'succeeded' and not simulated and validation = 'pending') as pending_best
+        from (select *, replica_of_id is null as original, (${sql.raw(CANONICAL_TASK)}) as canonical from task
+              where campaign_id = any(${[...campaignIds]}::uuid[])) t
         group by campaign_id`,
   );
   const byId = new Map(result.map((row) => [row.campaign_id, row]));
@@ -72,6 +106,13 @@ export async function loadCampaignStats(em: Db, campaignIds: readonly string[]):
       bestValBpb: row.best == null ? null : Number(row.best),
       meanValBpb: row.mean == null ? null : Number(row.mean),
       stdValBpb: row.std == null ? null : Number(row.std),
+      pendingVerification: row.pending,
+      verified: row.verified,
+      inconclusive: row.inconclusive,
+      replicas: row.replicas,
+      replicasLive: row.replicas_live,
+      pendingBestValBpb:
+        row.pending_best != null && (row.best == null || Number(row.pending_best) < Number(row.best)) ? Number(row.pending_best) : null,
     };
   });
 }

@@ -19,9 +19,10 @@ import { canResearch, requireViewer, type Viewer } from '../accounts/viewer.ts';
 import type { ArtifactService } from '../artifacts/artifact.service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { LedgerService } from '../ledger/ledger.service.ts';
-import { campaignCost } from '../ledger/pricing.ts';
+import { campaignCost, taskReward, verificationTasks } from '../ledger/pricing.ts';
 import type { CursorPage } from '../pagination.ts';
 import type { TaskLifecycle } from '../tasks/lifecycle.ts';
+import type { VerificationService } from '../verification/verification.service.ts';
 import { textFieldErrors, UUID_PATTERN, zodFieldErrors } from '../validation.ts';
 import { type CampaignStats, loadCampaignStats } from './campaign-stats.ts';
 import { gridSize, sampleTasks } from './sampler.ts';
@@ -67,6 +68,12 @@ export interface CostEstimate {
   taskCount: number;
   budgetS: number;
   creditsPerTaskSecond: number;
+  /** The tasks themselves: taskCount × budgetS × rate. */
+  computeCredits: number;
+  /** Replicas the quote expects verification to need (none with verification off). */
+  verificationTasks: number;
+  verificationCredits: number;
+  /** computeCredits + verificationCredits: what submission reserves; unused credits return. */
   total: number;
 }
 
@@ -76,9 +83,11 @@ export class CampaignService {
   private readonly events: EventBus;
   private readonly artifacts: ArtifactService;
   private readonly lifecycle: TaskLifecycle;
+  private readonly verification: VerificationService;
   private readonly statsLoader: DataLoader<string, CampaignStats>;
 
-  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle) {
+  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle, verification: VerificationService) {
+    this.verification = verification;
     this.em = em;
     this.env = env;
     this.events = events;
@@ -94,7 +103,10 @@ export class CampaignService {
 
   estimate(taskCount: number, budgetS: number): CostEstimate {
     const rate = this.env.XEENET_CREDITS_PER_TASK_SECOND;
-    return { taskCount, budgetS, creditsPerTaskSecond: rate, total: campaignCost(taskCount, budgetS, rate) };
+    const computeCredits = campaignCost(taskCount, budgetS, rate);
+    const replicas = this.verification.enabled ? verificationTasks(taskCount, this.env.XEENET_VERIFICATION_RESERVE, this.env.XEENET_VERIFY_TOP) : 0;
+    const verificationCredits = replicas * taskReward(budgetS, rate);
+    return { taskCount, budgetS, creditsPerTaskSecond: rate, computeCredits, verificationTasks: replicas, verificationCredits, total: computeCredits + verificationCredits };
   }
 
   async submit(viewer: Viewer | null, input: BriefInput): Promise<Campaign> {
@@ -125,7 +137,8 @@ export class CampaignService {
 
     const brief = parsed.data;
     const proposals = sampleTasks(space.space, brief.strategy, brief.taskCount, brief.seed);
-    const cost = campaignCost(brief.taskCount, brief.budgetS, this.env.XEENET_CREDITS_PER_TASK_SECOND);
+    const quote = this.estimate(brief.taskCount, brief.budgetS);
+    const cost = quote.total;
 
     const campaign = await this.em.transactional(async (em) => {
       const created = em.create(Campaign, {
@@ -143,6 +156,7 @@ export class CampaignService {
         visibility: brief.visibility,
         allowSimulated: brief.allowSimulated,
         costCredits: cost,
+        verificationReserve: quote.verificationCredits,
       });
       await em.flush();
       await new LedgerService(em).openEscrow(owner.accountId, created.id, cost);
@@ -172,6 +186,8 @@ export class CampaignService {
       );
       if (!updated.length) throw new InvalidStateError('the campaign finished while it was being cancelled');
       const changes = await this.lifecycle.cancel(em, campaign.id);
+      // Results still awaiting a verdict can no longer get one: inconclusive, unpaid.
+      await this.verification.beforeClose(em, campaign.id, true);
       await new LedgerService(em).refundRemainder(campaign.id, campaign.owner.id);
       return changes;
     });
@@ -195,6 +211,8 @@ export class CampaignService {
     for (const { id } of candidates) {
       // Closing and refunding commit together, so no escrow is ever left behind.
       const ownerId = await this.em.transactional(async (tx) => {
+        // Its best results are confirmed by independent workers first (the campaign stays open for them).
+        if (!(await this.verification.beforeClose(tx, id, false))) return null;
         const row = await firstRow<{ owner_id: string }>(
           tx,
           sql`update campaign c set status = 'completed', finished_at = now()

@@ -6,6 +6,7 @@ import type { ArtifactInfo, ArtifactService } from '../artifacts/artifact.servic
 import { toDate } from '../../db/sql.ts';
 import type { CompletionAck, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
 import { parseClaim, parseFailure, parseProgress, parseResult } from './report-input.ts';
+import type { VerificationService } from '../verification/verification.service.ts';
 
 export const MAX_TASKS_PER_LEASE = 16;
 
@@ -36,10 +37,12 @@ function holder(worker: WorkerViewer): LeaseHolder {
 export class LeaseService {
   private readonly lifecycle: TaskLifecycle;
   private readonly artifacts: ArtifactService;
+  private readonly verification: VerificationService;
 
-  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService) {
+  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService, verification: VerificationService) {
     this.lifecycle = lifecycle;
     this.artifacts = artifacts;
+    this.verification = verification;
   }
 
   /** Claims up to maxTasks queued tasks in one statement; an empty list means the queue is empty. */
@@ -82,7 +85,11 @@ export class LeaseService {
   async complete(viewer: Viewer | null, input: ClaimInput & { result: unknown }): Promise<CompletionAck> {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
-    return this.lifecycle.complete(holder(worker), claim, parseResult(input.result));
+    const ack = await this.lifecycle.complete(holder(worker), claim, parseResult(input.result));
+    // A fresh result is verified next (replicated, or accepted on trust and paid).
+    if (ack.duplicate || !ack.pendingVerification) return ack;
+    const verified = await this.verification.afterCompletion(ack.resultId);
+    return { ...ack, creditsEarned: verified.credits, pendingVerification: verified.pending };
   }
 
   /** Reports a failed attempt: requeued while attempts remain (and the failure may pass), else failed. */
@@ -93,7 +100,10 @@ export class LeaseService {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
     const failure = parseFailure({ reason: input.reason, stdoutTail: input.stdoutTail, stderrTail: input.stderrTail, retryable: input.retryable ?? undefined });
-    return this.lifecycle.fail(holder(worker), claim, failure);
+    const ack = await this.lifecycle.fail(holder(worker), claim, failure);
+    // A crash is a failure, never a strike; a replica out of attempts is replaced or left inconclusive.
+    if (!ack.duplicate && ack.status === 'failed') await this.verification.afterReplicaFailed(claim.taskId);
+    return ack;
   }
 
   /** Gives a task back without counting the attempt (the worker is shutting down). */

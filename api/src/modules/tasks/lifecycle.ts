@@ -7,6 +7,10 @@ import type { Env } from '../../env.ts';
 import type { TaskProgress, TaskStatus } from '../../db/entities/task.entity.ts';
 import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
+import type { ValidationState } from '../../db/entities/task.entity.ts';
+import type { CreditState } from '../../db/entities/run-result.entity.ts';
+import { ExcludedError, QuotaExceededError } from '../../errors.ts';
+import { formatHardwareClass, hardwareClassOf } from '../verification/tolerance.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { taskReward } from '../ledger/pricing.ts';
@@ -14,16 +18,20 @@ import { type LeaseClaim, type LeaseRow, rejection } from './lease-state.ts';
 import type { ReportedFailure, ReportedResult } from './report-input.ts';
 import { cancelTasks } from './sql/cancel-tasks.ts';
 import { completeTask, completionState } from './sql/complete-task.ts';
+import { createReplica, type ReplicaSpec } from './sql/create-replica.ts';
 import { campaignBudget, createTasks, type Proposal } from './sql/create-tasks.ts';
 import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
-import { type LeasedRow, leaseTasks } from './sql/lease-tasks.ts';
+import { type LeasedRow, leaseGateState, leaseTasks } from './sql/lease-tasks.ts';
 import { releaseTask } from './sql/release-task.ts';
 import { taskState } from './sql/task-state.ts';
+import { moveCreditState, setResultValidation, setTaskValidation, type VerdictRow } from './sql/validate.ts';
 
 export type { Proposal } from './sql/create-tasks.ts';
 export type { LeasedRow } from './sql/lease-tasks.ts';
+export type { ReplicaSpec } from './sql/create-replica.ts';
+export type { VerdictRow } from './sql/validate.ts';
 
 /** The worker a lease belongs to. */
 export interface LeaseHolder {
@@ -43,6 +51,8 @@ export interface CompletionAck {
   resultId: string;
   duplicate: boolean;
   creditsEarned: number;
+  /** The result awaits verification (its credits, if any, once it is valid). */
+  pendingVerification: boolean;
 }
 
 export interface FailureAck {
@@ -63,7 +73,10 @@ export class TaskLifecycle {
   private readonly em: Db;
   private readonly hot: HotSql;
   private readonly events: EventBus;
-  private readonly env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_CREDITS_PER_TASK_SECOND'>;
+  private readonly env: Pick<
+    Env,
+    'XEENET_LEASE_TTL_S' | 'XEENET_CREDITS_PER_TASK_SECOND' | 'XEENET_VERIFICATION' | 'XEENET_TRUST_AFTER_VALID' | 'XEENET_INITIAL_DAILY_QUOTA'
+  >;
   private readonly ledger: LedgerService;
 
   constructor(em: Db, hot: HotSql, events: EventBus, env: TaskLifecycle['env'], ledger: LedgerService) {
@@ -99,10 +112,25 @@ export class TaskLifecycle {
 
   /** lease: up to maxTasks queue heads in one statement; an empty list means the queue is empty. */
   async lease(holder: LeaseHolder, maxTasks: number): Promise<LeasedRow[]> {
+    const verifying = this.env.XEENET_VERIFICATION !== 'off';
     const leased = await this.hot.rows(
       this.em,
-      leaseTasks({ workerId: holder.workerId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S }),
+      leaseTasks(
+        { workerId: holder.workerId, accountId: holder.accountId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S },
+        { quotas: verifying, trustAfterValid: this.env.XEENET_TRUST_AFTER_VALID, initialQuota: this.env.XEENET_INITIAL_DAILY_QUOTA },
+      ),
     );
+    // Nothing leased: an exclusion or a spent quota says so; an empty queue is just empty.
+    if (!leased.length) {
+      const gate = await this.hot.first(this.em, leaseGateState(holder.workerId));
+      if (gate?.excluded) throw new ExcludedError(gate.excluded_reason ?? 'too many invalid results');
+      const quota = gate?.quota ?? this.env.XEENET_INITIAL_DAILY_QUOTA;
+      if (verifying && !holder.simulated && gate && gate.used_today >= quota) {
+        const now = new Date();
+        const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+        throw new QuotaExceededError(quota, Math.ceil((midnight - now.getTime()) / 1000));
+      }
+    }
     for (const row of leased) this.events.taskChanged(row.campaign_id, row.id);
     this.events.workerChanged(holder.workerId);
     return leased;
@@ -122,19 +150,26 @@ export class TaskLifecycle {
     // A simulating worker's results are always marked simulated, whatever it claims.
     const simulated = result.simulated || holder.simulated;
     const resultId = randomUUID();
-    const wallet = simulated ? null : await this.ledger.walletId(holder.accountId);
-    const done = await this.hot.first(this.em, completeTask(claim, { ...result, resultId, simulated }, wallet));
+    // With verification on, a real result pays nothing here: VerificationService pays once it is valid.
+    const verifying = this.env.XEENET_VERIFICATION !== 'off' && !simulated;
+    const wallet = simulated || verifying ? null : await this.ledger.walletId(holder.accountId);
+    const creditState: CreditState = simulated ? 'none' : verifying ? 'pending' : 'granted';
+    const hardwareClass = formatHardwareClass(hardwareClassOf(result.metricsJson ? (JSON.parse(result.metricsJson) as Record<string, unknown>) : null));
+    const record = { ...result, resultId, simulated, validation: verifying ? ('pending' as const) : null, creditState, hardwareClass };
+    const done = await this.hot.first(this.em, completeTask(claim, record, wallet));
     if (done) {
-      const reward = simulated ? 0 : Number(done.reward);
+      const reward = creditState === 'granted' ? Number(done.reward) : 0;
       this.events.taskChanged(done.campaign_id, claim.taskId);
       this.events.workerChanged(claim.workerId);
       if (reward > 0) this.events.balanceChanged(holder.accountId);
-      return { taskId: claim.taskId, resultId, duplicate: false, creditsEarned: reward };
+      return { taskId: claim.taskId, resultId, duplicate: false, creditsEarned: reward, pendingVerification: verifying };
     }
     const previous = await this.hot.first(this.em, completionState(claim));
     if (previous?.status === 'succeeded' && previous.result_id && previous.worker_id === claim.workerId) {
-      const creditsEarned = previous.simulated ? 0 : Number(previous.reward);
-      return { taskId: claim.taskId, resultId: previous.result_id, duplicate: true, creditsEarned };
+      // Results recorded before verification existed have no credit state: they were paid at once.
+      const granted = previous.credit_state === 'granted' || (previous.credit_state === null && !previous.simulated);
+      const creditsEarned = granted ? Number(previous.reward) : 0;
+      return { taskId: claim.taskId, resultId: previous.result_id, duplicate: true, creditsEarned, pendingVerification: previous.credit_state === 'pending' };
     }
     throw rejection(previous, claim);
   }
@@ -164,7 +199,7 @@ export class TaskLifecycle {
   }
 
   /** expire: leases past their expiry go back to the queue, or fail after their last attempt. */
-  async expire(): Promise<{ requeued: number; failed: number }> {
+  async expire(): Promise<{ requeued: number; failed: number; failedIds: string[] }> {
     const expired = await run(this.em, expireLeases());
     for (const task of expired) {
       this.events.taskChanged(task.campaign_id, task.id);
@@ -173,6 +208,7 @@ export class TaskLifecycle {
     return {
       requeued: expired.filter((task) => task.status === 'queued').length,
       failed: expired.filter((task) => task.status === 'failed').length,
+      failedIds: expired.filter((task) => task.status === 'failed').map((task) => task.id),
     };
   }
 
@@ -185,6 +221,30 @@ export class TaskLifecycle {
       taskIds: leased.map((task) => task.id),
       workerIds: [...new Set(leased.flatMap((task) => (task.worker_id ? [task.worker_id] : [])))],
     };
+  }
+
+  // The validation transitions (VerificationService decides; these write). All run inside the
+  // caller's transaction `tx`, which holds the original task's row lock.
+
+  /** A replica of an original task for a running campaign, or null when the campaign is not running. */
+  async createReplica(tx: Db, originalId: string, spec: ReplicaSpec): Promise<{ id: string; campaignId: string; reward: number } | null> {
+    const [row] = await run(tx, createReplica(originalId, spec));
+    return row ? { id: row.id, campaignId: row.campaign_id, reward: Number(row.reward) } : null;
+  }
+
+  /** Sets results' verdict; returns what each was before (for reputation and credits). */
+  setResultValidation(tx: Db, resultIds: readonly string[], validation: ValidationState): Promise<VerdictRow[]> {
+    return resultIds.length ? run(tx, setResultValidation(resultIds, validation)) : Promise.resolve([]);
+  }
+
+  /** Moves a result's credit state from `from` to `to`; false when it was not in `from` (paid or clawed back already). */
+  async moveCreditState(tx: Db, resultId: string, from: CreditState, to: CreditState): Promise<boolean> {
+    return (await run(tx, moveCreditState(resultId, from, to))).length === 1;
+  }
+
+  /** The original task's verdict and canonical result; announces nothing (the caller does after commit). */
+  async setTaskValidation(tx: Db, originalId: string, validation: ValidationState, canonicalResultId: string | null): Promise<void> {
+    await run(tx, setTaskValidation(originalId, validation, canonicalResultId));
   }
 
   private state(taskId: string): Promise<LeaseRow | undefined> {

@@ -3,6 +3,7 @@
 // refunded. Every statement uses SKIP LOCKED or a single UPDATE, so several API replicas can run it.
 import type { Logger } from '../../logger.ts';
 import type { CampaignService } from '../campaigns/campaign.service.ts';
+import type { VerificationService } from '../verification/verification.service.ts';
 import type { TaskLifecycle } from './lifecycle.ts';
 
 export interface ReapReport {
@@ -12,7 +13,7 @@ export interface ReapReport {
 }
 
 /** A fresh unit of work per tick. */
-export type ReaperWork = () => { lifecycle: TaskLifecycle; campaigns: CampaignService };
+export type ReaperWork = () => { lifecycle: TaskLifecycle; campaigns: CampaignService; verification: VerificationService };
 
 export class Reaper {
   private timer: NodeJS.Timeout | null = null;
@@ -50,8 +51,10 @@ export class Reaper {
   }
 
   async tick(): Promise<ReapReport> {
-    const { lifecycle, campaigns } = this.work();
-    const expired = await lifecycle.expire();
+    const { lifecycle, campaigns, verification } = this.work();
+    const { failedIds, ...expired } = await lifecycle.expire();
+    // A replica that expired on its last attempt is replaced (or its original left inconclusive).
+    for (const taskId of failedIds) await verification.afterReplicaFailed(taskId);
     const campaignsCompleted = await campaigns.closeFinished();
     return { ...expired, campaignsCompleted };
   }

@@ -16,10 +16,21 @@ export interface LeasedRow {
   dataset_sha256: string;
 }
 
-const TEXT = `with picked as (
-      select t.id from task t
-      where t.status = 'queued'
+// Verification (modules/verification) adds the gate in `me`: an excluded owner gets nothing, a
+// worker past its daily quota gets nothing ($6: quotas on), and a replica never goes to a worker of
+// an owner whose result it checks, nor to an unproven worker when it checks an unproven one.
+const TEXT = `with me as (
+      select (w.trusted or w.consecutive_valid >= $7) as established,
+        a.excluded_at is null
+          and (not $6::boolean or w.simulated or w.quota_day is distinct from current_date
+               or w.quota_used < coalesce(w.daily_quota, $8)) as may_lease
+      from worker w join account a on a.id = w.account_id where w.id = $4::uuid
+    ), picked as (
+      select t.id from task t cross join me
+      where t.status = 'queued' and me.may_lease
         and (not $1::boolean or exists (select 1 from campaign c where c.id = t.campaign_id and c.allow_simulated))
+        and (t.excluded_account_ids is null or not ($5::text = any(t.excluded_account_ids)))
+        and (not t.needs_established or me.established)
       order by t.priority desc, t.created_at, t.index
       limit $2
       for update of t skip locked
@@ -31,12 +42,39 @@ const TEXT = `with picked as (
       returning t.id, t.campaign_id, t.index, t.config, t.seed, t.budget_s, t.attempts, t.max_attempts,
         t.lease_token, t.lease_expires_at
     ), seen as (
-      update worker set last_seen_at = now() where id = $4::uuid
+      update worker set last_seen_at = now(), quota_day = current_date,
+        quota_used = (case when quota_day = current_date then quota_used else 0 end) + (select count(*) from leased)
+      where id = $4::uuid
     )
     select l.*, c.script_sha256, c.dataset_sha256 from leased l join campaign c on c.id = l.campaign_id
     order by l.index`;
 
+export interface LeaseGate {
+  /** Quotas apply (verification on). */
+  quotas: boolean;
+  trustAfterValid: number;
+  initialQuota: number;
+}
+
 /** A simulating worker only gets tasks of campaigns that allow simulated results. */
-export function leaseTasks(p: { workerId: string; simulatedWorker: boolean; maxTasks: number; ttlS: number }): Query<LeasedRow> {
-  return { name: 'xeenet_lease', text: TEXT, values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId] };
+export function leaseTasks(
+  p: { workerId: string; accountId: string; simulatedWorker: boolean; maxTasks: number; ttlS: number },
+  gate: LeaseGate,
+): Query<LeasedRow> {
+  return {
+    name: 'xeenet_lease',
+    text: TEXT,
+    values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId, p.accountId, gate.quotas, gate.trustAfterValid, gate.initialQuota],
+  };
+}
+
+/** Why a lease found nothing: the caller's exclusion and quota (read only when it found nothing). */
+export function leaseGateState(workerId: string): Query<{ excluded_reason: string | null; excluded: boolean; quota: number | null; used_today: number }> {
+  return {
+    name: 'xeenet_lease_gate_state',
+    text: `select a.excluded_at is not null as excluded, a.excluded_reason, w.daily_quota as quota,
+        case when w.quota_day = current_date then w.quota_used else 0 end as used_today
+      from worker w join account a on a.id = w.account_id where w.id = $1::uuid`,
+    values: [workerId],
+  };
 }
