@@ -98,7 +98,7 @@ async function submit(api: ApiProcess, taskCount: number, seed: number): Promise
 }
 
 /** Every member leases and reports until the campaign is closed (the API's reaper closes it). */
-async function workCampaign(api: ApiProcess, db: pg.Client, campaignId: string, fleet: Member[]): Promise<void> {
+async function workCampaign(api: ApiProcess, db: pg.Pool, campaignId: string, fleet: Member[]): Promise<void> {
   const closed = async () => (await db.query(`select status from campaign where id = $1`, [campaignId])).rows[0].status !== 'running';
   await Promise.all(
     fleet.map(async (member) => {
@@ -147,8 +147,7 @@ async function oneRun(server: pg.Client, run: number) {
     XEENET_VERIFICATION: 'replay',
     XEENET_VERIFICATION_SEED: String(run),
   });
-  const db = new pg.Client({ connectionString: dbUrl.toString() });
-  await db.connect();
+  const db = new pg.Pool({ connectionString: dbUrl.toString(), max: 4 });
   try {
     const started = Date.now();
     const seeds = [await register(api, 'seed-0', true, true), await register(api, 'seed-1', true, true)];
@@ -182,8 +181,16 @@ async function oneRun(server: pg.Client, run: number) {
     );
     const mixedSeconds = (Date.now() - started) / 1000;
 
-    // Steady state: the honest fleet alone, reputations as the mixed campaign left them.
-    const established = await db.query(`select count(*)::int as n from worker where trusted or consecutive_valid >= 10`);
+    // Steady state: the honest fleet alone, once every honest worker is established (warm-up
+    // campaigns until then, at most 10).
+    const honestIds = honest.map((member) => Buffer.from(member.id, 'base64').toString().split(':')[1]!);
+    const establishedCount = async () =>
+      (await db.query(`select count(*)::int as n from worker where id = any($1::uuid[]) and (trusted or consecutive_valid >= 10)`, [honestIds])).rows[0].n as number;
+    let warmups = 0;
+    while ((await establishedCount()) < honest.length && warmups < 10) {
+      await workCampaign(api, db, await submit(api, 60, 3000 + 100 * run + warmups++), honest.map((member) => ({ ...member, excluded: false })));
+    }
+    const establishedBeforeSteady = await establishedCount();
     const steady = await submit(api, Number(args['steady-tasks']), 2000 + run);
     await workCampaign(api, db, steady, honest.map((member) => ({ ...member, excluded: false })));
     const runs = await db.query(
@@ -199,7 +206,8 @@ async function oneRun(server: pg.Client, run: number) {
       verification_overhead: round(runs.rows[0].extra / runs.rows[0].useful),
       steady_useful_runs: runs.rows[0].useful,
       steady_extra_runs: runs.rows[0].extra,
-      established_before_steady: established.rows[0].n,
+      established_before_steady: establishedBeforeSteady,
+      warmup_campaigns: warmups,
       mixed_campaign_s: round(mixedSeconds, 1),
     };
     console.log(`run ${run + 1}/${RUNS}: ${JSON.stringify(figures)}`);

@@ -51,8 +51,11 @@ const envSchema = z.object({
    * as reported (a single-owner fleet, e.g. `npm start`'s local worker, cannot verify itself).
    */
   XEENET_VERIFICATION: z.enum(['off', 'replay']).default('off'),
-  /** Once established, a worker's results are spot-checked with probability 1 / this. */
-  XEENET_REPLICATION_CV: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /**
+   * Once established, a worker's results are spot-checked with probability 1 / this. 20 keeps the
+   * steady-state overhead (spot checks + new bests + the top results) near BOINC's 5-10 % (bench:verify).
+   */
+  XEENET_REPLICATION_CV: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /** Consecutive valid results after which a worker is established (not every result replicated). */
   XEENET_TRUST_AFTER_VALID: z.coerce.number().int().min(1).max(1000).default(10),
   /** Seeds the spot-check draws, so a run of the same campaigns replicates the same results. */

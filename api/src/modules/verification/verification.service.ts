@@ -17,6 +17,9 @@ import {
   groupRuns,
   type GroupRun,
   liveReplicas,
+  excludeOwner,
+  lockCampaign,
+  lockCampaignOf,
   lockOriginal,
   originalFunding,
   recordInvalid,
@@ -39,6 +42,8 @@ type VerificationEnv = Pick<
 
 /** What one verification step changed, to announce after it committed. */
 interface Touched {
+  /** Reputation changes, applied at the end of the step in worker id order (no deadlocks). */
+  verdicts?: { workerId: string; valid: boolean }[];
   campaigns: Set<string>;
   tasks: Map<string, string>;
   accounts: Set<string>;
@@ -91,10 +96,12 @@ export class VerificationService {
     const paid = await this.em.transactional(async (tx) => {
       const [facts] = await run(tx, completedFacts(resultId));
       if (!facts) return 0;
+      await run(tx, lockCampaignOf(facts.task_id));
       const [lock] = await run(tx, lockOriginal(facts.task_id));
       const rootId = lock!.root_id;
       if (facts.replica_of_id) {
         await this.evaluate(tx, rootId, touched);
+        await this.applyReputation(tx, touched);
         return 0;
       }
       const ledger = new LedgerService(tx);
@@ -137,9 +144,11 @@ export class VerificationService {
     if (!this.enabled) return;
     const touched: Touched = { campaigns: new Set(), tasks: new Map(), accounts: new Set(), workers: new Set() };
     await this.em.transactional(async (tx) => {
+      await run(tx, lockCampaignOf(taskId));
       const [lock] = await run(tx, lockOriginal(taskId));
       if (!lock || lock.root_id === taskId) return;
       await this.evaluate(tx, lock.root_id, touched);
+      await this.applyReputation(tx, touched);
     });
     this.announce(touched);
   }
@@ -152,6 +161,7 @@ export class VerificationService {
   async beforeClose(tx: Db, campaignId: string, cancelled: boolean): Promise<boolean> {
     if (!this.enabled) return true;
     const touched: Touched = { campaigns: new Set([campaignId]), tasks: new Map(), accounts: new Set(), workers: new Set() };
+    await run(tx, lockCampaign(campaignId));
     if (!cancelled && this.env.XEENET_VERIFY_TOP > 0) {
       let opened = 0;
       for (const top of await run(tx, unconfirmedTop(campaignId, this.env.XEENET_VERIFY_TOP))) {
@@ -246,10 +256,25 @@ export class VerificationService {
     }
   }
 
-  private async reputation(tx: Db, row: VerdictRow, valid: boolean, touched: Touched): Promise<void> {
+  private async reputation(_tx: Db, row: VerdictRow, valid: boolean, touched: Touched): Promise<void> {
     touched.workers.add(row.worker_id);
-    if (valid) await run(tx, recordValid([row.worker_id], this.env.XEENET_INITIAL_DAILY_QUOTA, MAX_DAILY_QUOTA));
-    else await run(tx, recordInvalid(row.worker_id, this.env.XEENET_INITIAL_DAILY_QUOTA, this.env.XEENET_MAX_STRIKES));
+    (touched.verdicts ??= []).push({ workerId: row.worker_id, valid });
+  }
+
+  /** Applies the step's reputation changes: workers in id order, then exclusions in account id order. */
+  private async applyReputation(tx: Db, touched: Touched): Promise<void> {
+    const verdicts = (touched.verdicts ?? []).sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
+    touched.verdicts = [];
+    const strikes = new Map<string, number>();
+    for (const verdict of verdicts) {
+      if (verdict.valid) {
+        await run(tx, recordValid([verdict.workerId], this.env.XEENET_INITIAL_DAILY_QUOTA, MAX_DAILY_QUOTA));
+        continue;
+      }
+      const [struck] = await run(tx, recordInvalid(verdict.workerId, this.env.XEENET_INITIAL_DAILY_QUOTA));
+      if (struck && struck.strikes >= this.env.XEENET_MAX_STRIKES) strikes.set(struck.account_id, Math.max(struck.strikes, strikes.get(struck.account_id) ?? 0));
+    }
+    for (const accountId of [...strikes.keys()].sort()) await run(tx, excludeOwner(accountId, strikes.get(accountId)!));
   }
 
   /** Queues a funded replica, or returns null (campaign not running, no credits left to fund it, quorum full). */

@@ -4,6 +4,23 @@ import type { Query } from '../../../db/sql.ts';
 import type { ValidationState } from '../../../db/entities/task.entity.ts';
 import type { CreditState } from '../../../db/entities/run-result.entity.ts';
 
+/**
+ * Locks the campaign a task belongs to. Every verification step takes this lock first, then the
+ * original task's, then workers' and accounts' rows in id order, so concurrent steps never deadlock
+ * (cancellation and closing lock the campaign first too).
+ */
+export function lockCampaignOf(taskId: string): Query<{ id: string }> {
+  return {
+    name: 'xeenet_verify_lock_campaign_of',
+    text: `select c.id from campaign c where c.id = (select t.campaign_id from task t where t.id = $1::uuid) for update`,
+    values: [taskId],
+  };
+}
+
+export function lockCampaign(campaignId: string): Query<{ id: string }> {
+  return { name: 'xeenet_verify_lock_campaign', text: `select id from campaign where id = $1::uuid for update`, values: [campaignId] };
+}
+
 /** Locks an original task: every verdict over its runs is taken under this lock, one at a time. */
 export function lockOriginal(taskId: string): Query<{ root_id: string }> {
   return {
@@ -92,21 +109,24 @@ export function recordValid(workerIds: readonly string[], initialQuota: number, 
   };
 }
 
-/** An invalid result: a strike, the streak back to zero, the quota halved; at maxStrikes the owner is excluded. */
-export function recordInvalid(workerId: string, initialQuota: number, maxStrikes: number): Query<{ account_id: string; strikes: number; excluded: boolean }> {
+/** An invalid result: a strike, the streak back to zero, the quota halved. */
+export function recordInvalid(workerId: string, initialQuota: number): Query<{ account_id: string; strikes: number }> {
   return {
     name: 'xeenet_reputation_invalid',
-    text: `with struck as (
-        update worker set strikes = strikes + 1, consecutive_valid = 0, daily_quota = greatest(1, coalesce(daily_quota, $2::int) / 2)
-        where id = $1::uuid returning account_id, strikes
-      ), excluded as (
-        update account a set excluded_at = now(),
-          excluded_reason = struck.strikes || ' invalid results (strikes): results that independent replays of the same task contradicted'
-        from struck where a.id = struck.account_id and struck.strikes >= $3::int and a.excluded_at is null
-        returning a.id
-      )
-      select account_id, strikes, exists (select 1 from excluded) as excluded from struck`,
-    values: [workerId, initialQuota, maxStrikes],
+    text: `update worker set strikes = strikes + 1, consecutive_valid = 0, daily_quota = greatest(1, coalesce(daily_quota, $2::int) / 2)
+      where id = $1::uuid returning account_id, strikes`,
+    values: [workerId, initialQuota],
+  };
+}
+
+/** At maxStrikes a worker's owner is excluded from leasing, with the reason. */
+export function excludeOwner(accountId: string, strikes: number): Query<{ id: string }> {
+  return {
+    name: 'xeenet_reputation_exclude',
+    text: `update account set excluded_at = now(),
+        excluded_reason = $2::int || ' invalid results (strikes): results that independent replays of the same task contradicted'
+      where id = $1::uuid and excluded_at is null returning id`,
+    values: [accountId, strikes],
   };
 }
 
