@@ -7,6 +7,7 @@ import { DATABASES, startTestApp, type TestApp } from '../helpers/app.ts';
 import { ADMIN_TOKEN } from '../helpers/env.ts';
 import { gql } from '../helpers/graphql.ts';
 import { createAccount, submitBrief } from '../helpers/platform.ts';
+
 import {
   balanceOf,
   campaignView,
@@ -15,10 +16,15 @@ import {
   honestNumbers,
   leaseOrRefusal,
   reputation,
+  resultInput,
   VERIFYING,
   work,
   worker,
 } from '../helpers/verification.ts';
+
+const COMPLETE_FIELDS = `mutation ($input: CompleteTaskInput!) {
+  completeTask(input: $input) { __typename ... on ValidationError { message fieldErrors { path message } } ... on Error { message } }
+}`;
 
 describe.each(DATABASES)('verification by replay on %s', (database) => {
   let app: TestApp;
@@ -154,6 +160,24 @@ describe.each(DATABASES)('verification by replay on %s', (database) => {
     expect(view.stats.verified).toBe(10);
     expect(Number(paid[0]!.total)).toBe(runs * 3);
     expect(await ledgerProblems()).toEqual([]);
+  });
+
+  it('refuses implausible numbers and results beyond the budget with typed errors, and writes nothing', async () => {
+    await submitBrief(url, researcher.token, { taskCount: 1, budgetS: 5 });
+    const who = await worker(url, 'sloppy', { trusted: true });
+    const { lease } = await leaseOrRefusal(url, who.token);
+    const attempt = async (numbers: Record<string, unknown>) =>
+      (await gql(url, COMPLETE_FIELDS, { input: { taskId: lease!.taskId, leaseToken: lease!.token, result: { ...resultInput(honestNumbers(lease!.config, lease!.seed)), ...numbers } } }, who.token))
+        .completeTask;
+    const floor = await attempt({ valBpb: 0.3 });
+    expect(floor).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: ['valBpb'] }] });
+    expect(floor.message).toMatch(/at least 0.5 bits per byte/);
+    const overrun = await attempt({ wallS: 36 });
+    expect(overrun).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: ['wallS'] }] });
+    expect(await attempt({ valBpb: -1 })).toMatchObject({ __typename: 'ValidationError' });
+    const task = await gql(url, 'query ($id: ID!) { node(id: $id) { ... on Task { status history { id } } } }', { id: lease!.taskId }, researcher.token);
+    expect(task.node).toEqual({ status: 'LEASED', history: [] });
+    expect((await attempt({})).__typename).toBe('MutationCompleteTaskSuccess');
   });
 
   it('refuses a lease past the daily quota with a typed error', async () => {

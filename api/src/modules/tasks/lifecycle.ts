@@ -3,13 +3,14 @@
 // permissions and parse input first (LeaseService for workers, CampaignService for owners, the
 // reaper for expiry); nothing else writes task.status.
 import { randomUUID } from 'node:crypto';
+import { budgetProblems } from '@xeenet/contract';
 import type { Env } from '../../env.ts';
 import type { TaskProgress, TaskStatus } from '../../db/entities/task.entity.ts';
 import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
 import type { ValidationState } from '../../db/entities/task.entity.ts';
 import type { CreditState } from '../../db/entities/run-result.entity.ts';
-import { ExcludedError, QuotaExceededError } from '../../errors.ts';
+import { ExcludedError, QuotaExceededError, ValidationError } from '../../errors.ts';
 import { formatHardwareClass, hardwareClassOf } from '../verification/tolerance.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -25,7 +26,7 @@ import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
 import { type LeasedRow, leaseGateState, leaseTasks } from './sql/lease-tasks.ts';
 import { releaseTask } from './sql/release-task.ts';
-import { taskState } from './sql/task-state.ts';
+import { taskBudget, taskState } from './sql/task-state.ts';
 import { moveCreditState, setResultValidation, setTaskValidation, type VerdictRow } from './sql/validate.ts';
 
 export type { Proposal } from './sql/create-tasks.ts';
@@ -154,7 +155,15 @@ export class TaskLifecycle {
     const verifying = this.env.XEENET_VERIFICATION !== 'off' && !simulated;
     const wallet = simulated || verifying ? null : await this.ledger.walletId(holder.accountId);
     const creditState: CreditState = simulated ? 'none' : verifying ? 'pending' : 'granted';
-    const hardwareClass = formatHardwareClass(hardwareClassOf(result.metricsJson ? (JSON.parse(result.metricsJson) as Record<string, unknown>) : null));
+    const metrics = result.metricsJson ? (JSON.parse(result.metricsJson) as Record<string, unknown>) : null;
+    // The contract's sanity bounds against this task's budget (steps, tokens, wall time), checked
+    // only for the lease's holder: anyone else gets the lease refusal below.
+    const task = await this.hot.first(this.em, taskBudget(claim.taskId));
+    if (task && task.lease_token === claim.leaseToken && task.worker_id === claim.workerId && (task.status === 'leased' || task.status === 'queued')) {
+      const problems = budgetProblems({ steps: result.steps, wallS: result.wallS, tokens: metrics?.tokens }, { budgetS: task.budget_s, config: task.config });
+      if (problems.length) throw new ValidationError(problems);
+    }
+    const hardwareClass = formatHardwareClass(hardwareClassOf(metrics));
     const record = { ...result, resultId, simulated, validation: verifying ? ('pending' as const) : null, creditState, hardwareClass };
     const done = await this.hot.first(this.em, completeTask(claim, record, wallet));
     if (done) {
