@@ -1,6 +1,7 @@
 // Verification by replay in the schema: a task's verdict, its replicas and canonical result, a
 // result's verdict and credit state, and the campaign figures that separate verified from pending.
-import { CREDIT_STATES, type CreditState, RunResult } from '../../db/entities/run-result.entity.ts';
+import type { RunResult } from '../../db/entities/run-result.entity.ts';
+import { CREDIT_STATES, type CreditState } from '../../db/entities/run-result.entity.ts';
 import { type Task, VALIDATION_STATES, type ValidationState } from '../../db/entities/task.entity.ts';
 import { builder } from '../builder.ts';
 import { CampaignRef, CampaignStatsRef, ResultPointRef } from './campaign.ts';
