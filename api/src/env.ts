@@ -62,6 +62,8 @@ const envSchema = z.object({
   XEENET_VERIFICATION_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
   /** Invalid results (strikes) after which a worker and its owner are excluded from leasing. */
   XEENET_MAX_STRIKES: z.coerce.number().int().min(1).max(100).default(3),
+  /** An unproven worker gets no new lease while this many of its results await a verdict. */
+  XEENET_MAX_PENDING_UNPROVEN: z.coerce.number().int().min(1).max(1000).default(3),
   /** A new worker's daily task quota (doubles per valid result, halves per invalid). */
   XEENET_INITIAL_DAILY_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(16),
   /** Expected share of a campaign's tasks that get replicated, reserved at submission (unused returns). */

@@ -36,7 +36,13 @@ const RunResultSchema = defineEntity({
     hardwareClass: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
-  indexes: [{ properties: ['campaign', 'accepted'] }],
+  indexes: [
+    { properties: ['campaign', 'accepted'] },
+    {
+      name: 'run_result_pending_idx',
+      expression: 'create index "run_result_pending_idx" on "run_result" ("worker_id") where "validation" = \'pending\'',
+    },
+  ],
 });
 
 export class RunResult extends RunResultSchema.class {}

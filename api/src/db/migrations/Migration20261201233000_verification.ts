@@ -18,6 +18,8 @@ export class Migration20261201233000_verification extends Migration {
 
     this.addSql(`alter table "run_result" add column "validation" text null, add column "credit_state" text null, add column "hardware_class" text null;`);
     this.addSql(`alter table "run_result" add constraint "run_result_validation_check" check ("validation" in ('pending', 'valid', 'invalid', 'inconclusive'));`);
+    // The lease gate counts an unproven worker's results awaiting a verdict: only those rows.
+    this.addSql(`create index "run_result_pending_idx" on "run_result" ("worker_id") where "validation" = 'pending';`);
     this.addSql(`alter table "run_result" add constraint "run_result_credit_state_check" check ("credit_state" in ('pending', 'granted', 'none', 'clawed_back'));`);
 
     this.addSql(`alter table "worker" add column "consecutive_valid" int not null default 0, add column "valid_total" int not null default 0, add column "strikes" int not null default 0, add column "trusted" boolean not null default false, add column "daily_quota" int null, add column "quota_day" date null, add column "quota_used" int not null default 0;`);

@@ -76,7 +76,12 @@ export class TaskLifecycle {
   private readonly events: EventBus;
   private readonly env: Pick<
     Env,
-    'XEENET_LEASE_TTL_S' | 'XEENET_CREDITS_PER_TASK_SECOND' | 'XEENET_VERIFICATION' | 'XEENET_TRUST_AFTER_VALID' | 'XEENET_INITIAL_DAILY_QUOTA'
+    | 'XEENET_LEASE_TTL_S'
+    | 'XEENET_CREDITS_PER_TASK_SECOND'
+    | 'XEENET_VERIFICATION'
+    | 'XEENET_TRUST_AFTER_VALID'
+    | 'XEENET_INITIAL_DAILY_QUOTA'
+    | 'XEENET_MAX_PENDING_UNPROVEN'
   >;
   private readonly ledger: LedgerService;
 
@@ -118,7 +123,12 @@ export class TaskLifecycle {
       this.em,
       leaseTasks(
         { workerId: holder.workerId, accountId: holder.accountId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S },
-        { quotas: verifying, trustAfterValid: this.env.XEENET_TRUST_AFTER_VALID, initialQuota: this.env.XEENET_INITIAL_DAILY_QUOTA },
+        {
+          quotas: verifying,
+          trustAfterValid: this.env.XEENET_TRUST_AFTER_VALID,
+          initialQuota: this.env.XEENET_INITIAL_DAILY_QUOTA,
+          maxPendingUnproven: this.env.XEENET_MAX_PENDING_UNPROVEN,
+        },
       ),
     );
     // Nothing leased: an exclusion or a spent quota says so; an empty queue is just empty.

@@ -16,14 +16,18 @@ export interface LeasedRow {
   dataset_sha256: string;
 }
 
-// Verification (modules/verification) adds the gate in `me`: an excluded owner gets nothing, a
-// worker past its daily quota gets nothing ($6: quotas on), and a replica never goes to a worker of
-// an owner whose result it checks, nor to an unproven worker when it checks an unproven one.
+// Verification (modules/verification) adds the gate in `me`: an excluded owner gets nothing; with
+// verification on ($6) a worker past its daily quota gets nothing, nor does an unproven one while
+// $9 of its results await a verdict (so a fabricator is judged before it can report many); and a
+// replica never goes to a worker of an owner whose result it checks, nor to an unproven worker
+// when it checks an unproven one.
 const TEXT = `with me as (
       select (w.trusted or w.consecutive_valid >= $7) as established,
         a.excluded_at is null
           and (not $6::boolean or w.simulated or w.quota_day is distinct from current_date
-               or w.quota_used < coalesce(w.daily_quota, $8)) as may_lease
+               or w.quota_used < coalesce(w.daily_quota, $8))
+          and (case when not $6::boolean or w.simulated or w.trusted or w.consecutive_valid >= $7 then true
+               else (select count(*) from run_result r where r.worker_id = w.id and r.validation = 'pending') < $9 end) as may_lease
       from worker w join account a on a.id = w.account_id where w.id = $4::uuid
     ), picked as (
       select t.id from task t cross join me
@@ -54,6 +58,7 @@ export interface LeaseGate {
   quotas: boolean;
   trustAfterValid: number;
   initialQuota: number;
+  maxPendingUnproven: number;
 }
 
 /** A simulating worker only gets tasks of campaigns that allow simulated results. */
@@ -64,7 +69,7 @@ export function leaseTasks(
   return {
     name: 'xeenet_lease',
     text: TEXT,
-    values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId, p.accountId, gate.quotas, gate.trustAfterValid, gate.initialQuota],
+    values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId, p.accountId, gate.quotas, gate.trustAfterValid, gate.initialQuota, gate.maxPendingUnproven],
   };
 }
 
