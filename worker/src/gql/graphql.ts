@@ -122,8 +122,10 @@ export type LeaseTaskMutationVariables = Exact<{ [key: string]: never; }>;
 
 
 export type LeaseTaskMutation = { leaseTask:
+    | { __typename: 'ExcludedError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'MutationLeaseTaskSuccess', data: { lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, script: { sha256: string, url: string, name: string, sizeBytes: number }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
+    | { __typename: 'QuotaExceededError', message: string }
     | { __typename: 'UnauthenticatedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
