@@ -162,6 +162,31 @@ describe.each(DATABASES)('verification by replay on %s', (database) => {
     expect(await ledgerProblems()).toEqual([]);
   });
 
+  it('confirms the top results of a finished campaign by an independent worker before it closes', async () => {
+    const campaign = await submitBrief(url, researcher.token, { taskCount: 4, budgetS: 2 });
+    const trusted = await worker(url, 'trusted-sweeper', { trusted: true });
+    const leases = [];
+    for (let i = 0; i < 4; i++) leases.push((await leaseOrRefusal(url, trusted.token)).lease!);
+    leases.sort((a, b) => honestNumbers(a.config, a.seed).valBpb - honestNumbers(b.config, b.seed).valBpb);
+    // The best first: a new best, replicated and confirmed; the others, worse, are accepted on trust.
+    await completeWith(url, trusted.token, leases[0]!, honestNumbers(leases[0]!.config, leases[0]!.seed));
+    await drainHonest();
+    for (const grant of leases.slice(1)) {
+      expect(await completeWith(url, trusted.token, grant, honestNumbers(grant.config, grant.seed))).toMatchObject({ pendingVerification: false, creditsEarned: 2 });
+    }
+    await app.reaper.tick();
+    const checking = await campaignView(url, researcher.token, campaign.id);
+    expect(checking.status).toBe('RUNNING');
+    expect(checking.stats).toMatchObject({ replicasLive: 1, pendingVerification: 1, verified: 3 });
+    await drainHonest();
+    await app.reaper.tick();
+    const closed = await campaignView(url, researcher.token, campaign.id);
+    expect(closed.status).toBe('COMPLETED');
+    expect(closed.stats).toMatchObject({ verified: 4, replicas: 2, replicasLive: 0 });
+    expect(closed.verificationReserve).toBe(0);
+    expect(await ledgerProblems()).toEqual([]);
+  });
+
   it('refuses implausible numbers and results beyond the budget with typed errors, and writes nothing', async () => {
     await submitBrief(url, researcher.token, { taskCount: 1, budgetS: 5 });
     const who = await worker(url, 'sloppy', { trusted: true });

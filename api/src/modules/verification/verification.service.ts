@@ -173,7 +173,8 @@ export class VerificationService {
       }
       if (opened) return false;
     }
-    for (const { id } of await run(tx, undecidedOriginals(campaignId))) await this.inconclusive(tx, id, touched);
+    // A result that was valid before a spot check the campaign's end cut short stays valid.
+    for (const { id } of await run(tx, undecidedOriginals(campaignId))) await this.inconclusive(tx, id, touched, true);
     return true;
   }
 
@@ -213,7 +214,7 @@ export class VerificationService {
   }
 
   /** No verdict possible: nothing more is paid, nobody struck; the unpaid rewards go back to the reserve. */
-  private async inconclusive(tx: Db, rootId: string, touched: Touched): Promise<void> {
+  private async inconclusive(tx: Db, rootId: string, touched: Touched, keepStanding = false): Promise<void> {
     const group = await run(tx, groupRuns(rootId));
     const pending = group.filter((row) => row.validation === 'pending').map((row) => row.id);
     const ledger = new LedgerService(tx);
@@ -222,7 +223,9 @@ export class VerificationService {
         await ledger.returnToReserve(group[0]!.campaign_id, Number(row.reward));
       }
     }
-    await this.lifecycle.setTaskValidation(tx, rootId, 'inconclusive', null);
+    const standing = keepStanding ? group.find((row) => row.validation === 'valid') : undefined;
+    if (standing) await this.lifecycle.setTaskValidation(tx, rootId, 'valid', standing.id);
+    else await this.lifecycle.setTaskValidation(tx, rootId, 'inconclusive', null);
     if (group[0]) touched.tasks.set(rootId, group[0].campaign_id);
   }
 
