@@ -34,6 +34,14 @@ export type { LeasedRow } from './sql/lease-tasks.ts';
 export type { ReplicaSpec } from './sql/create-replica.ts';
 export type { VerdictRow } from './sql/validate.ts';
 
+/**
+ * A task's budget and config never change once created; the lease hands them out, so the
+ * completion's sanity bounds read them from here instead of the database (bounded, oldest out;
+ * a miss, e.g. a lease made by another replica, reads the row).
+ */
+const leasedBudgets = new Map<string, { budgetS: number; config: Record<string, unknown> }>();
+const LEASED_BUDGETS_MAX = 100_000;
+
 /** The worker a lease belongs to. */
 export interface LeaseHolder {
   workerId: string;
@@ -142,7 +150,11 @@ export class TaskLifecycle {
         throw new QuotaExceededError(quota, Math.ceil((midnight - now.getTime()) / 1000));
       }
     }
-    for (const row of leased) this.events.taskChanged(row.campaign_id, row.id);
+    for (const row of leased) {
+      this.events.taskChanged(row.campaign_id, row.id);
+      leasedBudgets.set(row.id, { budgetS: row.budget_s, config: row.config });
+      if (leasedBudgets.size > LEASED_BUDGETS_MAX) leasedBudgets.delete(leasedBudgets.keys().next().value!);
+    }
     this.events.workerChanged(holder.workerId);
     return leased;
   }
@@ -166,17 +178,22 @@ export class TaskLifecycle {
     const wallet = simulated || verifying ? null : await this.ledger.walletId(holder.accountId);
     const creditState: CreditState = simulated ? 'none' : verifying ? 'pending' : 'granted';
     const metrics = result.metricsJson ? (JSON.parse(result.metricsJson) as Record<string, unknown>) : null;
-    // The contract's sanity bounds against this task's budget (steps, tokens, wall time), checked
-    // only for the lease's holder: anyone else gets the lease refusal below.
-    const task = await this.hot.first(this.em, taskBudget(claim.taskId));
-    if (task && task.lease_token === claim.leaseToken && task.worker_id === claim.workerId && (task.status === 'leased' || task.status === 'queued')) {
-      const problems = budgetProblems({ steps: result.steps, wallS: result.wallS, tokens: metrics?.tokens }, { budgetS: task.budget_s, config: task.config });
-      if (problems.length) throw new ValidationError(problems);
+    // The contract's sanity bounds against this task's budget (steps, tokens, wall time). Refused
+    // only when the claim holds the lease: anyone else gets the lease refusal below.
+    const budget = leasedBudgets.get(claim.taskId) ?? (await this.taskBudget(claim.taskId));
+    if (budget) {
+      const problems = budgetProblems({ steps: result.steps, wallS: result.wallS, tokens: metrics?.tokens }, budget);
+      if (problems.length) {
+        const task = await this.hot.first(this.em, taskBudget(claim.taskId));
+        const holds = task && task.lease_token === claim.leaseToken && task.worker_id === claim.workerId && (task.status === 'leased' || task.status === 'queued');
+        if (holds) throw new ValidationError(problems);
+      }
     }
     const hardwareClass = formatHardwareClass(hardwareClassOf(metrics));
     const record = { ...result, resultId, simulated, validation: verifying ? ('pending' as const) : null, creditState, hardwareClass };
     const done = await this.hot.first(this.em, completeTask(claim, record, wallet));
     if (done) {
+      leasedBudgets.delete(claim.taskId);
       const reward = creditState === 'granted' ? Number(done.reward) : 0;
       this.events.taskChanged(done.campaign_id, claim.taskId);
       this.events.workerChanged(claim.workerId);
@@ -264,6 +281,11 @@ export class TaskLifecycle {
   /** The original task's verdict and canonical result; announces nothing (the caller does after commit). */
   async setTaskValidation(tx: Db, originalId: string, validation: ValidationState, canonicalResultId: string | null): Promise<void> {
     await run(tx, setTaskValidation(originalId, validation, canonicalResultId));
+  }
+
+  private async taskBudget(taskId: string): Promise<{ budgetS: number; config: Record<string, unknown> } | null> {
+    const task = await this.hot.first(this.em, taskBudget(taskId));
+    return task ? { budgetS: task.budget_s, config: task.config } : null;
   }
 
   private state(taskId: string): Promise<LeaseRow | undefined> {

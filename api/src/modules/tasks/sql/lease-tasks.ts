@@ -30,11 +30,12 @@ const TEXT = `with me as (
                else (select count(*) from run_result r where r.worker_id = w.id and r.validation = 'pending') < $9 end) as may_lease
       from worker w join account a on a.id = w.account_id where w.id = $4::uuid
     ), picked as (
-      select t.id from task t cross join me
-      where t.status = 'queued' and me.may_lease
+      -- Scalar subqueries on me: computed once (InitPlans), so the queue stays an ordered index scan.
+      select t.id from task t
+      where t.status = 'queued' and (select may_lease from me)
         and (not $1::boolean or exists (select 1 from campaign c where c.id = t.campaign_id and c.allow_simulated))
         and (t.excluded_account_ids is null or not ($5::text = any(t.excluded_account_ids)))
-        and (not t.needs_established or me.established)
+        and (not t.needs_established or (select established from me))
       order by t.priority desc, t.created_at, t.index
       limit $2
       for update of t skip locked
