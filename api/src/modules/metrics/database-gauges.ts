@@ -51,7 +51,7 @@ export class DatabaseGauges {
     });
     new Gauge({
       name: 'xeenet_heartbeat_oldest_age_seconds',
-      help: 'Seconds since the least recently heartbeated leased task last heard from its worker (0 with no leases); above the lease TTL means the reaper is behind.',
+      help: 'Seconds since the least recently written heartbeat of a leased task (0 with no leases; rows are written at most once per heartbeat write interval); above the lease TTL means the reaper is behind.',
       registers: [registry],
       async collect() {
         this.set((await current()).oldestHeartbeatAgeS);
