@@ -33,7 +33,7 @@ export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
     GRID: { value: 'grid', description: 'The cartesian product of the space (continuous parameters need "points"), created at submission.' },
     TPE: {
       value: 'tpe',
-      description: 'Multivariate Tree-structured Parzen Estimator proposing as results arrive; options: startupTasks (random tasks first, default 10), candidates, maxInFlight.',
+      description: 'Multivariate Tree-structured Parzen Estimator proposing as results arrive; options: startupTasks (random tasks first, default 10), candidates, gamma, priorWeight, maxInFlight.',
     },
     ASHA: {
       value: 'asha',
@@ -41,7 +41,7 @@ export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
     },
     LOCAL: {
       value: 'local',
-      description: 'autoresearch’s loop: from a baseline, change one parameter at a time around the best, keep if better; options: baseline (a partial config), maxInFlight.',
+      description: 'autoresearch’s loop: from a baseline, change one parameter at a time around the best, keep if better; options: baseline (a partial config), parallel (candidates in flight, default 1), logFactor, uniformStep, maxInFlight.',
     },
     AGENT: {
       value: 'agent',
@@ -179,9 +179,15 @@ builder.queryFields((t) => ({
         total: f.exposeFloat('total'),
       }),
     }),
-    description: 'What a brief would cost: taskCount × budgetS × creditsPerTaskSecond, reserved at submission.',
-    args: { taskCount: t.arg.int({ required: true }), budgetS: t.arg.int({ required: true }) },
-    resolve: (_root, { taskCount, budgetS }, ctx) => ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS)),
+    description: 'What a brief would reserve at submission: taskCount × budgetS × creditsPerTaskSecond (ASHA: at its top rung’s budget).',
+    args: {
+      taskCount: t.arg.int({ required: true }),
+      budgetS: t.arg.int({ required: true }),
+      strategy: t.arg({ type: SearchStrategyEnum, description: 'The brief’s strategy (default RANDOM).' }),
+      strategyOptions: t.arg({ type: 'JSON', description: 'The brief’s strategy options (ASHA’s eta and rungs set its top rung).' }),
+    },
+    resolve: (_root, { taskCount, budgetS, strategy, strategyOptions }, ctx) =>
+      ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS), strategy ?? 'random', strategyOptions ?? {}),
   }),
 }));
 

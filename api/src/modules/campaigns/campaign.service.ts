@@ -11,6 +11,7 @@ import {
   type CampaignStatus,
   CAMPAIGN_STATUSES,
   SEARCH_STRATEGIES,
+  type SearchStrategy,
   VISIBILITIES,
 } from '../../db/entities/campaign.entity.ts';
 import { type Db, rows, sql } from '../../db/sql.ts';
@@ -104,9 +105,12 @@ export class CampaignService {
     return this.statsLoader.load(campaign.id);
   }
 
-  estimate(taskCount: number, budgetS: number): CostEstimate {
+  /** What a brief would reserve; ASHA reserves every task at its top rung (options invalid for the strategy count as its defaults). */
+  estimate(taskCount: number, budgetS: number, strategy: SearchStrategy = 'random', strategyOptions: unknown = {}): CostEstimate {
     const rate = this.env.XEENET_CREDITS_PER_TASK_SECOND;
-    return { taskCount, budgetS, creditsPerTaskSecond: rate, total: campaignCost(taskCount, budgetS, rate) };
+    const options = parseStrategyOptions(strategy, strategyOptions, null);
+    const topBudget = scaledBudget(budgetS, maxBudgetScale(strategy, options.ok ? options.options : {}));
+    return { taskCount, budgetS, creditsPerTaskSecond: rate, total: campaignCost(taskCount, topBudget, rate) };
   }
 
   async submit(viewer: Viewer | null, input: BriefInput): Promise<Campaign> {
