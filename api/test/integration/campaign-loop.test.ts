@@ -66,6 +66,18 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
     const json = JSON.parse(data.campaign.json as string) as Record<string, unknown>[];
     expect(json).toHaveLength(3);
     expect(json[1]).toMatchObject({ task: 1, parent: null, val_bpb: 2.52, mark: 'keep', status: 'succeeded', against: 0, role: 'explore', seed: expect.any(Number) });
+
+    // The same export as a file over HTTP, with the GraphQL field's visibility.
+    const file = (token: string | null, format = 'tsv') =>
+      fetch(`${app.url}/campaigns/${encodeURIComponent(campaign.id)}/results.${format}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const owner = await file(researcher.token);
+    expect(owner.status).toBe(200);
+    expect(owner.headers.get('content-type')).toMatch(/^text\/tab-separated-values/);
+    expect(await owner.text()).toBe(data.campaign.tsv);
+    expect(JSON.parse(await (await file(researcher.token, 'json')).text())).toEqual(json);
+    expect((await file(stranger.token)).status).toBe(404);
+    expect((await file(null)).status).toBe(404);
+    expect((await file('xn_not_a_real_token_at_all_000000')).status).toBe(401);
     await cancel(campaign.id);
   });
 
