@@ -164,7 +164,7 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
     const first = await propose(url, researcher.token, campaign.id, [{ config: base, description: 'baseline' }]);
     expect(first.__typename).toBe('MutationProposeExperimentsSuccess');
     expect(first.data.tasks[0]).toMatchObject({ index: 0, description: 'baseline', role: 'EXPLORE', parent: null, config: { dropout: 0, ...base } });
-    expect(first.data.campaign.tasksRemaining).toBe(2);
+    expect(first.data.campaign).toEqual({ tasksRemaining: 2, proposalsRemaining: 2 });
     await runOne(url, worker.token, () => 2.5);
     const baseline = await results.next((e) => e.campaignResults.index === 0);
     expect(baseline.campaignResults).toMatchObject({ mark: 'KEEP', valBpb: 2.5 });
