@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests and benchmarks need (PyTorch, OpenBLAS, Chromium, and
+# Installs the Debian packages the tests and benchmarks need (PyTorch, Optuna for bench:search, OpenBLAS, Chromium, and
 # bubblewrap, the worker's sandbox) when they are missing. PyPI is not reachable here, so PyTorch comes from Debian.
 set -euo pipefail
 
-packages=(python3-torch libopenblas0-pthread chromium bubblewrap)
+packages=(python3-torch python3-optuna libopenblas0-pthread chromium bubblewrap)
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

@@ -53,3 +53,12 @@ describe('random and grid strategies', () => {
     });
   }
 });
+
+describe('grid strategy on a space it cannot grid', () => {
+  it('names the parameter that needs points', () => {
+    const continuous = space({ lr: { type: 'uniform', low: 0, high: 1 } });
+    expect(() => createStrategy('grid').propose({ space: continuous, seed: 1, taskBudget: 5, options: {} }, [], 1)).toThrow(
+      /searchSpace\.lr\.points/,
+    );
+  });
+});

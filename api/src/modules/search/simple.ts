@@ -1,7 +1,7 @@
 // `random` and `grid` as strategies. They ignore results: the n-th task of a campaign is the n-th
 // task the fixed-batch sampler would have drawn, so a random or grid campaign run as a loop gives
 // exactly the configs and seeds it gave as a batch drawn at submission.
-import { sampleTasks } from '../campaigns/sampler.ts';
+import { gridSize, sampleTasks } from '../campaigns/sampler.ts';
 import type { Observation, Proposal, Strategy, StrategyContext } from './strategy.ts';
 
 function batchStrategy(name: 'random' | 'grid'): Strategy {
@@ -11,6 +11,10 @@ function batchStrategy(name: 'random' | 'grid'): Strategy {
       const start = history.length;
       const wanted = Math.max(0, Math.min(count, context.taskBudget - start));
       if (wanted === 0) return [];
+      if (name === 'grid') {
+        const size = gridSize(context.space);
+        if ('errors' in size) throw new Error(`grid search: ${size.errors.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`);
+      }
       const tasks = sampleTasks(context.space, name, start + wanted, context.seed).slice(start);
       return tasks.map((task) => ({
         config: task.config,
