@@ -112,7 +112,7 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
     expect(configs[0]).toMatchObject({ rank: 1, n: 2, values: [2.4, 2.42] });
     expect(configs[0].mean).toBeCloseTo(2.41, 10);
     // Two runs each: the t quantile at 1 degree of freedom (12.706) makes the intervals wide.
-    expect(configs[0].high - configs[0].low).toBeCloseTo(2 * 12.706 * (Math.SQRT1_2 * 0.02) / Math.SQRT2, 6);
+    expect(configs[0].high - configs[0].low).toBeCloseTo(2 * 12.706 * (Math.SQRT1_2 * 0.02) / Math.SQRT2, 4);
     expect(configs[0].distinguishable).toBe(false);
     expect(noiseFloor).toBeCloseTo(Math.sqrt((0.02 ** 2 / 2 + 0.05 ** 2 / 2) / 2), 10);
     // The loop closed it as the last replicate arrived; unspent credits (none here) came back.
