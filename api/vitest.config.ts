@@ -13,7 +13,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: PGlite (PostgreSQL in WebAssembly) starts and migrates on the CPU, and a shared
+    // 2-core machine under load can take minutes; a timeout here is never what a test checks.
+    testTimeout: 90_000,
+    hookTimeout: 180_000,
   },
 });

@@ -106,6 +106,20 @@ def run_prestarted(script, config, **options):
     return Run(returncode, stdout, stderr, time.monotonic() - started), handoff_age
 
 
+def run_wall_budget(script, config, attempts=3):
+    """A short wall-budget run whose start-up (importing torch) can eat the whole budget when a
+    neighbour saturates the cores: that run ends with budget_exceeded before its first step, which
+    says nothing about the script. Retried twice with a note; a script that never trains still fails."""
+    run = run_script(script, config)
+    for _ in range(attempts - 1):
+        if run.returncode == 0 or "start-up took" not in run.stdout:
+            break
+        sys.stderr.write(f"\n  note: {os.path.basename(script)} start-up used the whole {config['budget_s']}s budget "
+                         "on a busy machine; retried\n")
+        run = run_script(script, config)
+    return run
+
+
 def run_script(script, config, stdin_config=False, raw_input=None, timeout=120, signals=(), env=None):
     """Run `script` as the worker does (cwd = a fresh temporary folder, config file argument)
     and return a Run. `signals`: (when, signal) pairs sent in order, where `when` is

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 from helpers import (SIGINT, SIGTERM, TINY, TRANSFORMER, CorpusTestCase, ResultAssertions, ngram_bits, run_script,
-                     unigram_bits)
+                     run_wall_budget, unigram_bits)
 
 # Steps a wall run needs before it is held to the corpus's n-gram levels (measured: 40
 # transformer steps reach 1.99 bits/byte, bigram 2.35; 150 steps 1.53, trigram 1.72).
@@ -60,7 +60,7 @@ class TrainingRunTest(ResultAssertions, CorpusTestCase):
 
     def test_result_progress_and_budget(self):
         budget = 5
-        run = run_script(TRANSFORMER, self.config(budget_s=budget))
+        run = run_wall_budget(TRANSFORMER, self.config(budget_s=budget))
         result = self.assert_result(run, "char-transformer")
         self.assert_keeps_budget(TRANSFORMER, self.config(budget_s=budget), run)
         # Training stops at 90% of the budget (a step already under way may overrun a little).
@@ -163,7 +163,7 @@ class TrainingRunTest(ResultAssertions, CorpusTestCase):
 
     def test_tiny_script_contract_and_determinism(self):
         budget = 4
-        run = run_script(TINY, self.config(budget_s=budget))
+        run = run_wall_budget(TINY, self.config(budget_s=budget))
         self.assert_below_ngram_levels(self.assert_result(run, "char-tiny"), trigram=True)
         self.assert_keeps_budget(TINY, self.config(budget_s=budget), run)
         config = self.config(budget_s=30, max_steps=60, seed=5)

@@ -1,7 +1,8 @@
 // End to end, as a researcher would: sign in, upload a dataset, submit a brief through the form
 // (after fixing a field the API rejects), watch a real worker train the tasks with PyTorch while
 // rows and chart points appear live, export the results as TSV and check its rows, then look at
-// workers and credits, at laptop and phone widths. Any console error or page error fails it.
+// workers and credits, at laptop and phone widths; then, signed out, browse a public campaign and
+// the Explore page as any visitor would. Any console error or page error fails it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { addTypenameToDocument } from '@apollo/client/utilities';
@@ -12,7 +13,19 @@ import * as documents from '../src/gql/graphql';
 import { RESYNC_TASKS, TASK_PAGE_SIZE } from '../src/pages/campaign/use-campaign-data';
 import { WORKERS_PAGE_SIZE } from '../src/pages/WorkersPage';
 import { submitBrief } from './brief.ts';
-import { type Api, type BrowserSession, createResearcher, ensureResultsDir, gql, launchBrowser, sharedDataDir, startApi, startWorker, type Worker } from './harness.ts';
+import {
+  type Api,
+  type BrowserSession,
+  createResearcher,
+  ensureResultsDir,
+  gql,
+  launchBrowser,
+  sharedDataDir,
+  startApi,
+  startWorker,
+  waitFor,
+  type Worker,
+} from './harness.ts';
 
 const TASKS = 3;
 const BUDGET_S = 3;
@@ -76,6 +89,18 @@ describe('the dashboard against a real API and worker', () => {
       const body = (await response.json()) as { errors?: { message: string }[] };
       expect(body.errors?.map((e) => `${operation}: ${e.message}`) ?? []).toEqual([]);
     }
+    // What a signed-out visitor's pages ask, asked without a token.
+    for (const operation of ['CampaignList', 'CampaignDetail', 'CampaignTasks', 'CampaignPoints', 'CampaignRecentTasks', 'Explore']) {
+      const doc = (documents as Record<string, unknown>)[`${operation}Document`];
+      expect(doc, operation).toBeDefined();
+      const response = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: print(addTypenameToDocument(doc as never)), variables: variables[operation] ?? {} }),
+      });
+      const body = (await response.json()) as { errors?: { message: string }[] };
+      expect(body.errors?.map((e) => `anonymous ${operation}: ${e.message}`) ?? []).toEqual([]);
+    }
     // Leave the worker to the brief under test.
     await gql(api.url, researcherToken, 'mutation($id: ID!) { cancelCampaign(id: $id) { __typename } }', { id: campaignId });
   });
@@ -85,7 +110,7 @@ describe('the dashboard against a real API and worker', () => {
     const datasetTitle = sharedDataDir() ? /TinyShakespeare/ : /Brown/;
 
     // Sign in with the token an admin created.
-    await page.goto(`${api.url}/campaigns`);
+    await page.goto(`${api.url}/sign-in`);
     await page.getByLabel('API token').waitFor();
     await shot(page, 'sign-in');
     await page.getByLabel('API token').fill(researcherToken);
@@ -219,10 +244,85 @@ describe('the dashboard against a real API and worker', () => {
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
 
-    // Sign out returns to the sign-in form and forgets the token.
+    // Sign out forgets the token; the credits page then asks for one in place.
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('Sign in to see your credits and the leaderboard.').waitFor();
     await page.getByLabel('API token').waitFor();
     expect(await page.evaluate(() => localStorage.getItem('xeenet.token'))).toBeNull();
+
+    expect(problems).toEqual([]);
+  });
+
+  it('lets anyone browse public campaigns and Explore without signing in; private ones stay hidden', async () => {
+    const { page, problems } = browser;
+    // Two seed replicates of one config, public, trained for real by the worker.
+    const config = { lr: 0.01 };
+    const publicId = await submitBrief(api.url, researcherToken, {
+      name: 'E2E open replicates',
+      hypothesis: 'Two seeds of one config show its noise.',
+      script: 'char-tiny',
+      dataset: 'brown',
+      searchSpace: config,
+      taskCount: 2,
+      budgetS: BUDGET_S,
+      visibility: 'PUBLIC',
+    });
+    await waitFor(
+      'the public campaign to complete',
+      async () => {
+        const data = await gql<{ campaign: { status: string } }>(api.url, null, 'query($id: ID!) { campaign(id: $id) { status } }', { id: publicId });
+        return data.campaign.status === 'COMPLETED';
+      },
+      300_000,
+      1000,
+    );
+    expect(await page.evaluate(() => localStorage.getItem('xeenet.token'))).toBeNull();
+
+    // The public list: this campaign, not the researcher's private sweep.
+    await page.goto(`${api.url}/campaigns`);
+    await page.getByRole('heading', { name: 'Public campaigns' }).waitFor();
+    await page.getByRole('link', { name: 'E2E open replicates' }).waitFor();
+    expect(await page.getByRole('link', { name: 'E2E learning-rate sweep' }).count()).toBe(0);
+    expect(await page.getByLabel('Only mine').count()).toBe(0);
+    await shot(page, 'public-campaigns');
+
+    // Its page: tasks, configs and results, live, with exports; no actions.
+    await page.getByRole('link', { name: 'E2E open replicates' }).click();
+    await page.getByRole('heading', { name: /E2E open replicates/ }).waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('tr[data-status]')].filter((row) => row.getAttribute('data-status') === 'SUCCEEDED').length === 2);
+    await page.getByText('Live', { exact: true }).waitFor();
+    await expect.poll(async () => Number(await page.getByTestId('progress-chart').getAttribute('data-total-points'))).toBe(2);
+    expect(await page.getByRole('button', { name: 'Cancel campaign' }).count()).toBe(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export TSV' }).click()]);
+    const tsvPath = path.join(shots, 'e2e-public-results.tsv');
+    await download.saveAs(tsvPath);
+    expect(readFileSync(tsvPath, 'utf8').trimEnd().split('\n')).toHaveLength(3);
+    await shot(page, 'public-campaign');
+
+    // A private campaign's address shows nothing of it.
+    const privateId = (
+      await gql<{ campaigns: { edges: { node: { id: string; name: string } }[] } }>(api.url, researcherToken, '{ campaigns(first: 20, mine: true) { edges { node { id name } } } }')
+    ).campaigns.edges.find((edge) => edge.node.name === 'E2E learning-rate sweep')!.node.id;
+    await page.goto(`${api.url}/campaigns/${encodeURIComponent(privateId)}`);
+    await page.getByText('Campaign not found').waitFor();
+
+    // Explore: the replicated config with its mean ± interval, linked to the campaign.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Explore' }).click();
+    const group = page.getByTestId('explore-group').filter({ hasText: 'char-tiny' });
+    await group.waitFor();
+    const top = group.getByTestId('explore-config').first();
+    await expect.poll(() => top.textContent()).toMatch(/\d\.\d{4} ± \d\.\d{4}/);
+    await top.getByText('(2 seeds)').waitFor();
+    expect(await top.getByTestId('noise-band-interval').count()).toBe(1);
+    await group.getByTestId('noise-floor').getByText(/pooled std/).waitFor();
+    await shot(page, 'explore');
+    await top.getByRole('link', { name: 'E2E open replicates' }).click();
+    await page.getByRole('heading', { name: /E2E open replicates/ }).waitFor();
+
+    // Acting needs a token, asked for in place.
+    await page.goto(`${api.url}/campaigns/new`);
+    await page.getByText('Sign in to write a brief: a campaign spends your credits.').waitFor();
+    await page.getByLabel('API token').waitFor();
 
     expect(problems).toEqual([]);
   });

@@ -51,7 +51,7 @@ try {
   figures.completedBeforeLoad = done;
 
   const { page } = session;
-  await page.goto(`${api.url}/`);
+  await page.goto(`${api.url}/sign-in`);
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Campaigns' }).waitFor();

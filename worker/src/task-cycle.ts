@@ -20,11 +20,21 @@ import type { Reporter } from './reporter.ts';
 import type { AheadDecision, SlotLoopOptions } from './slot-loop.ts';
 import type { WorkerStats } from './stats.ts';
 import type { SlotView } from './status-board.ts';
+import { untilAborted } from './util/abort.ts';
 import { backoffDelay, sleep } from './util/backoff.ts';
 
 export interface ReadyTask {
   leased: LeasedTask;
   prepared: PreparedTask;
+  /** Why its run was aborted (a pause or the second stop), for the lease's release. */
+  abortWhy?: string;
+}
+
+/** What a slot tells the worker when one of its tasks' processes ended (for usage and the page). */
+export interface TaskEnded {
+  slot: number;
+  lease: Lease;
+  end: RunEnd;
 }
 
 export type RunResult = { kind: 'not-started'; why: 'lost' | 'shutdown' | 'fatal' } | { kind: 'ended'; end: RunEnd; warm: WarmRun };
@@ -55,6 +65,10 @@ export interface TaskCycleDeps {
    * as it can still be ready in time, from how long the last one took (see warmLeadFor). */
   warmLeadS: number | null;
   onFatal(error: Error): void;
+  /** Called as soon as a task's process ended, before its report is written. */
+  onTaskEnded?(ended: TaskEnded): void;
+  /** A task completed with this result line (refreshes the machine's measured speed). */
+  onCompleted?(lease: Lease, metrics: Record<string, unknown>): void;
 }
 
 export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
@@ -68,6 +82,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   /** Seconds the last interpreters took from their spawn to ready (their torch import), newest last. */
   private readonly warmTimesS: number[] = [];
   private closed = false;
+  /** Paused by the volunteer's preferences: no interpreter waits (it would hold memory all the while). */
+  private resting = false;
 
   constructor(deps: TaskCycleDeps) {
     this.deps = deps;
@@ -77,6 +93,15 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   /** Starts this slot's first interpreter now, while the worker connects and leases. */
   prime(): void {
     this.ensureWarm();
+  }
+
+  /** While paused: kills the interpreter waiting for a task and starts none; false: warms one again. */
+  async rest(resting: boolean): Promise<void> {
+    this.resting = resting;
+    if (!resting) return this.prime();
+    const next = this.next;
+    this.next = null;
+    if (next) await (await next).discard('paused');
   }
 
   /** Kills the interpreter waiting for a task, if any. */
@@ -113,6 +138,11 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   run = async (task: ReadyTask, context: { signal: AbortSignal; started(): void }): Promise<RunResult> => {
     const { leased, prepared } = task;
     const { signal } = context;
+    const noteAbort = () => {
+      task.abortWhy = typeof signal.reason === 'string' ? signal.reason : 'worker aborted';
+    };
+    signal.addEventListener('abort', noteAbort, { once: true });
+    if (signal.aborted) noteAbort();
     if (this.ahead === task) this.ahead = null;
     if (leased.lost) {
       leased.stopHeartbeats();
@@ -152,6 +182,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       refresh = setInterval(() => this.deps.show(view()), 250);
       const end = await handle.done;
       leased.stopHeartbeats();
+      this.deps.onTaskEnded?.({ slot: this.deps.slot, lease, end });
       return { kind: 'ended', end, warm };
     } catch (error) {
       handle?.abort('internal error');
@@ -169,7 +200,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     const { lease, log } = leased;
     if (result.kind === 'not-started') {
       if (result.why === 'lost') log.warn('task dropped before it started', { reason: leased.lost?.reason });
-      if (result.why === 'shutdown') await this.deps.leasing.release(lease, 'worker aborted');
+      if (result.why === 'shutdown') await this.deps.leasing.release(lease, task.abortWhy ?? 'worker aborted');
       return;
     }
     const { end, warm } = result;
@@ -191,11 +222,13 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       if (leased.lost) {
         log.warn('task dropped', { ...timing, reason: leased.lost.reason, detail: leased.lost.message });
       } else if (end.aborted === 'shutdown') {
-        log.warn('task killed for shutdown', timing);
+        const why = task.abortWhy ?? 'worker aborted';
+        log.warn(why.startsWith('paused') ? 'task stopped for a pause' : 'task killed for shutdown', { ...timing, why });
         this.deps.show({ phase: 'stopping', task: taskLabel(lease), note: 'releasing the lease' });
-        await this.deps.leasing.release(lease, 'worker aborted');
+        await this.deps.leasing.release(lease, why);
       } else {
         this.logOutcome(log, end.outcome, timing);
+        if (end.outcome.kind === 'complete' && !end.outcome.result.simulated) this.deps.onCompleted?.(lease, end.outcome.result.metrics);
         // Written to the spool (fsync) and then reported, while the slot already runs its next task.
         await this.deps.reporter.submit(spoolEntry(this.deps.identity, lease, end.outcome));
       }
@@ -320,7 +353,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   }
 
   private ensureWarm(): void {
-    if (this.next || this.closed) return;
+    if (this.next || this.closed || this.resting) return;
     const next = this.deps.executor.warm(this.deps.slot);
     this.next = next;
     next.catch((error: unknown) => {
@@ -358,26 +391,6 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
 export function warmLeadFor(warmS: number | null, prefetchLeadS: number): number {
   if (warmS === null) return prefetchLeadS;
   return Math.min(prefetchLeadS, Math.max(1, 1.5 * warmS + 0.5));
-}
-
-/** Resolves with the promise's value, or with null as soon as one of the signals aborts. */
-function untilAborted<T>(promise: Promise<T>, signals: AbortSignal[]): Promise<T | null> {
-  const signal = AbortSignal.any(signals);
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /** The num_threads a task's config asks for, if it names a whole positive number. */

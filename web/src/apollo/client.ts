@@ -1,4 +1,4 @@
-// One Apollo client per signed-in token: queries and mutations over HTTP, subscriptions over
+// One Apollo client per token (or one without a token, for public data): queries and mutations over HTTP, subscriptions over
 // graphql-ws on the same /graphql path, split by operation type.
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, ServerError } from '@apollo/client';
 import { ErrorLink } from '@apollo/client/link/error';
@@ -13,7 +13,8 @@ import { typePolicies } from './type-policies';
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
 export interface ClientOptions {
-  token: string;
+  /** null: anonymous, public campaigns only. */
+  token: string | null;
   /** The API rejected the token (HTTP 401 or WebSocket close 4403). */
   onUnauthenticated: () => void;
   onLiveStatus?: (status: LiveStatus) => void;
@@ -56,13 +57,13 @@ export function createXeeNetClient(options: ClientOptions): XeeNetClient {
 
   const httpLink = new HttpLink({
     uri: options.httpUri ?? GRAPHQL_PATH,
-    headers: { authorization: `Bearer ${token}` },
+    headers: token ? { authorization: `Bearer ${token}` } : {},
     fetch: options.fetch,
   });
 
   const ws: Client = createClient({
     url: options.wsUrl ?? graphqlWsUrl(),
-    connectionParams: { token },
+    connectionParams: token ? { token } : {},
     // Connect at once and stay connected: the header shows whether live updates flow.
     lazy: false,
     keepAlive: 15_000,

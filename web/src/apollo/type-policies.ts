@@ -1,5 +1,5 @@
 // How the normalized cache stores XeeNet's types: connections merge page by page, embedded
-// objects without ids (stats, progress, chart points) are replaced or merged without warnings.
+// objects without ids (stats, progress) are replaced or merged without warnings.
 import type { FieldPolicy, TypePolicies } from '@apollo/client';
 import { relayStylePagination } from '@apollo/client/utilities';
 
@@ -22,18 +22,6 @@ const ledgerPagination: FieldPolicy<LedgerPageShape> = {
   },
 };
 
-/**
- * Campaign.tasks: a first page replaces the list, a page `after` a cursor appends. No read
- * function, so reading a 10,000-task list stays a plain walk over stored references.
- */
-const taskPages: FieldPolicy<{ edges: unknown[] }> = {
-  keyArgs: ['status', 'orderBy'],
-  merge(existing, incoming, { args }) {
-    if (!existing || !args?.after) return incoming;
-    return { ...incoming, edges: [...existing.edges, ...incoming.edges] };
-  },
-};
-
 const replace = { merge: false } as const;
 const mergeObjects = { merge: true } as const;
 
@@ -45,13 +33,13 @@ export const typePolicies: TypePolicies = {
       artifacts: relayStylePagination(['kind']),
       creditLedger: ledgerPagination,
       leaderboard: replace,
+      explore: replace,
     },
   },
+  // A campaign's tasks and chart points are not kept here: the campaign page reads them without
+  // the cache into its CampaignStore (pages/campaign/campaign-store.ts), their one home.
   Campaign: {
     fields: {
-      tasks: taskPages,
-      // A refetch brings the full list; live additions are merged in by the campaign's subscription.
-      resultPoints: replace,
       stats: mergeObjects,
       searchSpace: replace,
     },
@@ -72,9 +60,10 @@ export const typePolicies: TypePolicies = {
     },
   },
   Artifact: { fields: { searchSpace: replace, defaultConfig: replace } },
-  // One point per task: normalized by taskId so long lists are read from memoised entities.
-  ResultPoint: { keyFields: ['taskId'], fields: { config: replace } },
   CostEstimate: { keyFields: false },
+  ExploreGroup: { keyFields: false },
+  ExploreConfig: { keyFields: false, fields: { config: replace } },
+  NoiseBand: { keyFields: false },
   LeaderboardEntry: { keyFields: false },
   CampaignStats: { keyFields: false },
   TaskProgress: { keyFields: false },

@@ -1,4 +1,5 @@
-// The signed-in session: the API token, the Apollo client built for it, and the live link's state.
+// The session: the API token (null when signed out: public campaigns are browsable without one),
+// the Apollo client built for it, and the live link's state.
 import { ApolloProvider } from '@apollo/client/react';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { createXeeNetClient, type LiveStatus, type XeeNetClient } from '../apollo/client';
@@ -34,8 +35,8 @@ export interface ClientHandlers {
 
 interface Props {
   children: ReactNode;
-  /** Builds the client for a token; tests pass a mocked one. */
-  clientFactory?: (token: string, handlers: ClientHandlers) => XeeNetClient;
+  /** Builds the client for a token (null: anonymous, public data only); tests pass a mocked one. */
+  clientFactory?: (token: string | null, handlers: ClientHandlers) => XeeNetClient;
 }
 
 const defaultFactory: NonNullable<Props['clientFactory']> = (token, handlers) => createXeeNetClient({ token, ...handlers });
@@ -45,7 +46,7 @@ export function SessionProvider({ children, clientFactory = defaultFactory }: Pr
   const [notice, setNotice] = useState<string | null>(null);
   const [liveStatus, setLiveStatus] = useState<LiveStatus>('connecting');
   const [reconnects, setReconnects] = useState(0);
-  const [current, setCurrent] = useState<{ token: string; xeenet: XeeNetClient } | null>(null);
+  const [current, setCurrent] = useState<{ token: string | null; xeenet: XeeNetClient } | null>(null);
 
   const signOut = useCallback((why?: string) => {
     clearToken();
@@ -60,12 +61,9 @@ export function SessionProvider({ children, clientFactory = defaultFactory }: Pr
   }, []);
 
   useEffect(() => {
-    if (!token) {
-      setCurrent(null);
-      return;
-    }
     const created = clientFactory(token, {
-      onUnauthenticated: () => signOut(TOKEN_REJECTED),
+      // An anonymous client has no token to reject.
+      onUnauthenticated: () => (token ? signOut(TOKEN_REJECTED) : undefined),
       onLiveStatus: setLiveStatus,
       onReconnected: () => setReconnects((n) => n + 1),
     });
@@ -78,14 +76,9 @@ export function SessionProvider({ children, clientFactory = defaultFactory }: Pr
 
   const value = useMemo(() => ({ token, liveStatus, reconnects, notice, signIn, signOut }), [token, liveStatus, reconnects, notice, signIn, signOut]);
 
-  // Signed in: render only once the client for this very token exists.
-  if (token) {
-    const ready = current?.token === token ? current.xeenet : null;
-    return (
-      <SessionContext.Provider value={value}>
-        {ready ? <ApolloProvider client={ready.client}>{children}</ApolloProvider> : null}
-      </SessionContext.Provider>
-    );
-  }
-  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+  // Render only once the client for this very token (or for anonymous reading) exists.
+  const ready = current && current.token === token ? current.xeenet : null;
+  return (
+    <SessionContext.Provider value={value}>{ready ? <ApolloProvider client={ready.client}>{children}</ApolloProvider> : null}</SessionContext.Provider>
+  );
 }

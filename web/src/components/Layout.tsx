@@ -1,6 +1,6 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { useEffect, useRef } from 'react';
-import { NavLink, Outlet, useLocation } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { useSession } from '../auth/session';
 import { graphql } from '../gql';
 import { formatCredits } from '../lib/format';
@@ -29,10 +29,11 @@ const BalanceChanged = graphql(`
 const LIVE_LABEL = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' } as const;
 
 export function Layout() {
-  const { signOut, liveStatus } = useSession();
-  const { data } = useQuery(LayoutMeQuery);
-  const me = data?.me;
-  useSubscription(BalanceChanged);
+  const { token, signOut, liveStatus, notice } = useSession();
+  const signedIn = token !== null;
+  const { data } = useQuery(LayoutMeQuery, { skip: !signedIn });
+  const me = signedIn ? data?.me : null;
+  useSubscription(BalanceChanged, { skip: !signedIn });
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
 
@@ -59,9 +60,14 @@ export function Layout() {
           <NavLink to="/campaigns" end>
             Campaigns
           </NavLink>
-          <NavLink to="/campaigns/new">New brief</NavLink>
-          <NavLink to="/workers">Workers</NavLink>
-          <NavLink to="/credits">Credits</NavLink>
+          <NavLink to="/explore">Explore</NavLink>
+          {signedIn && (
+            <>
+              <NavLink to="/campaigns/new">New brief</NavLink>
+              <NavLink to="/workers">Workers</NavLink>
+              <NavLink to="/credits">Credits</NavLink>
+            </>
+          )}
         </nav>
         <div className="header__account">
           <span className={`live live--${liveStatus}`} role="status" title="Live updates over WebSocket">
@@ -73,12 +79,25 @@ export function Layout() {
               {me.balance != null && <span className="header__balance">{formatCredits(me.balance)}</span>}
             </span>
           )}
-          <button type="button" className="button button--quiet" onClick={() => signOut()}>
-            Sign out
-          </button>
+          {signedIn ? (
+            <button type="button" className="button button--quiet" onClick={() => signOut()}>
+              Sign out
+            </button>
+          ) : (
+            location.pathname !== '/sign-in' && (
+              <Link className="button button--quiet" to="/sign-in" state={{ from: location.pathname + location.search }}>
+                Sign in
+              </Link>
+            )
+          )}
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1} className="main">
+        {!signedIn && notice && location.pathname !== '/sign-in' && (
+          <p className="notice notice--warning" role="status">
+            {notice} <Link to="/sign-in">Sign in</Link>
+          </p>
+        )}
         <Outlet />
       </main>
     </div>

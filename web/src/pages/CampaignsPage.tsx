@@ -9,6 +9,7 @@ import { SimulatedMarker, StatusBadge } from '../components/StatusBadge';
 import { graphql } from '../gql';
 import type { CampaignListItemFragment, CampaignStatus } from '../gql/graphql';
 import { formatBpb, formatDateTime, formatInt } from '../lib/format';
+import { useSession } from '../auth/session';
 
 export const CampaignListItem = graphql(`
   fragment CampaignListItem on Campaign {
@@ -79,9 +80,12 @@ function parseStatus(value: string | null): CampaignStatus | null {
 }
 
 export function CampaignsPage() {
+  const { token } = useSession();
+  const signedIn = token !== null;
   const [params, setParams] = useSearchParams();
   const status = parseStatus(params.get('status'));
-  const mine = params.get('mine') === '1';
+  // Signed out, the list is the public record: there is no "mine".
+  const mine = signedIn && params.get('mine') === '1';
   const id = useId();
 
   const { data, error, loading, fetchMore, refetch } = useQuery(CampaignListQuery, {
@@ -114,11 +118,22 @@ export function CampaignsPage() {
   return (
     <section aria-labelledby={`${id}-title`}>
       <div className="page-head">
-        <h1 id={`${id}-title`}>Campaigns</h1>
-        <Link to="/campaigns/new" className="button button--primary">
-          New brief
-        </Link>
+        <h1 id={`${id}-title`}>{signedIn ? 'Campaigns' : 'Public campaigns'}</h1>
+        {signedIn ? (
+          <Link to="/campaigns/new" className="button button--primary">
+            New brief
+          </Link>
+        ) : (
+          <Link to="/sign-in" state={{ from: '/campaigns/new' }} className="button">
+            Sign in to write a brief
+          </Link>
+        )}
       </div>
+      {!signedIn && (
+        <p className="muted">
+          Every public campaign, its tasks, configs and results, open to anyone. <Link to="/explore">Explore</Link> shows what works across them.
+        </p>
+      )}
 
       <form className="filters" aria-label="Filter campaigns" onSubmit={(event) => event.preventDefault()}>
         <div className="field field--inline">
@@ -130,10 +145,12 @@ export function CampaignsPage() {
             <option value="CANCELLED">Cancelled</option>
           </select>
         </div>
-        <div className="field field--check">
-          <input id={`${id}-mine`} type="checkbox" checked={mine} onChange={(event) => setFilter('mine', event.target.checked ? '1' : null)} />
-          <label htmlFor={`${id}-mine`}>Only mine</label>
-        </div>
+        {signedIn && (
+          <div className="field field--check">
+            <input id={`${id}-mine`} type="checkbox" checked={mine} onChange={(event) => setFilter('mine', event.target.checked ? '1' : null)} />
+            <label htmlFor={`${id}-mine`}>Only mine</label>
+          </div>
+        )}
         {connection && (
           <p className="filters__count" aria-live="polite">
             {formatInt(connection.totalCount)} {connection.totalCount === 1 ? 'campaign' : 'campaigns'}
@@ -149,7 +166,20 @@ export function CampaignsPage() {
             <p>Choose another status or include other researchers' public campaigns.</p>
           </EmptyState>
         ) : (
-          <EmptyState title="No campaigns yet" action={<Link className="button button--primary" to="/campaigns/new">Write a brief</Link>}>
+          <EmptyState
+            title={signedIn ? 'No campaigns yet' : 'No public campaigns yet'}
+            action={
+              signedIn ? (
+                <Link className="button button--primary" to="/campaigns/new">
+                  Write a brief
+                </Link>
+              ) : (
+                <Link className="button" to="/sign-in" state={{ from: '/campaigns/new' }}>
+                  Sign in to write a brief
+                </Link>
+              )
+            }
+          >
             <p>A campaign starts from a brief: a hypothesis, a training script, a dataset and a search space.</p>
           </EmptyState>
         )

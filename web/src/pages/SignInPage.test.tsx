@@ -1,5 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SessionProvider, useSession } from '../auth/session';
 import { loadToken } from '../auth/token-storage';
@@ -43,9 +44,11 @@ describe('SignInPage', () => {
   it('keeps a valid token in localStorage and signs in', async () => {
     vi.stubGlobal('fetch', async () => json(200, { data: { me: { __typename: 'Account', id: 'a', name: 'Ada', role: 'ADMIN' } } }));
     render(
-      <SessionProvider clientFactory={noClient}>
-        <Gate />
-      </SessionProvider>,
+      <MemoryRouter>
+        <SessionProvider clientFactory={noClient}>
+          <Gate />
+        </SessionProvider>
+      </MemoryRouter>,
     );
     await userEvent.type(screen.getByLabelText('API token'), '  secret-token  ');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -56,9 +59,11 @@ describe('SignInPage', () => {
   it('shows the reason next to the field and stays signed out', async () => {
     vi.stubGlobal('fetch', async () => json(401, { errors: [{ message: 'unknown' }] }));
     render(
-      <SessionProvider clientFactory={noClient}>
-        <Gate />
-      </SessionProvider>,
+      <MemoryRouter>
+        <SessionProvider clientFactory={noClient}>
+          <Gate />
+        </SessionProvider>
+      </MemoryRouter>,
     );
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(screen.getByRole('alert')).toHaveTextContent('Enter your API token.');

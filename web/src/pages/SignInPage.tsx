@@ -1,4 +1,5 @@
 import { type FormEvent, useId, useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { print } from 'graphql';
 import { useSession } from '../auth/session';
 import { graphql } from '../gql';
@@ -53,8 +54,21 @@ export async function checkToken(token: string, fetchImpl: typeof fetch = fetch)
   return { ok: true, name: me.name };
 }
 
-export function SignInPage() {
+interface SignInProps {
+  /** What the visitor tried to do that needs a token (shown above the form). */
+  reason?: string;
+}
+
+/** Where to go after signing in: the page that asked (`state.from`), else where we are. */
+function returnTo(state: unknown): string | null {
+  const from = typeof state === 'object' && state !== null ? (state as { from?: unknown }).from : undefined;
+  return typeof from === 'string' && from.startsWith('/') ? from : null;
+}
+
+export function SignInPage({ reason }: SignInProps) {
   const { signIn, notice } = useSession();
+  const location = useLocation();
+  const navigate = useNavigate();
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -71,14 +85,20 @@ export function SignInPage() {
     setError(null);
     const result = await checkToken(trimmed);
     setBusy(false);
-    if (result.ok) signIn(trimmed);
-    else setError(result.message);
+    if (!result.ok) {
+      setError(result.message);
+      return;
+    }
+    signIn(trimmed);
+    const from = returnTo(location.state);
+    if (from) void navigate(from, { replace: true });
   }
 
   return (
-    <main className="signin" id="main">
+    <div className="signin">
       <form className="card signin__card" onSubmit={submit} noValidate aria-describedby={notice ? `${id}-notice` : undefined}>
         <h1>Sign in to XeeNet</h1>
+        {reason && <p className="notice">{reason}</p>}
         <p className="muted">
           Use your API token. On a fresh install it is the admin token the API printed when it first started.
         </p>
@@ -110,7 +130,11 @@ export function SignInPage() {
         <button type="submit" className="button button--primary" disabled={busy}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>
+        <p className="muted small">
+          No token? Public campaigns and their results are open to everyone: <Link to="/campaigns">browse them</Link> or{' '}
+          <Link to="/explore">explore what works</Link>.
+        </p>
       </form>
-    </main>
+    </div>
   );
 }

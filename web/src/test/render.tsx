@@ -5,12 +5,18 @@ import { type ClientHandlers, SessionProvider } from '../auth/session';
 import { saveToken } from '../auth/token-storage';
 import { type FakeApi, fakeClient } from './fake-api';
 
-/** Renders a page signed in, with the fake API behind the real Apollo client and cache. */
-export function renderPage(element: ReactElement, api: FakeApi, options: { path?: string; at?: string } = {}) {
-  saveToken('test-token');
+/**
+ * Renders a page signed in (or signed out: anonymous, as a visitor browsing public campaigns),
+ * with the fake API behind the real Apollo client and cache.
+ */
+export function renderPage(element: ReactElement, api: FakeApi, options: { path?: string; at?: string; signedOut?: boolean } = {}) {
+  if (!options.signedOut) saveToken('test-token');
   const client = fakeClient(api);
   let handlers: ClientHandlers | null = null;
-  const factory = (_token: string, given: ClientHandlers) => {
+  /** The token of each client the session asked for (null: anonymous). */
+  const tokens: (string | null)[] = [];
+  const factory = (token: string | null, given: ClientHandlers) => {
+    tokens.push(token);
     handlers = given;
     return { client, dispose: () => client.stop() };
   };
@@ -31,5 +37,5 @@ export function renderPage(element: ReactElement, api: FakeApi, options: { path?
       handlers?.onLiveStatus('live');
       handlers?.onReconnected?.();
     });
-  return { ...view, client, reconnect };
+  return { ...view, client, reconnect, tokens };
 }

@@ -1,12 +1,18 @@
-import { Account, ROLES, type Role } from '../../db/entities/account.entity.ts';
+import { Account, type Role } from '../../db/entities/account.entity.ts';
 import { ValidationError } from '../../errors.ts';
 import { refreshContext } from '../../context.ts';
 import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { builder } from '../builder.ts';
+import { describedValues } from '../described-enum.ts';
 import { AUTH_ERRORS } from './errors.ts';
 
 export const RoleEnum = builder.enumType('Role', {
-  values: Object.fromEntries(ROLES.map((role) => [role.toUpperCase(), { value: role }])) as Record<Uppercase<Role>, { value: Role }>,
+  description: 'What an account may do. Roles are fixed at creation.',
+  values: describedValues<Role>({
+    researcher: 'Submits briefs, pays for campaigns from its credits and sees its own private campaigns.',
+    worker: 'A volunteer: registers machines that lease tasks and earns credits for accepted results.',
+    admin: 'Operates the platform: creates accounts and sees every campaign, wallet and worker.',
+  }),
 });
 
 export const AccountRef = builder.objectRef<Account>('Account');
@@ -17,9 +23,9 @@ builder.node(AccountRef, {
   id: { resolve: (account) => account.id },
   loadOne: (id, ctx) => ctx.services.accounts.find(ctx.viewer, id),
   fields: (t) => ({
-    name: t.exposeString('name'),
-    role: t.field({ type: RoleEnum, resolve: (account) => account.role }),
-    createdAt: t.field({ type: 'DateTime', resolve: (account) => account.createdAt }),
+    name: t.exposeString('name', { description: 'Display name, shown on the leaderboard and campaign pages.' }),
+    role: t.field({ type: RoleEnum, description: 'What the account may do.', resolve: (account) => account.role }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the account was created.', resolve: (account) => account.createdAt }),
     balance: t.float({
       nullable: true,
       description: 'Credits (whole numbers); visible to the account itself and to admins.',
@@ -38,15 +44,17 @@ builder.queryField('me', (t) =>
 );
 
 const CreateAccountInput = builder.inputType('CreateAccountInput', {
+  description: 'The account an admin creates.',
   fields: (t) => ({
-    name: t.string({ required: true }),
-    role: t.field({ type: RoleEnum, required: true }),
+    name: t.string({ required: true, description: 'Display name (1 to 200 characters, no NUL).' }),
+    role: t.field({ type: RoleEnum, required: true, description: 'What the new account may do.' }),
   }),
 });
 
 const IssuedTokenRef = builder.objectRef<{ account: Account; token: string }>('CreateAccountPayload').implement({
+  description: 'A new account with its first API token.',
   fields: (t) => ({
-    account: t.field({ type: AccountRef, resolve: (payload) => payload.account }),
+    account: t.field({ type: AccountRef, description: 'The account just created.', resolve: (payload) => payload.account }),
     token: t.exposeString('token', { description: 'Shown only once; store it safely.' }),
   }),
 });
@@ -55,8 +63,8 @@ builder.mutationField('createAccount', (t) =>
   t.field({
     type: IssuedTokenRef,
     description: 'Admins create accounts; the new account gets its starting grant and a token.',
-    args: { input: t.arg({ type: CreateAccountInput, required: true }) },
-    errors: { types: [...AUTH_ERRORS, ValidationError] },
+    args: { input: t.arg({ type: CreateAccountInput, required: true, description: 'Name and role of the new account.' }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError], dataField: { description: 'The account and its token.' } },
     resolve: (_root, { input }, ctx) => ctx.services.accounts.createByAdmin(ctx.viewer, input),
   }),
 );

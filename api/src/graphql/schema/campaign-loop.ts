@@ -168,7 +168,10 @@ builder.mutationFields((t) => ({
       campaignId: t.arg.id({ required: true, description: 'The AGENT campaign.' }),
       experiments: t.arg({ type: [ExperimentInput], required: true, description: '1 to 100 experiments.' }),
     },
-    errors: { types: [...AUTH_ERRORS, NotFoundError, ValidationError, InvalidStateError, TaskBudgetExceededError] },
+    errors: {
+      types: [...AUTH_ERRORS, NotFoundError, ValidationError, InvalidStateError, TaskBudgetExceededError],
+      dataField: { description: 'The tasks created, one per proposed experiment, in order.' },
+    },
     resolve: async (_root, { campaignId, experiments }, ctx) => {
       const id = decodeId(String(campaignId), 'Campaign');
       const tasks = await ctx.services.agents.propose(

@@ -3,10 +3,8 @@ import { filter, pipe } from '@graphql-yoga/subscription';
 import { decodeId } from '../global-id.ts';
 import {
   Campaign,
-  CAMPAIGN_STATUSES,
   type CampaignStatus,
   type SearchStrategy,
-  VISIBILITIES,
   type Visibility,
 } from '../../db/entities/campaign.entity.ts';
 import { InsufficientCreditsError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.ts';
@@ -14,18 +12,24 @@ import type { CampaignStats } from '../../modules/campaigns/campaign-stats.ts';
 import type { CostEstimate } from '../../modules/campaigns/campaign.service.ts';
 import type { ResultPoint } from '../../modules/tasks/task.service.ts';
 import { refreshContext } from '../../context.ts';
-import { requireViewer } from '../../modules/accounts/viewer.ts';
 import { builder } from '../builder.ts';
+import { describedValues } from '../described-enum.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { ArtifactRef } from './artifact.ts';
 import { AUTH_ERRORS } from './errors.ts';
+import { BudgetInputRef, BudgetRef } from './budget.ts';
+import { budgetOf } from '../../modules/campaigns/budget.ts';
 import { TaskRef, TaskStatusEnum } from './task.ts';
 
-const upperEnum = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
-
-export const CampaignStatusEnum = builder.enumType('CampaignStatus', { values: upperEnum<CampaignStatus>(CAMPAIGN_STATUSES) });
+export const CampaignStatusEnum = builder.enumType('CampaignStatus', {
+  description: 'Where a campaign is in its life.',
+  values: describedValues<CampaignStatus>({
+    running: 'Tasks are queued or being trained.',
+    completed: 'Every task finished (succeeded or failed for good); unspent escrow was refunded.',
+    cancelled: 'The owner cancelled it; queued tasks were dropped and unspent escrow refunded.',
+  }),
+});
 export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
   description: 'How a campaign chooses its experiments. strategyOptions holds each one’s parameters.',
   values: {
@@ -49,9 +53,16 @@ export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
     },
   } satisfies Record<Uppercase<SearchStrategy>, { value: SearchStrategy; description: string }>,
 });
-export const VisibilityEnum = builder.enumType('Visibility', { values: upperEnum<Visibility>(VISIBILITIES) });
+export const VisibilityEnum = builder.enumType('Visibility', {
+  description: 'Who may see a campaign.',
+  values: describedValues<Visibility>({
+    private: 'Only its owner and admins.',
+    public: 'Everyone, signed in or not: its tasks, configs and results join the open record.',
+  }),
+});
 
 const TaskOrderEnum = builder.enumType('TaskOrder', {
+  description: 'Orders for a campaign’s task list.',
   values: {
     INDEX: { description: 'Task index, ascending (the order the brief generated them).' },
     VAL_BPB: { description: 'Best result first; only tasks with a result.' },
@@ -62,28 +73,34 @@ const TaskOrderEnum = builder.enumType('TaskOrder', {
 const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').implement({
   description: 'Task counts per state and val_bpb over accepted, non-simulated results.',
   fields: (t) => ({
-    total: t.exposeInt('total'),
-    queued: t.exposeInt('queued'),
-    leased: t.exposeInt('leased'),
-    succeeded: t.exposeInt('succeeded'),
-    failed: t.exposeInt('failed'),
-    cancelled: t.exposeInt('cancelled'),
+    total: t.exposeInt('total', { description: 'All tasks of the campaign.' }),
+    queued: t.exposeInt('queued', { description: 'Tasks waiting for a worker.' }),
+    leased: t.exposeInt('leased', { description: 'Tasks a worker is training now.' }),
+    succeeded: t.exposeInt('succeeded', { description: 'Tasks with an accepted result.' }),
+    failed: t.exposeInt('failed', { description: 'Tasks that failed for good (attempts used up).' }),
+    cancelled: t.exposeInt('cancelled', { description: 'Tasks dropped by cancellation.' }),
     simulated: t.exposeInt('simulated', { description: 'Succeeded tasks with simulated results (never in the figures below).' }),
-    bestValBpb: t.exposeFloat('bestValBpb', { nullable: true }),
-    meanValBpb: t.exposeFloat('meanValBpb', { nullable: true }),
-    stdValBpb: t.exposeFloat('stdValBpb', { nullable: true }),
+    bestValBpb: t.exposeFloat('bestValBpb', { description: 'Lowest val_bpb (bits per byte, lower is better).', nullable: true }),
+    meanValBpb: t.exposeFloat('meanValBpb', { description: 'Mean val_bpb.', nullable: true }),
+    stdValBpb: t.exposeFloat('stdValBpb', { description: 'Sample standard deviation of val_bpb.', nullable: true }),
+    hardwareClasses: t.exposeStringList('hardwareClasses', {
+      description: 'Hardware classes (device|torch build|CPU kernels|threads) of the results behind the figures, sorted.',
+    }),
+    mixedHardware: t.exposeBoolean('mixedHardware', {
+      description: 'Wall budgets only: the figures mix results from more than one hardware class, whose val_bpb are not comparable (their step counts follow the machine).',
+    }),
   }),
 });
 
 const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
   description: 'A compact finished-task record for charts: one row per succeeded task.',
   fields: (t) => ({
-    taskId: t.id({ resolve: (point) => encodeGlobalID('Task', point.taskId) }),
-    index: t.exposeInt('index'),
-    valBpb: t.exposeFloat('valBpb'),
-    finishedAt: t.field({ type: 'DateTime', resolve: (point) => point.finishedAt }),
-    config: t.field({ type: 'JSON', resolve: (point) => point.config }),
-    simulated: t.exposeBoolean('simulated'),
+    taskId: t.id({ description: 'Global id of the task.', resolve: (point) => encodeGlobalID('Task', point.taskId) }),
+    index: t.exposeInt('index', { description: 'The task’s index in its campaign.' }),
+    valBpb: t.exposeFloat('valBpb', { description: 'The result’s val_bpb.' }),
+    finishedAt: t.field({ type: 'DateTime', description: 'When the result arrived.', resolve: (point) => point.finishedAt }),
+    config: t.field({ type: 'JSON', description: 'The concrete config the task trained with.', resolve: (point) => point.config }),
+    simulated: t.exposeBoolean('simulated', { description: 'True for results from --simulate workers (not real training).' }),
   }),
 });
 
@@ -95,31 +112,39 @@ builder.node(CampaignRef, {
   id: { resolve: (campaign) => campaign.id },
   loadOne: (id, ctx) => ctx.services.campaigns.find(ctx.viewer, id),
   fields: (t) => ({
-    name: t.exposeString('name'),
-    hypothesis: t.exposeString('hypothesis'),
-    owner: t.field({ type: AccountRef, resolve: (campaign, _args, ctx) => ctx.services.accounts.get(ctx.viewer, campaign.owner.id) }),
-    script: t.field({ type: ArtifactRef, resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'script') }),
-    dataset: t.field({ type: ArtifactRef, resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'dataset') }),
-    searchSpace: t.field({ type: 'JSON', resolve: (campaign) => campaign.searchSpace }),
-    strategy: t.field({ type: SearchStrategyEnum, resolve: (campaign) => campaign.strategy }),
-    taskCount: t.exposeInt('taskCount'),
-    budgetS: t.exposeInt('budgetS', { description: 'Per-task time budget in seconds.' }),
-    seed: t.exposeInt('seed'),
-    maxAttempts: t.exposeInt('maxAttempts'),
-    visibility: t.field({ type: VisibilityEnum, resolve: (campaign) => campaign.visibility }),
-    allowSimulated: t.exposeBoolean('allowSimulated'),
-    status: t.field({ type: CampaignStatusEnum, resolve: (campaign) => campaign.status }),
+    name: t.exposeString('name', { description: 'Short name.' }),
+    hypothesis: t.exposeString('hypothesis', { description: 'The question the campaign answers.' }),
+    owner: t.field({ type: AccountRef, description: 'The researcher who submitted it.', resolve: (campaign, _args, ctx) => ctx.services.accounts.get(ctx.viewer, campaign.owner.id) }),
+    script: t.field({ type: ArtifactRef, description: 'The training script every task runs.', resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'script') }),
+    dataset: t.field({ type: ArtifactRef, description: 'The dataset every task trains and evaluates on.', resolve: (campaign, _args, ctx) => ctx.services.artifacts.ofCampaign(ctx.viewer, campaign, 'dataset') }),
+    searchSpace: t.field({ type: 'JSON', description: 'The brief’s search space, as submitted.', resolve: (campaign) => campaign.searchSpace }),
+    strategy: t.field({ type: SearchStrategyEnum, description: 'How configs are chosen.', resolve: (campaign) => campaign.strategy }),
+    taskCount: t.exposeInt('taskCount', { description: 'How many tasks the brief asked for.' }),
+    budgetS: t.exposeInt('budgetS', { description: 'Per task: a wall budget’s seconds, or a compute budget’s wall-clock cap.' }),
+    budget: t.field({ type: BudgetRef, description: 'The per-task budget: wall seconds or a fixed amount of compute.', resolve: (campaign) => budgetOf(campaign) }),
+    hardwareClasses: t.stringList({
+      description: 'Hardware classes its accepted results ran on (see CampaignStats.mixedHardware).',
+      complexity: 5,
+      resolve: async (campaign, _args, ctx) => (await ctx.services.campaigns.stats(campaign)).hardwareClasses,
+    }),
+    seed: t.exposeInt('seed', { description: 'The brief’s seed.' }),
+    maxAttempts: t.exposeInt('maxAttempts', { description: 'How often a task may be leased before it fails for good.' }),
+    visibility: t.field({ type: VisibilityEnum, description: 'Who may see it.', resolve: (campaign) => campaign.visibility }),
+    allowSimulated: t.exposeBoolean('allowSimulated', { description: 'Whether --simulate workers may take its tasks.' }),
+    status: t.field({ type: CampaignStatusEnum, description: 'Where it is in its life.', resolve: (campaign) => campaign.status }),
     costCredits: t.float({ description: 'Credits reserved at submission.', resolve: (campaign) => campaign.costCredits }),
-    createdAt: t.field({ type: 'DateTime', resolve: (campaign) => campaign.createdAt }),
-    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (campaign) => campaign.finishedAt ?? null }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the brief was submitted.', resolve: (campaign) => campaign.createdAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it completed or was cancelled.', resolve: (campaign) => campaign.finishedAt ?? null }),
     stats: t.field({
       type: CampaignStatsRef,
       complexity: 5,
+      description: 'Task counts per state and val_bpb statistics.',
       resolve: (campaign, _args, ctx) => ctx.services.campaigns.stats(campaign),
     }),
     bestTask: t.field({
       type: TaskRef,
       nullable: true,
+      description: 'The task with the lowest accepted, non-simulated val_bpb.',
       resolve: (campaign, _args, ctx) => ctx.services.tasks.best(ctx.viewer, campaign),
     }),
     resultPoints: t.field({
@@ -131,9 +156,10 @@ builder.node(CampaignRef, {
     tasks: t.connection(
       {
         type: TaskRef,
+        description: 'The campaign’s tasks, paged.',
         args: {
-          status: t.arg({ type: TaskStatusEnum }),
-          orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX' }),
+          status: t.arg({ type: TaskStatusEnum, description: 'Only tasks in this state.' }),
+          orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX', description: 'Sort order.' }),
         },
         complexity: connectionComplexity(1000, 100),
         resolve: (campaign, args, ctx) =>
@@ -141,7 +167,7 @@ builder.node(CampaignRef, {
             ctx.services.tasks.list(ctx.viewer, campaign, { status: args.status, orderBy: args.orderBy }, pageOptions(args, 100, 1000)),
           ),
       },
-      { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+      { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ description: 'How many tasks match.', resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
     ),
   }),
 });
@@ -152,9 +178,9 @@ builder.queryFields((t) => ({
       type: CampaignRef,
       description: 'Campaigns the caller may see (public ones, their own; all for admins), newest first.',
       args: {
-        status: t.arg({ type: CampaignStatusEnum }),
-        ownerId: t.arg.globalID({ for: AccountRef }),
-        mine: t.arg.boolean(),
+        status: t.arg({ type: CampaignStatusEnum, description: 'Only campaigns in this state.' }),
+        ownerId: t.arg.globalID({ for: AccountRef, description: 'Only campaigns of this account.' }),
+        mine: t.arg.boolean({ description: 'Only the caller’s own campaigns.' }),
       },
       complexity: connectionComplexity(100, 20),
       resolve: (_root, args, ctx) =>
@@ -162,32 +188,50 @@ builder.queryFields((t) => ({
           ctx.services.campaigns.list(ctx.viewer, { status: args.status, ownerId: args.ownerId?.id, mine: args.mine }, pageOptions(args, 20, 100)),
         ),
     },
-    { fields: (c) => ({ totalCount: c.int({ resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
+    { fields: (c) => ({ totalCount: c.int({ description: 'How many campaigns match.', resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
   ),
   campaign: t.field({
     type: CampaignRef,
     nullable: true,
-    args: { id: t.arg.globalID({ required: true, for: CampaignRef }) },
+    description: 'One campaign by id, or null when unknown or not visible to the caller.',
+    args: { id: t.arg.globalID({ required: true, for: CampaignRef, description: 'Global id of the campaign.' }) },
     resolve: (_root, { id }, ctx) => ctx.services.campaigns.find(ctx.viewer, id.id),
   }),
   estimateCampaignCost: t.field({
     type: builder.objectRef<CostEstimate>('CostEstimate').implement({
+      description: 'A quote: what a brief reserves at submission and the rate behind it.',
       fields: (f) => ({
-        taskCount: f.exposeInt('taskCount'),
-        budgetS: f.exposeInt('budgetS'),
-        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond'),
-        total: f.exposeFloat('total'),
+        taskCount: f.exposeInt('taskCount', { description: 'Tasks priced.' }),
+        budget: f.field({ type: BudgetRef, description: 'The budget the quote is for, defaults filled in.', resolve: (e) => e.budget }),
+        budgetS: f.exposeInt('budgetS', { description: 'A wall budget’s seconds, or a compute budget’s cap.' }),
+        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond', { description: 'Wall budgets: credits per second on the budget’s hardware class (GPU above CPU); 0 for compute.' }),
+        creditsPerComputeUnit: f.exposeFloat('creditsPerComputeUnit', {
+          description: 'Compute budgets: credits per 10^12 FLOPs (unit FLOPS) or per million tokens (unit TOKENS); 0 for wall.',
+        }),
+        perTask: f.exposeFloat('perTask', { description: 'What one task pays its worker: the work it contains (compute) or its seconds at the class rate (wall).' }),
+        total: f.exposeFloat('total', { description: 'taskCount × perTask, reserved in escrow at submission.' }),
       }),
     }),
-    description: 'What a brief would reserve at submission: taskCount × budgetS × creditsPerTaskSecond (ASHA: at its top rung’s budget).',
+    description: 'What a brief would cost. Compute budgets pay for the work a task contains; wall budgets pay per second at their hardware class’s rate.',
     args: {
-      taskCount: t.arg.int({ required: true }),
-      budgetS: t.arg.int({ required: true }),
-      strategy: t.arg({ type: SearchStrategyEnum, description: 'The brief’s strategy (default RANDOM).' }),
+      taskCount: t.arg.int({ required: true, description: 'Tasks in the brief.' }),
+      budgetS: t.arg.int({ description: 'The old wall-only budget: seconds per task (same as budget: {kind: WALL, seconds}).' }),
+      script: t.arg.string({ description: 'The training script (name or SHA-256): its unit and defaults. Without it, only wall budgets can be quoted.' }),
+      budget: t.arg({ type: BudgetInputRef, description: 'The per-task budget, as in SubmitBriefInput.' }),
+      strategy: t.arg({ type: SearchStrategyEnum, description: 'The brief’s strategy (default RANDOM): ASHA reserves every task at its top rung.' }),
       strategyOptions: t.arg({ type: 'JSON', description: 'The brief’s strategy options (ASHA’s eta and rungs set its top rung).' }),
     },
-    resolve: (_root, { taskCount, budgetS, strategy, strategyOptions }, ctx) =>
-      ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS), strategy ?? 'random', strategyOptions ?? {}),
+    // A plain result (not a union), as before budgets had kinds: a bad budget is a GraphQL error
+    // with code VALIDATION and the field's message.
+    resolve: (_root, args, ctx) =>
+      ctx.services.campaigns.estimate(ctx.viewer, {
+        taskCount: args.taskCount,
+        budgetS: args.budgetS,
+        script: args.script,
+        budget: args.budget,
+        strategy: args.strategy,
+        strategyOptions: args.strategyOptions,
+      }),
   }),
 }));
 
@@ -200,9 +244,10 @@ const ConfirmInput = builder.inputType('ConfirmInput', {
 });
 
 const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
+  description: 'A researcher’s brief: the question, the experiment and its budget.',
   fields: (t) => ({
-    name: t.string({ required: true }),
-    hypothesis: t.string({ required: true }),
+    name: t.string({ required: true, description: 'Short name (1 to 200 characters).' }),
+    hypothesis: t.string({ required: true, description: 'The question the campaign answers, in the researcher’s words.' }),
     script: t.string({ required: true, description: 'SHA-256 or name of a registered training script (e.g. "char-transformer").' }),
     dataset: t.string({ required: true, description: 'SHA-256 of a dataset, or the name of a platform one ("tinyshakespeare", "brown").' }),
     searchSpace: t.field({
@@ -210,7 +255,7 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
       required: true,
       description: 'Parameter name → constant, or {"type": "choice"|"uniform"|"loguniform"|"int", ...}.',
     }),
-    strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random' }),
+    strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random', description: 'How experiments are chosen.' }),
     strategyOptions: t.field({
       type: 'JSON',
       description: 'The strategy’s parameters (see SearchStrategy); unknown keys are refused, defaults are filled in.',
@@ -220,10 +265,11 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
       description: 'Confirm before keep: once exploring is done, re-run the top configs with new seeds (within taskCount).',
     }),
     taskCount: t.int({ required: true, description: 'The task budget: every task the campaign may run, confirm replicates included.' }),
-    budgetS: t.int({ required: true }),
-    seed: t.int({ defaultValue: 0 }),
-    maxAttempts: t.int({ defaultValue: 3 }),
-    visibility: t.field({ type: VisibilityEnum, defaultValue: 'private' }),
+    budgetS: t.int({ description: 'The old wall-only budget in seconds per task; a brief with only this is a WALL brief. Prefer budget.' }),
+    budget: t.field({ type: BudgetInputRef, description: 'Per-task budget. Default: a compute budget when the script accepts one.' }),
+    seed: t.int({ defaultValue: 0, description: 'Seed of the strategy and of every task’s training seed: same brief, seed and result order, same tasks.' }),
+    maxAttempts: t.int({ defaultValue: 3, description: 'How often a task may be leased before it fails for good.' }),
+    visibility: t.field({ type: VisibilityEnum, defaultValue: 'private', description: 'Who may see the campaign.' }),
     allowSimulated: t.boolean({ defaultValue: false, description: 'Let --simulate workers (demos, tests) take its tasks.' }),
   }),
 });
@@ -232,8 +278,8 @@ builder.mutationFields((t) => ({
   submitBrief: t.field({
     type: CampaignRef,
     description: 'Validates a brief, reserves its cost and expands it into tasks, all or nothing.',
-    args: { input: t.arg({ type: SubmitBriefInput, required: true }) },
-    errors: { types: [...AUTH_ERRORS, ValidationError, InsufficientCreditsError] },
+    args: { input: t.arg({ type: SubmitBriefInput, required: true, description: 'The brief.' }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError, InsufficientCreditsError], dataField: { description: 'The new campaign.' } },
     resolve: (_root, { input }, ctx) =>
       ctx.services.campaigns.submit(ctx.viewer, {
         ...input,
@@ -249,8 +295,8 @@ builder.mutationFields((t) => ({
   cancelCampaign: t.field({
     type: CampaignRef,
     description: 'Cancels queued and running tasks and returns the unspent credits.',
-    args: { id: t.arg.id({ required: true }) },
-    errors: { types: [...AUTH_ERRORS, NotFoundError, InvalidStateError] },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the campaign.' }) },
+    errors: { types: [...AUTH_ERRORS, NotFoundError, InvalidStateError], dataField: { description: 'The cancelled campaign.' } },
     resolve: (_root, { id }, ctx) => ctx.services.campaigns.cancel(ctx.viewer, decodeId(String(id), 'Campaign')),
   }),
 }));
@@ -259,7 +305,7 @@ builder.subscriptionField('campaignUpdated', (t) =>
   t.field({
     type: CampaignRef,
     description: 'The campaign whenever its status or task counts change (coalesced to 5 per second at most).',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the campaign.' }) },
     subscribe: async (_root, { id }, ctx) => {
       const campaignId = decodeId(String(id), 'Campaign');
       await ctx.services.campaigns.get(ctx.viewer, campaignId);
@@ -276,9 +322,9 @@ builder.subscriptionField('campaignUpdated', (t) =>
 builder.subscriptionField('campaignListChanged', (t) =>
   t.field({
     type: CampaignRef,
-    description: 'A campaign the caller can see was submitted or changed status (completed, cancelled): lists re-read.',
+    description:
+      'A campaign the caller can see was submitted or changed status (completed, cancelled): lists re-read. Open to anonymous callers, who see public campaigns only.',
     subscribe: (_root, _args, ctx) => {
-      requireViewer(ctx.viewer);
       // Visibility is checked per event: the stream carries every campaign on the platform.
       return pipe(
         ctx.deps.events.onCampaignList(),

@@ -11,5 +11,6 @@ import './run-result.ts';
 import './worker.ts';
 import './lease.ts';
 import './credits.ts';
+import './explore.ts';
 
 export const schema = builder.toSchema();

@@ -2,6 +2,7 @@
 // An uploaded dataset is visible to whoever uploaded those bytes, to admins, and to anyone who may
 // see a campaign that uses it. The bytes themselves are served at /artifacts/<sha256> to anyone
 // who knows the hash (workers fetch them that way; the hash is the capability).
+import { type ScriptBudgets, scriptBudgets } from '../campaigns/budget.ts';
 import type { Cursor } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
@@ -55,6 +56,13 @@ export class ArtifactService {
     if (!SHA256_PATTERN.test(key)) return null;
     const artifact = await this.em.findOne(Artifact, { sha256: key });
     return artifact && (await this.canView(viewer, artifact)) ? artifact : null;
+  }
+
+  /** An artifact the caller may see, or a NotFoundError. */
+  async get(viewer: Viewer | null, sha256: string): Promise<Artifact> {
+    const artifact = await this.find(viewer, sha256);
+    if (!artifact) throw new NotFoundError('artifact', `artifact ${sha256} not found`);
+    return artifact;
   }
 
   /** A campaign's script or dataset: visible to whoever may see the campaign. */
@@ -141,6 +149,15 @@ export class ArtifactService {
     const info = await loadInfo(this.em, sha256);
     if (info) this.cache.remember(info);
     return info;
+  }
+
+  /** The budget kinds a training script accepts, from its manifest entry (wall only when it declares none). */
+  async scriptBudgets(sha256: string): Promise<ScriptBudgets> {
+    const row = await firstRow<{ metadata: Record<string, unknown> | null }>(
+      this.em,
+      sql`select metadata from artifact where sha256 = ${sha256} and kind = 'script'`,
+    );
+    return scriptBudgets(row?.metadata);
   }
 
   /** Whether its content has arrived (false while a dataset fetched from its public source is on its way). */

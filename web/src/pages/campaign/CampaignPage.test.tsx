@@ -76,8 +76,8 @@ describe('CampaignPage', () => {
     api.push('CampaignTaskUpdates', { taskUpdated: done });
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(chartPoints()).toBe(1);
-    // The event also reached the normalized Apollo cache.
-    expect(client.readFragment({ id: 'Task:task-1', fragment: TaskRow, fragmentName: 'TaskRow' })?.status).toBe('SUCCEEDED');
+    // Tasks have one home, the page's store: nothing was written into Apollo's cache as well.
+    expect(client.readFragment({ id: 'Task:task-1', fragment: TaskRow, fragmentName: 'TaskRow' })).toBeNull();
   });
 
   it('applies campaign events (fresh stats) from the campaign subscription', async () => {
@@ -143,6 +143,18 @@ describe('CampaignPage', () => {
     expect(rows).toHaveLength(3);
     expect(rows[1]!.split('\t').slice(0, 3)).toEqual(['1', 'succeeded', '2.2']);
     expect(rows[2]!.split('\t')[1]).toBe('queued');
+  });
+
+  it('draws the best-so-far against compute spent on request, and the top results as parallel coordinates', async () => {
+    const tasks = [succeeded(0, 2.4), succeeded(1, 2.2), task(2)];
+    setup(tasks, campaignDetail({ stats: stats({ succeeded: 2, queued: 1 }) }), [point(tasks[0]!), point(tasks[1]!)]);
+    await screen.findByText('3 tasks');
+    await waitFor(() => expect(chartPoints()).toBe(2));
+    await waitFor(() => expect(screen.getByTestId('parallel-coordinates').getAttribute('data-lines')).toBe('2'));
+    await userEvent.selectOptions(screen.getByLabelText('Against'), 'compute');
+    expect(await screen.findByRole('heading', { name: 'Best val_bpb against compute spent' })).toBeInTheDocument();
+    expect(screen.getByTestId('progress-chart').getAttribute('data-x-axis')).toBe('compute');
+    expect(screen.getByText(/Best so far 2\.2000 \(task #1\)/)).toBeInTheDocument();
   });
 
   it('cancels only after confirmation, then reloads the campaign and its tasks', async () => {

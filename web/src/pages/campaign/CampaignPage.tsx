@@ -1,5 +1,5 @@
-import { useApolloClient, useQuery } from '@apollo/client/react';
-import { useDeferredValue, useEffect, useMemo, useRef } from 'react';
+import { useQuery } from '@apollo/client/react';
+import { useDeferredValue, useMemo } from 'react';
 import { Link, useParams } from 'react-router';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -12,10 +12,11 @@ import { formatBpb, formatCredits, formatDateTime, formatInt, formatParam, forma
 import { CancelCampaign } from './CancelCampaign';
 import { paramAxes, type Point } from './chart-data';
 import { download, exportFileName, resultsTable, toCsv, toTsv } from './export-results';
+import { ParallelCoordinates } from './ParallelCoordinates';
 import { ParamChart } from './ParamChart';
 import { ProgressChart } from './ProgressChart';
 import { TaskTable } from './TaskTable';
-import { RESYNC_TASKS, resyncRecentTasks, useCampaignData } from './use-campaign-data';
+import { useCampaignData } from './use-campaign-data';
 
 export const CampaignSummary = graphql(`
   fragment CampaignSummary on Campaign {
@@ -85,10 +86,6 @@ const NO_POINTS: Point[] = [];
 /** Redraws of the charts while results stream in; a lone result still shows at once. */
 const CHART_REFRESH_MS = 500;
 
-
-/** If live events were missed (a race at load, a dropped socket), the points are read again. */
-const RESYNC_AFTER_MS = 1500;
-
 function constants(space: unknown): [string, unknown][] {
   if (typeof space !== 'object' || space === null) return [];
   return Object.entries(space as Record<string, unknown>).filter(([, spec]) => typeof spec !== 'object' || spec === null);
@@ -105,40 +102,14 @@ function searchedKeys(space: unknown): string[] {
 export default function CampaignPage() {
   const { id = '' } = useParams();
   const detail = useQuery(CampaignDetail, { variables: { id }, fetchPolicy: 'cache-and-network', nextFetchPolicy: 'cache-first' });
-  const data = useCampaignData(id);
-
   const campaign = detail.data?.campaign;
+  const data = useCampaignData(id, campaign?.stats.succeeded ?? null);
+
   const { points } = data;
   // Charts redraw at their own pace: at most twice a second, and never blocking typing or scrolling.
   const chartPoints = useDeferredValue(useThrottled(points, CHART_REFRESH_MS), NO_POINTS);
   const axes = useMemo(() => paramAxes(chartPoints, campaign?.searchSpace), [chartPoints, campaign?.searchSpace]);
   const paramKeys = useMemo(() => searchedKeys(campaign?.searchSpace), [campaign?.searchSpace]);
-
-  const client = useApolloClient();
-  const succeeded = campaign?.stats.succeeded ?? 0;
-  const hasCampaign = campaign != null;
-  // Only a loaded page can be missing anything: mid-load the counts differ by design.
-  const loaded = data.complete && data.pointsLoaded;
-  // The counts a repair was tried for: the same gap twice (a result the chart cannot plot) is not retried.
-  const repaired = useRef('');
-  useEffect(() => {
-    if (!hasCampaign || !loaded || succeeded <= points.length) return;
-    const gap = `${succeeded}/${points.length}`;
-    if (repaired.current === gap) return;
-    const missing = succeeded - points.length;
-    // A few missing points: read the recently changed tasks; many: read the whole campaign again.
-    const timer = setTimeout(() => {
-      repaired.current = gap;
-      if (missing > RESYNC_TASKS / 2) data.reload();
-      else
-        resyncRecentTasks(client, id, data.store)
-          .then((covered) => {
-            if (!covered) data.reload();
-          })
-          .catch(data.reload);
-    }, RESYNC_AFTER_MS);
-    return () => clearTimeout(timer);
-  }, [hasCampaign, loaded, succeeded, points.length, client, id, data.store, data.reload]);
 
   if (detail.error && !campaign) return <ErrorNotice error={detail.error} what="the campaign" onRetry={() => void detail.refetch()} />;
   if (!detail.data) return <Loading what="the campaign" />;
@@ -264,8 +235,9 @@ export default function CampaignPage() {
       </details>
 
       <div className="charts">
-        <ProgressChart points={chartPoints} />
+        <ProgressChart points={chartPoints} tasks={data.tasks} />
         <ParamChart points={chartPoints} axes={axes} />
+        <ParallelCoordinates points={chartPoints} axes={axes} />
       </div>
 
       {data.error != null && <ErrorNotice error={data.error} what="the tasks" onRetry={data.reload} />}

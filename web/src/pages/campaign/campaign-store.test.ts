@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskRowFragment } from '../../gql/graphql';
 import { point, succeeded, task } from '../../test/fixtures';
-import { CampaignStore, newer } from './campaign-store';
+import { CampaignStore, newer, repairFor } from './campaign-store';
 
 const t = (value: unknown) => value as TaskRowFragment;
 
@@ -95,5 +95,35 @@ describe('CampaignStore', () => {
     expect(store.knows(leased)).toBe(true);
     expect(store.knows(t(task(0, { status: 'QUEUED', attempts: 1, updatedAt: '2026-11-22T08:00:02.000Z' })))).toBe(false);
     expect(store.knows(t(task(1)))).toBe(false);
+  });
+
+  it('merges a resync read like events and says whether it reached what the store already knew', () => {
+    const store = new CampaignStore();
+    const stamp = (s: number) => `2026-11-22T08:00:${String(s).padStart(2, '0')}.000Z`;
+    store.addPage([0, 1, 2, 3].map((i) => t(task(i, { updatedAt: stamp(1) }))), 4, true);
+    store.setPoints([]);
+    // Newest first, as the API returns them: task 3 finished unseen, task 2 is as the store knows it.
+    const covered = store.applyRecent([t(succeeded(3, 2.2, { updatedAt: stamp(5) })), t(task(2, { updatedAt: stamp(1) }))], 2);
+    expect(covered).toBe(true);
+    expect(store.getSnapshot().tasks[3]!.status).toBe('SUCCEEDED');
+    expect(store.getSnapshot().points.map((p) => p.index)).toEqual([3]);
+    // A full window whose oldest entry is new to the store: older changes may be missing too.
+    const uncovered = store.applyRecent([t(task(1, { status: 'LEASED', attempts: 1, updatedAt: stamp(7) })), t(task(0, { status: 'LEASED', attempts: 1, updatedAt: stamp(6) }))], 2);
+    expect(uncovered).toBe(false);
+    expect(store.getSnapshot().tasks.map((x) => x.status)).toEqual(['LEASED', 'LEASED', 'QUEUED', 'SUCCEEDED']);
+    // A short window holds every change there was.
+    expect(store.applyRecent([t(task(0, { status: 'QUEUED', attempts: 1, updatedAt: stamp(8) }))], 2)).toBe(true);
+    // An older resync never undoes a newer event.
+    store.apply([t(succeeded(1, 2.0, { updatedAt: stamp(9) }))]);
+    store.applyRecent([t(task(1, { status: 'LEASED', attempts: 1, updatedAt: stamp(7) }))], 2);
+    expect(store.getSnapshot().tasks[1]!.status).toBe('SUCCEEDED');
+  });
+
+  it('picks one repair: reload mid-load or when many results are missing, else read the recent tasks', () => {
+    expect(repairFor(false, null, 200)).toBe('reload');
+    expect(repairFor(false, 1, 200)).toBe('reload');
+    expect(repairFor(true, null, 200)).toBe('recent');
+    expect(repairFor(true, 100, 200)).toBe('recent');
+    expect(repairFor(true, 101, 200)).toBe('reload');
   });
 });

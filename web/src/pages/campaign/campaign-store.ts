@@ -1,10 +1,11 @@
-// The campaign page's own index of its tasks and chart points, fed by page loads and by the same
-// live events that update the Apollo cache. The Apollo cache stays the normalized record (every
-// task and the campaign's stats are written there), but reading a 10,000-entry list back through
-// its reactive layer costs about a millisecond per 10 entries on every change, so the table and
-// the charts read this plain store instead: each update is a map write and one array copy.
+// The one home of a campaign page's tasks and chart points, fed by task pages, the API's list of
+// points, live events and resyncs. Apollo's cache holds the campaign itself (its stats come in
+// through `campaignUpdated`) but never its tasks: reading a 10,000-entry list back through the
+// cache's reactive layer costs about a millisecond per 10 entries on every change, and its field
+// merges cannot tell an older page from a newer event. Here each update is a map write and one
+// array copy, and `newer` decides which version of a task wins. See web/README.md.
 import type { ResultPointFieldsFragment, TaskRowFragment, TaskStatus } from '../../gql/graphql';
-import { type Point, toPoints } from './chart-data';
+import { byFinish, type Point, toPoint, toPoints } from './chart-data';
 
 export interface CampaignSnapshot {
   /** Loaded tasks in index order. */
@@ -41,18 +42,21 @@ export function newer(a: TaskRowFragment, b: TaskRowFragment): TaskRowFragment {
   return same ? a : b;
 }
 
-const byFinish = (a: Point, b: Point) => a.finishedAt - b.finishedAt || a.index - b.index;
-
 function pointOf(task: TaskRowFragment): Point | null {
-  if (task.status !== 'SUCCEEDED' || task.valBpb == null) return null;
-  return {
-    taskId: task.id,
-    index: task.index,
-    valBpb: task.valBpb,
-    finishedAt: task.finishedAt ? new Date(task.finishedAt).getTime() : Date.now(),
-    config: typeof task.config === 'object' && task.config !== null ? (task.config as Record<string, unknown>) : {},
-    simulated: task.simulated,
-  };
+  return task.status === 'SUCCEEDED' ? toPoint({ ...task, taskId: task.id }) : null;
+}
+
+/** How to repair the page after events may have been missed. */
+export type Repair = 'recent' | 'reload';
+
+/**
+ * The one resync rule. Mid-load, nothing is settled yet: start the load over. Once loaded, a few
+ * missing results (or an unknown number, after a socket reconnect) are read from the recently
+ * changed tasks; more than a resync window's worth means reading everything again.
+ */
+export function repairFor(loaded: boolean, missing: number | null, window: number): Repair {
+  if (!loaded) return 'reload';
+  return missing !== null && missing > window / 2 ? 'reload' : 'recent';
 }
 
 export class CampaignStore {
@@ -132,6 +136,18 @@ export class CampaignStore {
       this.addPoint(next);
     }
     this.emit();
+  }
+
+  /**
+   * A resync read: the `window` most recently changed tasks, newest first, applied like events.
+   * True when that window reached a version the store already knew (or held every task): nothing
+   * older can have been missed. False: more changed than one read shows, so reload everything.
+   */
+  applyRecent(tasks: readonly TaskRowFragment[], window: number): boolean {
+    const oldest = tasks.at(-1);
+    const covered = tasks.length < window || (oldest !== undefined && this.knows(oldest));
+    this.apply(tasks);
+    return covered;
   }
 
   /** The store already holds this version of the task, or a newer one. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestSoFar, downsample, logTicks, paramAxes, paramPoints, type Point, toPoints } from './chart-data';
+import { bestSoFar, byComputeSpent, computeSpent, downsample, logTicks, paramAxes, paramPoints, type Point, toPoints } from './chart-data';
 
 const pt = (index: number, valBpb: number, config: Record<string, unknown> = {}, simulated = false): Point => ({
   taskId: `t${index}`,
@@ -88,5 +88,36 @@ describe('logTicks', () => {
   it('gives 1-2-5 ticks inside the range', () => {
     expect(logTicks(0.003, 0.1)).toEqual([0.005, 0.01, 0.02, 0.05, 0.1]);
     expect(logTicks(0.011, 0.019)).toEqual([0.011, 0.019]);
+  });
+});
+
+describe('compute spent', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 10, 22, 8, 0, s)).toISOString();
+  const tasks = [
+    { id: 'a', status: 'SUCCEEDED', finishedAt: at(10), result: { wallS: 3 } },
+    { id: 'b', status: 'FAILED', finishedAt: at(5), progress: { elapsedS: 2 }, result: null },
+    { id: 'c', status: 'SUCCEEDED', finishedAt: at(20), result: { wallS: 4 } },
+    { id: 'd', status: 'LEASED', finishedAt: null, progress: { elapsedS: 1 } },
+  ];
+
+  it('sums every finished task’s seconds in finish order, failures included, running ones not', () => {
+    expect([...computeSpent(tasks)]).toEqual([
+      ['b', 2],
+      ['a', 5],
+      ['c', 9],
+    ]);
+  });
+
+  it('places results by what was spent when they arrived, leaving out those without a figure', () => {
+    const mk = (taskId: string, index: number, valBpb: number) => ({ taskId, index, valBpb, finishedAt: 0, config: {}, simulated: false });
+    const placed = byComputeSpent([mk('c', 2, 2.0), mk('a', 0, 2.5), mk('x', 9, 1.0)], computeSpent(tasks));
+    expect(placed.map((point) => [point.taskId, point.finishedAt])).toEqual([
+      ['a', 5],
+      ['c', 9],
+    ]);
+    expect(bestSoFar(placed).steps.map((step) => [step.finishedAt, step.best])).toEqual([
+      [5, 2.5],
+      [9, 2.0],
+    ]);
   });
 });

@@ -33,20 +33,41 @@ function asConfig(config: unknown): Record<string, unknown> {
   return typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
 }
 
-/** Parses the API's points, ordered by finish time (then index) as the frontier needs. */
+/** What a point is made of: a ResultPoint from the API, or a task row that succeeded. */
+export interface PointSource {
+  taskId: string;
+  index: number;
+  valBpb: number | null | undefined;
+  finishedAt: string | null | undefined;
+  config: unknown;
+  simulated: boolean;
+}
+
+/** The one conversion to a chart point; null when there is nothing to plot. */
+export function toPoint(source: PointSource): Point | null {
+  if (source.valBpb == null || !Number.isFinite(source.valBpb)) return null;
+  return {
+    taskId: source.taskId,
+    index: source.index,
+    valBpb: source.valBpb,
+    // A result without a finish stamp (should not happen) sorts as "now", after the loaded ones.
+    finishedAt: source.finishedAt ? new Date(source.finishedAt).getTime() : Date.now(),
+    config: asConfig(source.config),
+    simulated: source.simulated,
+  };
+}
+
+/** Finish order (then index), as the frontier needs. */
+export const byFinish = (a: Point, b: Point) => a.finishedAt - b.finishedAt || a.index - b.index;
+
+/** Parses the API's points, ordered by finish time (then index). */
 export function toPoints(raw: readonly ResultPointFieldsFragment[]): Point[] {
-  const points = raw
-    .filter((point) => Number.isFinite(point.valBpb))
-    .map((point) => ({
-      taskId: point.taskId,
-      index: point.index,
-      valBpb: point.valBpb,
-      finishedAt: new Date(point.finishedAt).getTime(),
-      config: asConfig(point.config),
-      simulated: point.simulated,
-    }));
-  points.sort((a, b) => a.finishedAt - b.finishedAt || a.index - b.index);
-  return points;
+  const points: Point[] = [];
+  for (const source of raw) {
+    const point = toPoint(source);
+    if (point) points.push(point);
+  }
+  return points.sort(byFinish);
 }
 
 export interface FrontierStep {
@@ -225,4 +246,42 @@ export function logTicks(min: number, max: number): number[] {
   }
   if (ticks.length < 3) return [...new Set([min, ...ticks, max])].sort((a, b) => a - b);
   return ticks;
+}
+
+/** What a task contributes to the compute a campaign has spent. */
+export interface ComputeSource {
+  id: string;
+  status: string;
+  finishedAt?: string | null;
+  progress?: { elapsedS?: number | null } | null;
+  result?: { wallS?: number | null } | null;
+}
+
+/**
+ * Compute spent when each finished task finished: the running sum, in finish order, of the
+ * task-seconds of every finished task (a result's wall time; a failed task's last reported
+ * elapsed time), so the best-so-far line can be read against what it cost.
+ */
+export function computeSpent(tasks: readonly ComputeSource[]): Map<string, number> {
+  const finished = tasks
+    .filter((task) => (task.status === 'SUCCEEDED' || task.status === 'FAILED') && task.finishedAt)
+    .map((task) => ({ id: task.id, at: Date.parse(task.finishedAt!), seconds: task.result?.wallS ?? task.progress?.elapsedS ?? 0 }))
+    .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+  const spent = new Map<string, number>();
+  let total = 0;
+  for (const task of finished) {
+    total += Number.isFinite(task.seconds) ? task.seconds : 0;
+    spent.set(task.id, total);
+  }
+  return spent;
+}
+
+/** The points placed by compute spent instead of finish time (in `finishedAt`), those without a figure left out. */
+export function byComputeSpent(points: readonly Point[], spent: ReadonlyMap<string, number>): Point[] {
+  const out: Point[] = [];
+  for (const point of points) {
+    const at = spent.get(point.taskId);
+    if (at !== undefined) out.push({ ...point, finishedAt: at });
+  }
+  return out.sort(byFinish);
 }

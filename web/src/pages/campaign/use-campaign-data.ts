@@ -1,14 +1,14 @@
-// Loads a campaign's tasks and chart points into its CampaignStore and keeps both live. Tasks
-// come page by page (the first page shows at once) and every page is also written into the
-// normalized Apollo cache; live task events go to the cache and to the store in one flush.
+// Loads a campaign's tasks and chart points into its CampaignStore (their one home) and keeps
+// both live. Tasks come page by page (the first page shows at once); live task events are applied
+// in one flush per 100 ms; the one repair path (`repair`) runs after a socket reconnect and when
+// the campaign's stats count results the chart lacks.
 import type { ApolloClient } from '@apollo/client';
 import { useApolloClient, useSubscription } from '@apollo/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useSession } from '../../auth/session';
 import { graphql } from '../../gql';
 import type { CampaignTasksQuery, TaskRowFragment } from '../../gql/graphql';
-import { type CampaignSnapshot, CampaignStore } from './campaign-store';
-import { TaskRow } from './TaskTable';
+import { type CampaignSnapshot, CampaignStore, repairFor } from './campaign-store';
 
 /**
  * Tasks per request. The API's complexity limit (20,000) multiplies a connection's fields by
@@ -84,18 +84,6 @@ const CampaignRecentTasks = graphql(`
   }
 `);
 
-/** Writes tasks into the normalized cache in one batch (one broadcast). */
-export function writeTasks(client: ApolloClient, tasks: readonly TaskRowFragment[]): void {
-  if (tasks.length === 0) return;
-  client.cache.batch({
-    update(cache) {
-      for (const task of tasks) {
-        cache.writeFragment({ id: cache.identify({ __typename: 'Task', id: task.id }), fragment: TaskRow, fragmentName: 'TaskRow', data: task });
-      }
-    },
-  });
-}
-
 type Page = NonNullable<CampaignTasksQuery['campaign']>['tasks'];
 
 async function loadAll(client: ApolloClient, campaignId: string, store: CampaignStore, cancelled: () => boolean): Promise<void> {
@@ -115,7 +103,6 @@ async function loadAll(client: ApolloClient, campaignId: string, store: Campaign
     const page: Page | undefined = result.data?.campaign?.tasks;
     if (!page) return; // not found or not visible: the page's own query says so
     const tasks = page.edges.map((edge) => edge.node);
-    writeTasks(client, tasks);
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     store.addPage(tasks, page.totalCount, after === null);
   } while (after);
@@ -124,22 +111,18 @@ async function loadAll(client: ApolloClient, campaignId: string, store: Campaign
 
 /**
  * Reads the most recently changed tasks and applies them like live events: repairs rows and
- * points after an event was missed (a race at load time, a dropped socket). Resolves true when
- * that window reached a version the store already knew (or held every task): nothing older can
- * have been missed. False means more changed than one read shows: reload everything.
+ * points after an event was missed (a race at load time, a dropped socket). Resolves false when
+ * more changed than one read shows (see `CampaignStore.applyRecent`): reload everything.
  */
-export async function resyncRecentTasks(client: ApolloClient, campaignId: string, store: CampaignStore): Promise<boolean> {
+async function resyncRecentTasks(client: ApolloClient, campaignId: string, store: CampaignStore): Promise<boolean> {
   const { data } = await client.query({ query: CampaignRecentTasks, variables: { id: campaignId, first: RESYNC_TASKS }, fetchPolicy: 'no-cache' });
-  const tasks = data?.campaign?.tasks.edges.map((edge) => edge.node) ?? [];
-  const oldest = tasks.at(-1);
-  const covered = tasks.length < RESYNC_TASKS || (oldest !== undefined && store.knows(oldest));
-  writeTasks(client, tasks);
-  store.apply(tasks);
-  return covered;
+  return store.applyRecent(data?.campaign?.tasks.edges.map((edge) => edge.node) ?? [], RESYNC_TASKS);
 }
 
+/** If live events were missed, the page waits this long before repairing (events may be in flight). */
+export const REPAIR_AFTER_MS = 1500;
+
 export interface CampaignData extends CampaignSnapshot {
-  store: CampaignStore;
   /** Loads every task and point again (after a bulk change such as cancelling). */
   reload: () => void;
   /** Why live updates stopped (a subscription failed); null while they flow. */
@@ -148,7 +131,11 @@ export interface CampaignData extends CampaignSnapshot {
   retryLive: () => void;
 }
 
-export function useCampaignData(campaignId: string): CampaignData {
+/**
+ * @param succeeded the campaign's count of succeeded tasks (from its stats): more than the chart
+ *   holds once everything loaded means an event was missed, and the page repairs itself.
+ */
+export function useCampaignData(campaignId: string, succeeded: number | null): CampaignData {
   const client = useApolloClient();
   const { reconnects } = useSession();
   const store = useMemo(() => new CampaignStore(), [campaignId]);
@@ -171,7 +158,6 @@ export function useCampaignData(campaignId: string): CampaignData {
       timer = null;
       const batch = queue;
       queue = [];
-      writeTasks(client, batch);
       store.apply(batch);
     };
     // Apollo reports a failed subscription as a result with `error`, then ends the stream: keep
@@ -214,22 +200,47 @@ export function useCampaignData(campaignId: string): CampaignData {
 
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
 
-  // The socket came back: events sent while it was down are lost. Mid-load, start the load over;
-  // once loaded, read the recently changed tasks, and everything again if more changed than that.
+  // The one repair path. `missing`: how many results the chart lacks, null when unknown (after a
+  // socket reconnect, events sent while it was down are lost).
+  const repair = useCallback(
+    (missing: number | null) => {
+      const { complete, pointsLoaded } = store.getSnapshot();
+      if (repairFor(complete && pointsLoaded, missing, RESYNC_TASKS) === 'reload') {
+        reload();
+        return;
+      }
+      resyncRecentTasks(client, campaignId, store)
+        .then((covered) => {
+          if (!covered) reload();
+        })
+        .catch(reload);
+    },
+    [client, campaignId, store, reload],
+  );
+
   const seenReconnects = useRef(reconnects);
   useEffect(() => {
     if (seenReconnects.current === reconnects) return;
     seenReconnects.current = reconnects;
-    if (!store.getSnapshot().complete) {
-      reload();
-      return;
-    }
-    resyncRecentTasks(client, campaignId, store)
-      .then((covered) => {
-        if (!covered) reload();
-      })
-      .catch(reload);
-  }, [reconnects, client, campaignId, store, reload]);
+    repair(null);
+  }, [reconnects, repair]);
+
+  // The stats count more successes than the chart has points. Only a loaded page can be missing
+  // anything (mid-load the counts differ by design), and the same gap is tried once (a result the
+  // chart cannot plot would otherwise be read again forever).
+  const loaded = snapshot.complete && snapshot.pointsLoaded;
+  const pointCount = snapshot.points.length;
+  const repairedGap = useRef('');
+  useEffect(() => {
+    if (succeeded === null || !loaded || succeeded <= pointCount) return;
+    const gap = `${succeeded}/${pointCount}`;
+    if (repairedGap.current === gap) return;
+    const timer = setTimeout(() => {
+      repairedGap.current = gap;
+      repair(succeeded - pointCount);
+    }, REPAIR_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [succeeded, loaded, pointCount, repair]);
 
   const { restart } = summary;
   const retryLive = useCallback(() => {
@@ -240,5 +251,5 @@ export function useCampaignData(campaignId: string): CampaignData {
   }, [restart, reload]);
 
   const liveError = (taskError?.campaignId === campaignId ? taskError.error : null) ?? summary.error ?? null;
-  return { ...snapshot, store, reload, liveError, retryLive };
+  return { ...snapshot, reload, liveError, retryLive };
 }
