@@ -6,6 +6,7 @@ import { parseServer, ServerUrlError } from './api/server.ts';
 import { formatDoctor, runDoctor } from './doctor.ts';
 import { createLogger } from './log.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, loadSettings, type Settings, SettingsError } from './settings.ts';
+import { checkUpdate, parseHours, PreferenceError, type Preferences, SCRIPT_KINDS, type ScriptKind } from './preferences/preferences.ts';
 import { start, type StartOptions } from './start.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -49,6 +50,22 @@ Start options:
                     from bests and leaderboards, earning nothing. Only campaigns created with
                     allowSimulated hand out tasks to a simulating worker.
 
+Volunteer preferences (also in <config folder>/preferences.json and on the local page;
+a flag wins over the file, a change on the page applies at once and is saved to the file):
+  --hours FROM-TO   Run only between these local times, e.g. 22:00-07:00 (may cross midnight)
+  --idle-only       Run only when the machine is idle: no keyboard/mouse/terminal input and other
+                    processes below --idle-max-load for --idle-minutes (default 5)
+  --idle-minutes N, --idle-max-load F
+                    The idle period, and the share of all cores (0-1, default 0.25) others may use
+  --run-on-battery  Do not pause on battery power (the default pauses)
+  --cpu-threads N   At most N CPU threads per task (passed to scripts as num_threads)
+  --no-gpu          Never use the GPU (scripts get device=cpu)
+  --daily-tasks N   At most N tasks per local day; --daily-hours H: at most H hours of task time
+  --accept-scripts K
+                    Comma-separated kinds of scripts to run: builtin, reviewed, own (default all)
+  --page-port N     The local status page's port on 127.0.0.1 (default 7878, env
+                    XEENET_PAGE_PORT); 0: no page
+
 Common options:
   --home DIR        Keep config, cache, data and state under DIR (env XEENET_WORKER_HOME)
   --config-dir DIR  Where the token is kept (default $XDG_CONFIG_HOME/xeenet or ~/.config/xeenet)
@@ -63,6 +80,17 @@ folders, only its own folder writable, resource limits; \`doctor\` says whether 
 Environment: XEENET_PYTHON picks the interpreter (it must import torch); XEENET_BWRAP the bwrap.`;
 
 const OPTIONS = {
+  hours: { type: 'string' },
+  'idle-only': { type: 'boolean' },
+  'idle-minutes': { type: 'string' },
+  'idle-max-load': { type: 'string' },
+  'run-on-battery': { type: 'boolean' },
+  'cpu-threads': { type: 'string' },
+  'no-gpu': { type: 'boolean' },
+  'daily-tasks': { type: 'string' },
+  'daily-hours': { type: 'string' },
+  'accept-scripts': { type: 'string' },
+  'page-port': { type: 'string' },
   server: { type: 'string' },
   token: { type: 'string' },
   slots: { type: 'string' },
@@ -132,6 +160,17 @@ const COMMAND_OPTIONS: Record<string, readonly string[]> = {
     'max-processes',
     'max-file-size',
     'tmp-size',
+    'hours',
+    'idle-only',
+    'idle-minutes',
+    'idle-max-load',
+    'run-on-battery',
+    'cpu-threads',
+    'no-gpu',
+    'daily-tasks',
+    'daily-hours',
+    'accept-scripts',
+    'page-port',
   ],
 };
 const COMMON = ['home', 'config-dir', 'cache-dir', 'log-format', 'log-level', 'help', 'version'];
@@ -175,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`xeenet-worker: ${error.message}\n(run \`xeenet-worker --help\` for usage)`);
       return 2;
     }
-    if (error instanceof SettingsError) {
+    if (error instanceof SettingsError || error instanceof PreferenceError) {
       console.error(`xeenet-worker: ${error.message}`);
       return 2;
     }
@@ -216,5 +255,48 @@ function startOptions(values: Values, settings: Settings): StartOptions {
     accountToken: values.token ?? settings.token,
     noInstall: values['no-install'] ?? false,
     reregister: values.reregister ?? false,
+    preferences: preferenceFlags(values),
+    pagePort: values['page-port'] === undefined ? settings.pagePort : port(values['page-port']),
   };
+}
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new UsageError(`--page-port must be 0 (no page) or a port from 1 to 65535 (got ${JSON.stringify(value)})`);
+  return parsed;
+}
+
+/** The preferences given as flags (only those given: the config file fills in the rest). */
+function preferenceFlags(values: Values): Partial<Preferences> {
+  const flags: Partial<Preferences> = {};
+  if (values.hours !== undefined) {
+    try {
+      flags.hours = parseHours(values.hours);
+    } catch (error) {
+      throw new UsageError(`--${(error as Error).message}`);
+    }
+  }
+  if (values['idle-only']) flags.idleOnly = true;
+  if (values['idle-minutes'] !== undefined) flags.idleMinutes = positiveInt('idle-minutes', values['idle-minutes'], null, 240)!;
+  if (values['idle-max-load'] !== undefined) {
+    const share = Number(values['idle-max-load']);
+    if (!(share >= 0 && share <= 1)) throw new UsageError('--idle-max-load must be a share of all cores from 0 to 1');
+    flags.idleMaxOtherLoad = share;
+  }
+  if (values['run-on-battery']) flags.pauseOnBattery = false;
+  if (values['cpu-threads'] !== undefined) flags.cpuThreads = positiveInt('cpu-threads', values['cpu-threads'], null, 4096);
+  if (values['no-gpu']) flags.gpu = false;
+  if (values['daily-tasks'] !== undefined) flags.dailyTaskCap = positiveInt('daily-tasks', values['daily-tasks'], null, 1_000_000);
+  if (values['daily-hours'] !== undefined) {
+    const hours = Number(values['daily-hours']);
+    if (!(hours > 0 && hours <= 24)) throw new UsageError('--daily-hours must be a number of hours above 0 and at most 24');
+    flags.dailyHoursCap = hours;
+  }
+  if (values['accept-scripts'] !== undefined) {
+    const kinds = values['accept-scripts'].split(',').map((kind) => kind.trim()).filter(Boolean);
+    const unknown = kinds.filter((kind) => !(SCRIPT_KINDS as readonly string[]).includes(kind));
+    if (unknown.length || !kinds.length) throw new UsageError(`--accept-scripts takes a comma-separated list of ${SCRIPT_KINDS.join(', ')}`);
+    flags.acceptScripts = kinds as ScriptKind[];
+  }
+  return checkUpdate(flags);
 }

@@ -9,6 +9,8 @@ import { type Discovery, discoverPython, type PythonRuntime, torchIndex, torchVa
 import { checkSandbox, measureStartCost, type StartCost } from './sandbox/host.ts';
 import { describeLimits, resourceLimits } from './sandbox/limits.ts';
 import { type SandboxStatus, UNSANDBOXED_FLAG } from './sandbox/policy.ts';
+import { SignalSampler } from './preferences/signals.ts';
+import { PreferenceStore } from './preferences/store.ts';
 import { privateDirs, type Settings } from './settings.ts';
 
 export interface DoctorReport {
@@ -19,6 +21,8 @@ export interface DoctorReport {
   sandbox: { status: SandboxStatus; startCost: StartCost | null; limits: string };
   folders: { config: string; cache: string; data: string; state: string };
   server: { url: string; reachable: boolean; detail: string; registered: { workerId: string; name: string } | null } | null;
+  /** The volunteer's preferences file, and which machine signals the idle and battery rules can use here. */
+  volunteer: { preferencesFile: string; preferences: { key: string; value: unknown; source: string }[] | null; signalsAvailable: string[]; signalsUnavailable: string[] };
   warnings: string[];
   missing: string[];
   fixes: string[];
@@ -53,6 +57,7 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
     options.server ? checkServer(options.server, settings) : Promise.resolve(null),
   ]);
   const sandbox = await sandboxReport(settings, machine, python.runtime);
+  const volunteer = await volunteerReport(settings);
   const node = { version: process.version, ok: nodeSupported() };
   const missing: string[] = [];
   const fixes: string[] = [];
@@ -71,6 +76,7 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
         `tasks will run on the CPU. For the GPU: ${python.runtime.executable} -m pip install --upgrade torch${index.url ? ` --index-url ${index.url}` : ''}`,
     );
   }
+  if (!volunteer.preferences) warnings.push(`${volunteer.preferencesFile} cannot be used: ${volunteer.preferencesProblem}; \`start\` refuses to begin until it is fixed or removed`);
   if (server && !server.reachable) warnings.push(`the server ${server.url} is ${server.detail}`);
   if (!sandbox.status.available) {
     warnings.push(
@@ -86,10 +92,29 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
     sandbox,
     folders: { config: settings.configDir, cache: settings.cacheDir, data: settings.dataDir, state: settings.stateDir },
     server,
+    volunteer: { preferencesFile: volunteer.preferencesFile, preferences: volunteer.preferences, signalsAvailable: volunteer.signalsAvailable, signalsUnavailable: volunteer.signalsUnavailable },
     warnings,
     missing,
     fixes,
   };
+}
+
+/** The preferences `start` would use (file over defaults) and what the idle and battery rules can see here. */
+async function volunteerReport(settings: Settings): Promise<DoctorReport['volunteer'] & { preferencesProblem: string | null }> {
+  const store = new PreferenceStore(settings.configDir);
+  let preferences: DoctorReport['volunteer']['preferences'] = null;
+  let preferencesProblem: string | null = null;
+  try {
+    await store.load({});
+    preferences = store.describe();
+  } catch (error) {
+    preferencesProblem = (error as Error).message;
+  }
+  if (process.platform !== 'linux') {
+    return { preferencesFile: store.file, preferences, preferencesProblem, signalsAvailable: [], signalsUnavailable: ['every idle and battery signal (read only on Linux): "only when idle" never runs, "pause on battery" never pauses'] };
+  }
+  const signals = await new SignalSampler().sample();
+  return { preferencesFile: store.file, preferences, preferencesProblem, signalsAvailable: signals.available, signalsUnavailable: signals.unavailable };
 }
 
 /** The sandbox check (a trivial command in a real sandbox) and its measured start cost. */
@@ -144,6 +169,10 @@ export function formatDoctor(report: DoctorReport): string {
   lines.push(row('', `cache  ${report.folders.cache}`));
   lines.push(row('', `data   ${report.folders.data}`));
   lines.push(row('', `state  ${report.folders.state}`));
+  const volunteer = report.volunteer;
+  lines.push(row('Prefs', volunteer.preferences ? `${volunteer.preferencesFile} (${volunteer.preferences.filter((p) => p.source !== 'default').length} set, the rest default)` : `${volunteer.preferencesFile}: NOT USABLE`, volunteer.preferences ? undefined : 'warn'));
+  volunteer.signalsAvailable.forEach((signal, index) => lines.push(row(index === 0 ? 'Idle' : '', `available: ${signal}`)));
+  volunteer.signalsUnavailable.forEach((signal, index) => lines.push(row(index === 0 && !volunteer.signalsAvailable.length ? 'Idle' : '', `not available: ${signal}`)));
   if (report.server) {
     const registered = report.server.registered ? `registered as worker ${report.server.registered.name} (${report.server.registered.workerId})` : 'not registered yet (start registers on first use)';
     lines.push(row('Server', `${report.server.url}: ${report.server.detail}; ${registered}`, report.server.reachable ? 'ok' : 'warn'));

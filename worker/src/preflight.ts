@@ -4,6 +4,7 @@
 // preferences are further checks composed in front of it; a refusal goes to
 // TaskCycleDeps.refuse, which gives the lease back until a typed refusal report exists.
 import type { PreparedTask } from './preparation.ts';
+import { acceptsTrust, type ScriptKind } from './preferences/preferences.ts';
 import { decideRun, type SandboxStatus, trustOf } from './sandbox/policy.ts';
 
 export type PreflightVerdict = { kind: 'run' } | { kind: 'refuse'; code: string; reason: string };
@@ -26,5 +27,19 @@ export function sandboxPolicyCheck(sandbox: SandboxStatus, allowUnsandboxed: boo
   return (task) => {
     const decision = decideRun({ trust: trustOf(task.lease), sandbox, allowUnsandboxed });
     return decision.run ? { kind: 'run' } : { kind: 'refuse', code: decision.code, reason: decision.reason };
+  };
+}
+
+/** The volunteer's choice of scripts (built-in, reviewed, own), a function of the lease's trust. */
+export function scriptKindCheck(accepted: () => readonly ScriptKind[]): Preflight {
+  return (task) => {
+    const trust = trustOf(task.lease);
+    const accept = accepted();
+    if (acceptsTrust(accept, trust)) return { kind: 'run' };
+    return {
+      kind: 'refuse',
+      code: 'NOT_ACCEPTED',
+      reason: `refused to run: the volunteer accepts only ${accept.join(', ') || 'no'} scripts and this one is ${trust === 'UNKNOWN' ? 'of unknown kind (the server does not say)' : trust.toLowerCase()}`,
+    };
   };
 }

@@ -15,6 +15,8 @@ export interface ReporterOptions {
   server: string;
   workerId: string;
   requestTimeoutMs?: number;
+  /** Called when the API accepted a completion (for the local page). */
+  onDelivered?(taskId: string, creditsEarned: number, duplicate: boolean): void;
 }
 
 type Verdict = { done: true } | { done: false; replace?: SpoolEntry };
@@ -198,6 +200,7 @@ export class Reporter {
           simulated: result.data.result.simulated,
           ageMs,
         });
+        this.options.onDelivered?.(entry.taskId, result.data.creditsEarned, result.data.duplicate);
         return this.settle(file);
       }
       if (result.__typename === 'ValidationError' || result.__typename === 'PayloadTooLargeError') {

@@ -41,6 +41,8 @@ export interface Settings {
    * tests can prove the parent-pid watchdog (what macOS relies on) alone leaves no orphans.
    */
   parentDeathSignal: boolean;
+  /** XEENET_PAGE_PORT: the local status page's port on 127.0.0.1 (default 7878; 0: no page). */
+  pagePort: number;
 }
 
 export interface SettingsOverrides {
@@ -85,6 +87,15 @@ function choice<T extends string>(name: string, value: string | null, allowed: r
   throw new SettingsError(`${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
 }
 
+export const DEFAULT_PAGE_PORT = 7878;
+
+function pagePort(value: string | null): number {
+  if (value === null) return DEFAULT_PAGE_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SettingsError(`XEENET_PAGE_PORT must be 0 (no page) or a port from 1 to 65535 (got ${JSON.stringify(value)})`);
+  return port;
+}
+
 /** Reads the environment once. Folders follow the XDG base directory spec unless overridden. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: SettingsOverrides = {}): Settings {
   const userHome = nonEmpty(env.HOME) ?? os.homedir();
@@ -124,6 +135,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Se
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
     noColor: nonEmpty(env.NO_COLOR) !== null,
     parentDeathSignal: nonEmpty(env.XEENET_TEST_NO_PDEATHSIG) !== '1',
+    pagePort: pagePort(nonEmpty(env.XEENET_PAGE_PORT)),
   };
 }
 

@@ -4,12 +4,19 @@
 // background, off the path from one job to the next.
 //
 //   created ──start()──▶ active ──stop()──▶ stopping ──(current job done)──▶ stopped
+//                          ▲  │
+//               resume()   │  ▼  pause(mode)
+//                        paused ──stop()──▶ stopping
 //
 // stop(): fetch nothing more, finish the running job, give back the job fetched ahead.
 // abort(): also abort the running job (its run() sees `signal` abort). Every wait is abortable.
+// pause('finish'): fetch nothing more until resume(), let the running job finish and report, give
+// back the job fetched ahead. pause('release'): also abort the running job (as abort() does, but
+// the loop lives on). resume(): fetch again, without a restart.
 import { sleep } from './util/backoff.ts';
 
-export type LoopState = 'created' | 'active' | 'stopping' | 'stopped';
+export type LoopState = 'created' | 'active' | 'paused' | 'stopping' | 'stopped';
+export type PauseMode = 'finish' | 'release';
 
 /** 'now': fetch ahead now; 'later': ask again shortly (another slot waits for work); 'never'. */
 export type AheadDecision = 'now' | 'later' | 'never';
@@ -42,6 +49,12 @@ export class SlotLoop<J, R> {
   private readonly abortController = new AbortController();
   private readonly background = new Set<Promise<unknown>>();
   private running: Promise<void> | null = null;
+  /** Aborted by pause(): ends the fetch under way. Replaced at resume(). */
+  private pauseController = new AbortController();
+  /** Aborted by pause('release'): ends the running job. Replaced for every job. */
+  private jobController = new AbortController();
+  private pauseReason = '';
+  private readonly resumed = new Set<() => void>();
 
   constructor(options: SlotLoopOptions<J, R>) {
     this.options = options;
@@ -59,8 +72,41 @@ export class SlotLoop<J, R> {
   }
 
   stop(): void {
-    if (this.state === 'active' || this.state === 'created') this.state = 'stopping';
+    if (this.state === 'active' || this.state === 'created' || this.state === 'paused') this.state = 'stopping';
     this.stopController.abort();
+    this.wakeResumed();
+  }
+
+  /** Stops fetching until resume(); 'release' also aborts the running job. */
+  pause(mode: PauseMode, why: string): void {
+    if (this.state !== 'active' && this.state !== 'paused' && this.state !== 'created') return;
+    this.state = 'paused';
+    this.pauseReason = why;
+    this.pauseController.abort();
+    if (mode === 'release') this.jobController.abort(`paused: ${why}`);
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'active';
+    this.pauseController = new AbortController();
+    this.wakeResumed();
+  }
+
+  private wakeResumed(): void {
+    for (const wake of [...this.resumed]) wake();
+  }
+
+  /** Resolves at resume() or stop(). */
+  private untilResumed(): Promise<void> {
+    if (this.state !== 'paused') return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.resumed.delete(wake);
+        resolve();
+      };
+      this.resumed.add(wake);
+    });
   }
 
   abort(): void {
@@ -72,19 +118,29 @@ export class SlotLoop<J, R> {
     if (this.state === 'created') this.state = 'active';
     const { options } = this;
     let ahead: Promise<J | null> | null = null;
-    while (this.state === 'active' || ahead) {
+    while (this.state === 'active' || this.state === 'paused' || ahead) {
       let job: J | null = null;
       const timer: { ahead: NodeJS.Timeout | null } = { ahead: null };
       try {
         job = ahead ? await ahead : null;
         ahead = null;
-        if (!job && this.state === 'active') job = await options.fetch(this.stopSignal);
+        if (!job && this.state === 'paused') {
+          await this.untilResumed();
+          continue;
+        }
+        if (!job && this.state === 'active') job = await options.fetch(AbortSignal.any([this.stopSignal, this.pauseController.signal]));
+        if (!job && this.state === 'paused') continue;
         if (!job) break;
+        if (this.state === 'paused') {
+          await options.release(job, `paused before the task started: ${this.pauseReason}`);
+          continue;
+        }
         if (this.state !== 'active') {
           await options.release(job, 'worker stopping before the task started');
           break;
         }
         const current = job;
+        this.jobController = new AbortController();
         const scheduleAhead = (delayMs: number) => {
           timer.ahead = setTimeout(() => {
             timer.ahead = null;
@@ -95,7 +151,7 @@ export class SlotLoop<J, R> {
           }, delayMs);
         };
         const result = await options.run(current, {
-          signal: this.abortController.signal,
+          signal: AbortSignal.any([this.abortController.signal, this.jobController.signal]),
           started: () => {
             const inMs = options.aheadInMs(current);
             if (inMs !== null) scheduleAhead(Math.max(0, inMs));

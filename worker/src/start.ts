@@ -14,6 +14,14 @@ import { describeLimits, type LimitOverrides, resourceLimits } from './sandbox/l
 import { type SandboxStatus, startupDecision } from './sandbox/policy.ts';
 import { privateDirs, type Settings } from './settings.ts';
 import { SIMULATED_NOTE } from './simulation.ts';
+import { StatusModel, teeViews } from './page/model.ts';
+import { PageServer } from './page/server.ts';
+import { watchStanding } from './page/standing.ts';
+import { RunGate } from './preferences/gate.ts';
+import { PreferenceError, type Preferences } from './preferences/preferences.ts';
+import { SignalSampler } from './preferences/signals.ts';
+import { PreferenceStore } from './preferences/store.ts';
+import { UsageStore } from './preferences/usage.ts';
 import { StatusBoard } from './status-board.ts';
 import { backoffDelay, sleep } from './util/backoff.ts';
 import { ensurePrivateDir } from './util/fs.ts';
@@ -33,6 +41,10 @@ export interface StartOptions {
   accountToken: string | null;
   noInstall: boolean;
   reregister: boolean;
+  /** Preferences given as flags (they win over the config file). */
+  preferences: Partial<Preferences>;
+  /** The local page's port on 127.0.0.1; 0: no page. */
+  pagePort: number;
 }
 
 function hardwareInput(machine: MachineInfo, runtime: PythonRuntime | null, simulate: boolean): HardwareInput {
@@ -156,6 +168,8 @@ export async function start(options: StartOptions, settings: Settings): Promise<
   });
 
   let lock: Lock | null = null;
+  let page: PageServer | null = null;
+  let stopStanding: (() => void) | null = null;
   try {
     try {
       lock = await acquireLock(settings.stateDir);
@@ -165,6 +179,33 @@ export async function start(options: StartOptions, settings: Settings): Promise<
         return 1;
       }
       throw error;
+    }
+    // The volunteer's preferences, before anything slow: a bad config file is said at once.
+    const store = new PreferenceStore(settings.configDir);
+    try {
+      await ensurePrivateDir(settings.configDir);
+      await store.load(options.preferences);
+    } catch (error) {
+      if (!(error instanceof PreferenceError)) throw error;
+      console.error(`xeenet-worker: ${error.message}`);
+      return 2;
+    }
+    const usage = new UsageStore(settings.stateDir);
+    await usage.load();
+    const gate = new RunGate({ store, usage, sampler: process.platform === 'linux' ? new SignalSampler() : null, log });
+    const controls = { store, usage, gate };
+    const model = new StatusModel(slots, { name, server: urls.base, simulated: simulate });
+    model.controls = controls;
+    if (options.pagePort > 0) {
+      const server = new PageServer({ port: options.pagePort, model, store, log });
+      try {
+        await server.listen();
+        page = server;
+        log.info('local status page', { url: server.url });
+        if (tty) process.stderr.write(`Local status page: ${server.url}\n`);
+      } catch (error) {
+        log.warn('cannot open the local status page; working without it', { port: options.pagePort, error: (error as Error).message, fix: 'choose another port with --page-port N' });
+      }
     }
     if (simulate) {
       const banner = `SIMULATED MODE: ${SIMULATED_NOTE}. Results are marked simulated end to end, excluded from bests and leaderboards, and earn nothing; only campaigns with allowSimulated give this worker tasks.`;
@@ -234,11 +275,11 @@ export async function start(options: StartOptions, settings: Settings): Promise<
     if (startup.signal.aborted) return signalExit(lastSignal);
     // The token lives here: keep the folder private even if it existed with looser permissions.
     await ensurePrivateDir(settings.configDir);
-    const store = new CredentialStore(settings.configDir);
+    const credentials = new CredentialStore(settings.configDir);
     const mode: Mode = simulate ? 'simulated' : 'real';
     const hardware = hardwareInput(machine, runtime, simulate);
     const credential = await ensureRegistered({
-      store,
+      store: credentials,
       urls,
       mode,
       name,
@@ -262,7 +303,7 @@ export async function start(options: StartOptions, settings: Settings): Promise<
       credential,
       settings,
       log,
-      board,
+      board: teeViews(board, model),
       slots,
       simulate,
       runtime,
@@ -277,14 +318,17 @@ export async function start(options: StartOptions, settings: Settings): Promise<
       limits: resourceLimits(machine, slots, limitOverrides),
       // Name, slots and hardware may have changed since the machine registered.
       profile: { name, slots, hardware },
+      controls,
+      monitor: model,
       onProfileUpdated: (profile) => {
         if (profile.name === credential.name && profile.slots === credential.slots) return;
-        store.set(urls.base, mode, { ...credential, name: profile.name, slots: profile.slots }).catch((error: unknown) => {
+        credentials.set(urls.base, mode, { ...credential, name: profile.name, slots: profile.slots }).catch((error: unknown) => {
           log.warn('cannot record the updated name and slots in the credentials file', { error });
         });
       },
     });
     if (signals > 0) worker.stop(signals > 1);
+    if (page) stopStanding = watchStanding({ client: worker.client, model, log });
     board?.start();
     const exit: WorkerExit = await worker.run();
     board?.stop();
@@ -303,6 +347,8 @@ export async function start(options: StartOptions, settings: Settings): Promise<
     return exit === 'aborted' ? signalExit(lastSignal) : 0;
   } finally {
     board?.stop();
+    stopStanding?.();
+    await page?.close();
     await lock?.release();
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }

@@ -25,6 +25,15 @@ import { backoffDelay, sleep } from './util/backoff.ts';
 export interface ReadyTask {
   leased: LeasedTask;
   prepared: PreparedTask;
+  /** Why its run was aborted (a pause or the second stop), for the lease's release. */
+  abortWhy?: string;
+}
+
+/** What a slot tells the worker when one of its tasks' processes ended (for usage and the page). */
+export interface TaskEnded {
+  slot: number;
+  lease: Lease;
+  end: RunEnd;
 }
 
 export type RunResult = { kind: 'not-started'; why: 'lost' | 'shutdown' | 'fatal' } | { kind: 'ended'; end: RunEnd; warm: WarmRun };
@@ -55,6 +64,8 @@ export interface TaskCycleDeps {
    * as it can still be ready in time, from how long the last one took (see warmLeadFor). */
   warmLeadS: number | null;
   onFatal(error: Error): void;
+  /** Called as soon as a task's process ended, before its report is written. */
+  onTaskEnded?(ended: TaskEnded): void;
 }
 
 export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
@@ -113,6 +124,11 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   run = async (task: ReadyTask, context: { signal: AbortSignal; started(): void }): Promise<RunResult> => {
     const { leased, prepared } = task;
     const { signal } = context;
+    const noteAbort = () => {
+      task.abortWhy = typeof signal.reason === 'string' ? signal.reason : 'worker aborted';
+    };
+    signal.addEventListener('abort', noteAbort, { once: true });
+    if (signal.aborted) noteAbort();
     if (this.ahead === task) this.ahead = null;
     if (leased.lost) {
       leased.stopHeartbeats();
@@ -152,6 +168,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       refresh = setInterval(() => this.deps.show(view()), 250);
       const end = await handle.done;
       leased.stopHeartbeats();
+      this.deps.onTaskEnded?.({ slot: this.deps.slot, lease, end });
       return { kind: 'ended', end, warm };
     } catch (error) {
       handle?.abort('internal error');
@@ -169,7 +186,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     const { lease, log } = leased;
     if (result.kind === 'not-started') {
       if (result.why === 'lost') log.warn('task dropped before it started', { reason: leased.lost?.reason });
-      if (result.why === 'shutdown') await this.deps.leasing.release(lease, 'worker aborted');
+      if (result.why === 'shutdown') await this.deps.leasing.release(lease, task.abortWhy ?? 'worker aborted');
       return;
     }
     const { end, warm } = result;
@@ -191,9 +208,10 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       if (leased.lost) {
         log.warn('task dropped', { ...timing, reason: leased.lost.reason, detail: leased.lost.message });
       } else if (end.aborted === 'shutdown') {
-        log.warn('task killed for shutdown', timing);
+        const why = task.abortWhy ?? 'worker aborted';
+        log.warn(why.startsWith('paused') ? 'task stopped for a pause' : 'task killed for shutdown', { ...timing, why });
         this.deps.show({ phase: 'stopping', task: taskLabel(lease), note: 'releasing the lease' });
-        await this.deps.leasing.release(lease, 'worker aborted');
+        await this.deps.leasing.release(lease, why);
       } else {
         this.logOutcome(log, end.outcome, timing);
         // Written to the spool (fsync) and then reported, while the slot already runs its next task.

@@ -10,7 +10,11 @@ import type { Credential } from './credentials.ts';
 import { type Executor, RealExecutor } from './execution.ts';
 import { LeaseSource } from './leasing.ts';
 import type { Logger } from './log.ts';
-import { composePreflight, type Preflight, sandboxPolicyCheck } from './preflight.ts';
+import { composePreflight, type Preflight, sandboxPolicyCheck, scriptKindCheck } from './preflight.ts';
+import type { RunDecision } from './preferences/decide.ts';
+import type { RunGate } from './preferences/gate.ts';
+import type { PreferenceStore } from './preferences/store.ts';
+import type { UsageStore } from './preferences/usage.ts';
 import { Preparer } from './preparation.ts';
 import { ProfileUpdater, type WorkerProfile } from './profile.ts';
 import type { PythonRuntime } from './python/discover.ts';
@@ -25,7 +29,7 @@ import { SlotLoop } from './slot-loop.ts';
 import { Spool } from './spool.ts';
 import { type ConnectionState, summaryLine, WorkerStats } from './stats.ts';
 import type { StatusView } from './status-board.ts';
-import { CannotRunError, type ReadyTask, type RunResult, TaskCycle } from './task-cycle.ts';
+import { CannotRunError, type ReadyTask, type RunResult, TaskCycle, type TaskEnded } from './task-cycle.ts';
 import { ensurePrivateDir } from './util/fs.ts';
 
 export type { WorkerProfile } from './profile.ts';
@@ -64,6 +68,22 @@ export interface WorkerConfig {
   onProfileUpdated?(profile: WorkerProfile): void;
   /** Checks before a lease runs, in front of the sandbox policy (signatures, preferences). */
   preflight?: Preflight[];
+  /** Preferences and the run gate; null: always run (tests, the benchmark). */
+  controls?: VolunteerControls | null;
+  monitor?: WorkerMonitor | null;
+}
+
+/** The volunteer's controls (src/preferences/): what they chose, whether to run now, today's usage. */
+export interface VolunteerControls {
+  store: PreferenceStore;
+  gate: RunGate;
+  usage: UsageStore;
+}
+
+/** Told what the worker does, for the local page (src/page/). */
+export interface WorkerMonitor {
+  taskEnded(ended: TaskEnded): void;
+  delivered(taskId: string, creditsEarned: number, duplicate: boolean): void;
 }
 
 export type WorkerExit = 'finished' | 'stopped' | 'aborted' | 'token-rejected' | 'cannot-run';
@@ -104,6 +124,7 @@ export class Worker {
       log: config.log,
       server: config.urls.base,
       workerId: config.credential.workerId,
+      onDelivered: (taskId, credits, duplicate) => config.monitor?.delivered(taskId, credits, duplicate),
     });
     this.leasing = new LeaseSource({ client: this.client, reporter: this.reporter, log: config.log, maxTasks: config.maxTasks ?? null });
     const profile = new ProfileUpdater({ client: this.client, log: config.log, profile: config.profile ?? null, onUpdated: config.onProfileUpdated });
@@ -115,10 +136,24 @@ export class Worker {
     });
 
     const executor = this.executor();
+    // Getters: a change of the threads cap or the GPU switch applies from the next task on.
+    const deviceForTasks = () => this.deviceForTasks();
+    const threadsPerTask = () => this.threadsPerTask();
     const preparer = config.simulate
       ? null
-      : new Preparer({ cache: new ArtifactCache(path.join(config.settings.cacheDir, 'artifacts'), config.log), urls: config.urls, device: config.device, threads: this.threadsPerTask() });
-    const preflight = composePreflight(...(config.preflight ?? []), sandboxPolicyCheck(config.sandboxStatus, config.allowUnsandboxed));
+      : new Preparer({
+          cache: new ArtifactCache(path.join(config.settings.cacheDir, 'artifacts'), config.log),
+          urls: config.urls,
+          get device() {
+            return deviceForTasks();
+          },
+          get threads() {
+            return threadsPerTask();
+          },
+        });
+    const controls = config.controls ?? null;
+    const preferenceChecks = controls ? [scriptKindCheck(() => controls.store.preferences.acceptScripts)] : [];
+    const preflight = composePreflight(...(config.preflight ?? []), ...preferenceChecks, sandboxPolicyCheck(config.sandboxStatus, config.allowUnsandboxed));
     for (let slot = 0; slot < config.slots; slot++) {
       const cycle = new TaskCycle({
         slot,
@@ -137,10 +172,38 @@ export class Worker {
         prefetchLeadS: config.prefetchLeadS ?? 5,
         warmLeadS: config.warmLeadS ?? null,
         onFatal: (error) => this.fail(error),
+        onTaskEnded: (ended) => this.taskEnded(ended),
       });
       this.cycles.push(cycle);
       this.loops.push(new SlotLoop(cycle));
     }
+    if (controls) {
+      controls.gate.onChange((decision) => this.applyDecision(decision));
+      this.applyDecision(controls.gate.decision);
+    }
+  }
+
+  /** Whether the preferences let the worker take work now, and why not. */
+  get decision(): RunDecision | null {
+    return this.config.controls?.gate.decision ?? null;
+  }
+
+  private applyDecision(decision: RunDecision): void {
+    if (this.stopping) return;
+    for (const loop of this.loops) {
+      if (decision.run) loop.resume();
+      else loop.pause(decision.whenRunning, decision.reason);
+    }
+  }
+
+  private taskEnded(ended: TaskEnded): void {
+    const controls = this.config.controls;
+    if (controls) {
+      controls.usage.record(ended.end.wallS);
+      // A daily cap reached by this task stops the next lease before the loop asks for one.
+      controls.gate.evaluate();
+    }
+    this.config.monitor?.taskEnded(ended);
   }
 
   get completed(): number {
@@ -184,8 +247,11 @@ export class Worker {
       device: this.config.runtime?.device,
     });
     if (!this.stopping) for (const cycle of this.cycles) cycle.prime();
+    await this.config.controls?.gate.start();
     await this.reporter.replay();
     await Promise.all(this.loops.map((loop) => loop.start()));
+    this.config.controls?.gate.stop();
+    await this.config.controls?.usage.flush();
     await Promise.all(this.cycles.map((cycle) => cycle.close()));
 
     const drained = await this.reporter.drain(this.forced ? 3000 : 10_000, this.forceStop.signal);
@@ -223,15 +289,21 @@ export class Worker {
     if (config.simulate) return new SimulatedExecutor();
     const runtime = config.runtime!;
     const settings = config.settings;
+    const threadsPerTask = () => this.threadsPerTask();
+    const deviceForTasks = () => this.deviceForTasks();
     return new RealExecutor({
       runtime,
       sandbox: config.sandbox,
       limits: config.limits,
       runsDir: this.runsDir,
       passthroughEnv: settings.passthroughEnv,
-      threads: this.threadsPerTask(),
+      get threads() {
+        return threadsPerTask();
+      },
       cores: config.cores,
-      gpu: runtime.device === 'cuda' && config.device !== 'cpu',
+      get gpu() {
+        return runtime.device === 'cuda' && deviceForTasks() !== 'cpu';
+      },
       killGraceS: config.killGraceS ?? KILL_GRACE_S,
       parentDeathSignal: settings.parentDeathSignal,
       preload: config.preload ?? ['torch'],
@@ -240,10 +312,18 @@ export class Worker {
     });
   }
 
-  /** Threads per task: all usable cores for one slot (the script decides), a share for several. */
-  private threadsPerTask(): number | null {
-    if (this.config.slots <= 1) return null;
-    return Math.max(1, Math.floor(this.config.cores / this.config.slots));
+  /** Threads per task: all usable cores for one slot (the script decides), a share for several; at most the volunteer's cap. */
+  threadsPerTask(): number | null {
+    const cap = this.config.controls?.store.preferences.cpuThreads ?? null;
+    const share = this.config.slots <= 1 ? null : Math.max(1, Math.floor(this.config.cores / this.config.slots));
+    if (cap === null) return share;
+    return Math.min(cap, share ?? this.config.cores);
+  }
+
+  /** The device passed to scripts: --device, or cpu when the volunteer switched the GPU off. */
+  deviceForTasks(): string | null {
+    if (this.config.controls && !this.config.controls.store.preferences.gpu) return 'cpu';
+    return this.config.device;
   }
 
   /** Leftover folders of tasks from a worker that was killed. */

@@ -27,7 +27,7 @@ describe('CreditsPage', () => {
           : { __typename: 'LedgerPage', entries: [entry(3, 300, 'REFUND'), entry(2, -1200, 'ESCROW')], hasMore: true, nextBefore: '2' },
       }),
       Leaderboard: () => ({
-        leaderboard: [{ __typename: 'LeaderboardEntry', name: 'gpu-volunteer', earned: 900, tasksPaid: 300, account: { __typename: 'Account', id: 'v' } }],
+        leaderboard: [{ __typename: 'LeaderboardEntry', name: 'gpu-volunteer', earned: 900, tasksPaid: 300, computeHours: 0.5, verifiedResults: 300, account: { __typename: 'Account', id: 'v' } }],
       }),
     });
     renderPage(<CreditsPage />, api);
@@ -40,6 +40,42 @@ describe('CreditsPage', () => {
     expect(within(ledger).getAllByRole('row')).toHaveLength(4);
     expect(screen.queryByRole('button', { name: 'Show older entries' })).toBeNull();
     expect(await screen.findByText('gpu-volunteer')).toBeInTheDocument();
+  });
+
+  it('ranks the leaderboard by the ordering chosen, asking the API for it', async () => {
+    const asked: unknown[] = [];
+    const row = (id: string, name: string, earned: number, computeHours: number, verifiedResults: number) => ({
+      __typename: 'LeaderboardEntry',
+      name,
+      earned,
+      tasksPaid: verifiedResults,
+      computeHours,
+      verifiedResults,
+      account: { __typename: 'Account', id },
+    });
+    const long = row('l', 'long-runs', 600, 0.1, 1);
+    const many = row('m', 'many-results', 150, 2.25, 30);
+    const api = new FakeApi({
+      Credits: () => ({
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 1 },
+        creditsPerTaskSecond: 1,
+        creditLedger: { __typename: 'LedgerPage', entries: [], hasMore: false, nextBefore: null },
+      }),
+      Leaderboard: (variables) => {
+        asked.push(variables.orderBy);
+        return { leaderboard: variables.orderBy === 'CREDITS' ? [long, many] : [many, long] };
+      },
+    });
+    renderPage(<CreditsPage />, api);
+    const board = await screen.findByTestId('leaderboard');
+    expect(within(board).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
+      expect.stringContaining('long-runs'),
+      expect.stringContaining('many-results'),
+    ]);
+    expect(within(board).getByText(/2\.25 h · 30 verified/)).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Rank by' }), 'compute hours');
+    await waitFor(() => expect(within(screen.getByTestId('leaderboard')).getAllByRole('listitem')[0]).toHaveTextContent('many-results'));
+    expect(asked).toEqual(['CREDITS', 'COMPUTE_HOURS']);
   });
 
   it('reads the ledger and leaderboard again when balanceChanged moves our balance, and only then', async () => {

@@ -1,11 +1,11 @@
 import { useQuery } from '@apollo/client/react';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
 import { graphql } from '../gql';
-import type { LedgerKind } from '../gql/graphql';
+import type { LeaderboardOrder, LedgerKind } from '../gql/graphql';
 import { formatCredits, formatDateTime, formatInt } from '../lib/format';
 
 const CreditsQuery = graphql(`
@@ -35,17 +35,25 @@ const CreditsQuery = graphql(`
 `);
 
 const LeaderboardQuery = graphql(`
-  query Leaderboard {
-    leaderboard(first: 20) {
+  query Leaderboard($orderBy: LeaderboardOrder) {
+    leaderboard(first: 20, orderBy: $orderBy) {
       name
       earned
       tasksPaid
+      computeHours
+      verifiedResults
       account {
         id
       }
     }
   }
 `);
+
+const BOARD_ORDERS: { value: LeaderboardOrder; label: string; what: string }[] = [
+  { value: 'CREDITS', label: 'credits', what: 'credits earned for accepted results' },
+  { value: 'COMPUTE_HOURS', label: 'compute hours', what: 'hours of run time of accepted results' },
+  { value: 'VERIFIED_RESULTS', label: 'verified results', what: 'accepted results (verified once replication lands)' },
+];
 
 const KIND_LABELS: Record<LedgerKind, string> = {
   GRANT: 'grant',
@@ -56,7 +64,8 @@ const KIND_LABELS: Record<LedgerKind, string> = {
 
 export function CreditsPage() {
   const credits = useQuery(CreditsQuery, { variables: { first: 50 }, notifyOnNetworkStatusChange: true });
-  const board = useQuery(LeaderboardQuery);
+  const [orderBy, setOrderBy] = useState<LeaderboardOrder>('CREDITS');
+  const board = useQuery(LeaderboardQuery, { variables: { orderBy } });
   const ledger = credits.data?.creditLedger;
   const me = credits.data?.me;
 
@@ -160,7 +169,17 @@ export function CreditsPage() {
         </section>
         <section className="card" aria-labelledby="board-title">
           <h2 id="board-title">Leaderboard</h2>
-          <p className="muted small">Volunteers ranked by credits earned for accepted results.</p>
+          <p className="muted small">
+            Volunteers ranked by{' '}
+            <select aria-label="Rank by" data-testid="leaderboard-order" value={orderBy} onChange={(event) => setOrderBy(event.target.value as LeaderboardOrder)}>
+              {BOARD_ORDERS.map((order) => (
+                <option key={order.value} value={order.value}>
+                  {order.label}
+                </option>
+              ))}
+            </select>{' '}
+            ({BOARD_ORDERS.find((order) => order.value === orderBy)?.what}). Simulated results never count.
+          </p>
           {board.error && !board.data && <ErrorNotice error={board.error} what="the leaderboard" onRetry={() => void board.refetch()} />}
           {!board.data && !board.error && <Loading what="the leaderboard" />}
           {board.data && board.data.leaderboard.length === 0 && (
@@ -175,7 +194,9 @@ export function CreditsPage() {
                   <span className="board__rank">{index + 1}</span>
                   <span className="board__name">{entry.name}</span>
                   <span className="board__earned">{formatCredits(entry.earned)}</span>
-                  <span className="muted small">{formatInt(entry.tasksPaid)} tasks</span>
+                  <span className="muted small">
+                    {formatInt(entry.tasksPaid)} tasks · {entry.computeHours.toFixed(2)} h · {formatInt(entry.verifiedResults)} verified
+                  </span>
                 </li>
               ))}
             </ol>

@@ -96,6 +96,14 @@ export const RELEASE_TASK = graphql(`
   }
 `);
 
+/** The account's standing for the local page: its balance and its leaderboard row. */
+export const VOLUNTEER_STANDING = graphql(`
+  query VolunteerStanding {
+    me { id name balance }
+    leaderboard(first: 100, orderBy: CREDITS) { account { id } earned tasksPaid computeHours verifiedResults }
+  }
+`);
+
 type LeaseTaskSuccess = Extract<LeaseTaskMutation['leaseTask'], { __typename: 'MutationLeaseTaskSuccess' }>;
 /** A lease as the API hands it out; `config` is the task's JSON (checked when it is prepared). */
 export type Lease = NonNullable<LeaseTaskSuccess['data']['lease']>;

@@ -22,6 +22,7 @@ type Documents = {
     "\n  mutation CompleteTask($input: CompleteTaskInput!) {\n    completeTask(input: $input) {\n      __typename\n      ... on MutationCompleteTaskSuccess { data { duplicate creditsEarned result { id accepted simulated } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": typeof types.CompleteTaskDocument,
     "\n  mutation FailTask($input: FailTaskInput!) {\n    failTask(input: $input) {\n      __typename\n      ... on MutationFailTaskSuccess { data { duplicate willRetry status } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": typeof types.FailTaskDocument,
     "\n  mutation ReleaseTask($input: ReleaseTaskInput!) {\n    releaseTask(input: $input) {\n      __typename\n      ... on MutationReleaseTaskSuccess { data { task { id status } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n": typeof types.ReleaseTaskDocument,
+    "\n  query VolunteerStanding {\n    me { id name balance }\n    leaderboard(first: 100, orderBy: CREDITS) { account { id } earned tasksPaid computeHours verifiedResults }\n  }\n": typeof types.VolunteerStandingDocument,
 };
 const documents: Documents = {
     "\n  mutation RegisterWorker($input: RegisterWorkerInput!) {\n    registerWorker(input: $input) {\n      __typename\n      ... on MutationRegisterWorkerSuccess { data { token worker { id name } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": types.RegisterWorkerDocument,
@@ -31,6 +32,7 @@ const documents: Documents = {
     "\n  mutation CompleteTask($input: CompleteTaskInput!) {\n    completeTask(input: $input) {\n      __typename\n      ... on MutationCompleteTaskSuccess { data { duplicate creditsEarned result { id accepted simulated } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": types.CompleteTaskDocument,
     "\n  mutation FailTask($input: FailTaskInput!) {\n    failTask(input: $input) {\n      __typename\n      ... on MutationFailTaskSuccess { data { duplicate willRetry status } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on PayloadTooLargeError { message limitBytes }\n      ... on Error { message }\n    }\n  }\n": types.FailTaskDocument,
     "\n  mutation ReleaseTask($input: ReleaseTaskInput!) {\n    releaseTask(input: $input) {\n      __typename\n      ... on MutationReleaseTaskSuccess { data { task { id status } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n": types.ReleaseTaskDocument,
+    "\n  query VolunteerStanding {\n    me { id name balance }\n    leaderboard(first: 100, orderBy: CREDITS) { account { id } earned tasksPaid computeHours verifiedResults }\n  }\n": types.VolunteerStandingDocument,
 };
 
 /**
@@ -61,6 +63,10 @@ export function graphql(source: "\n  mutation FailTask($input: FailTaskInput!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ReleaseTask($input: ReleaseTaskInput!) {\n    releaseTask(input: $input) {\n      __typename\n      ... on MutationReleaseTaskSuccess { data { task { id status } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on StaleLeaseError { message reason }\n      ... on Error { message }\n    }\n  }\n"): typeof import('./graphql.ts').ReleaseTaskDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query VolunteerStanding {\n    me { id name balance }\n    leaderboard(first: 100, orderBy: CREDITS) { account { id } earned tasksPaid computeHours verifiedResults }\n  }\n"): typeof import('./graphql.ts').VolunteerStandingDocument;
 
 
 export function graphql(source: string) {

@@ -239,6 +239,11 @@ export type ReleaseTaskMutation = { releaseTask:
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
 
+export type VolunteerStandingQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type VolunteerStandingQuery = { me: { id: string, name: string, balance: number | null } | null, leaderboard: Array<{ earned: number, tasksPaid: number, computeHours: number, verifiedResults: number, account: { id: string } }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -476,3 +481,21 @@ export const ReleaseTaskDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ReleaseTaskMutation, ReleaseTaskMutationVariables>;
+export const VolunteerStandingDocument = new TypedDocumentString(`
+    query VolunteerStanding {
+  me {
+    id
+    name
+    balance
+  }
+  leaderboard(first: 100, orderBy: CREDITS) {
+    account {
+      id
+    }
+    earned
+    tasksPaid
+    computeHours
+    verifiedResults
+  }
+}
+    `) as unknown as TypedDocumentString<VolunteerStandingQuery, VolunteerStandingQueryVariables>;

@@ -115,6 +115,12 @@ describe('xeenet-worker start', () => {
       ['doctor', '--simulate'],
       ['doctor', '--allow-unsandboxed'],
       ['start', '--bogus'],
+      ['start', '--server', api.url, '--hours', '22-7'],
+      ['start', '--server', api.url, '--accept-scripts', 'builtin,anything'],
+      ['start', '--server', api.url, '--idle-max-load', '2'],
+      ['start', '--server', api.url, '--daily-hours', '25'],
+      ['start', '--server', api.url, '--page-port', '70000'],
+      ['doctor', '--idle-only'],
     ]) {
       const cli = runCli([...args, '--home', newHome()]);
       expect((await cli.exited).code, args.join(' ')).toBe(2);

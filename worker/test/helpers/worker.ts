@@ -19,14 +19,17 @@ export interface WorkerProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** A minimal environment: no XEENET_* from the test runner leaks into the worker. */
+/**
+ * A minimal environment: no XEENET_* from the test runner leaks into the worker. The local page is
+ * off unless a test asks for it (XEENET_PAGE_PORT or --page-port), so workers never race for its port.
+ */
 export function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
     const value = process.env[name];
     if (value) env[name] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, XEENET_PAGE_PORT: '0', ...extra };
 }
 
 export function newHome(): string {

@@ -78,6 +78,67 @@ describe('SlotLoop', () => {
     expect(events).toEqual(['run 0', 'report 0 aborted']);
   });
 
+  it("pause('finish'): the running job finishes and reports, the job fetched ahead is given back, nothing is fetched until resume()", async () => {
+    const { loop, events } = harness(4, 200, { aheadInMs: () => 20 });
+    const done = loop.start();
+    await sleep(100);
+    loop.pause('finish', 'outside the hours');
+    expect(loop.state).toBe('paused');
+    await sleep(400);
+    expect(events).toEqual(['run 0', 'report 0 done', 'release 1: paused before the task started: outside the hours']);
+    loop.resume();
+    expect(loop.state).toBe('active');
+    await sleep(100);
+    loop.stop();
+    await done;
+    expect(events.slice(3)).toEqual(['run 2', 'report 2 done', 'release 3: worker stopping before the task started']);
+    expect(loop.state).toBe('stopped');
+  });
+
+  it("pause('release'): the running job's signal aborts with the pause's reason; the loop lives on", async () => {
+    const reasons: unknown[] = [];
+    const { loop, events } = harness(3, 60_000, {
+      fetchAhead: async () => null,
+      run: async (job, { signal, started }) => {
+        events.push(`run ${job.id}`);
+        started();
+        await sleep(60_000, signal);
+        reasons.push(signal.reason);
+        return 'aborted';
+      },
+    });
+    const done = loop.start();
+    await sleep(50);
+    loop.pause('release', 'paused by the volunteer');
+    await sleep(100);
+    expect(events).toEqual(['run 0', 'report 0 aborted']);
+    expect(reasons).toEqual(['paused: paused by the volunteer']);
+    loop.resume();
+    await sleep(50);
+    expect(events).toEqual(['run 0', 'report 0 aborted', 'run 1']);
+    loop.abort();
+    await done;
+  });
+
+  it('a pause ends the wait for work; a stop while paused ends the loop', async () => {
+    let fetches = 0;
+    const { loop } = harness(0, 10, {
+      fetch: async (signal) => {
+        fetches++;
+        await sleep(60_000, signal);
+        return null;
+      },
+    });
+    const done = loop.start();
+    await sleep(30);
+    loop.pause('finish', 'daily cap');
+    await sleep(50);
+    expect(fetches).toBe(1);
+    loop.stop();
+    await done;
+    expect(loop.state).toBe('stopped');
+  });
+
   it('a stop while it waits for work ends the wait', async () => {
     const { loop, events } = harness(0, 10);
     const done = loop.start();

@@ -1,5 +1,5 @@
 import type { LedgerKind } from '../../db/entities/ledger-entry.entity.ts';
-import type { LeaderboardRow, LedgerRow } from '../../modules/ledger/ledger.service.ts';
+import { type LeaderboardOrder, type LeaderboardRow, type LedgerRow } from '../../modules/ledger/ledger.service.ts';
 import { builder } from '../builder.ts';
 import { describedValues } from '../described-enum.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
@@ -49,8 +49,20 @@ const LedgerPageRef = builder.objectRef<{ entries: LedgerRow[]; hasMore: boolean
   }),
 });
 
+const LeaderboardOrderEnum = builder.enumType('LeaderboardOrder', {
+  description: 'What the leaderboard ranks volunteers by (ties go to credits, then compute hours, then the name).',
+  values: {
+    CREDITS: { value: 'credits', description: 'Credits earned for accepted results.' },
+    COMPUTE_HOURS: { value: 'computeHours', description: 'Hours of run time of accepted real results, each counted up to its task’s budget.' },
+    VERIFIED_RESULTS: {
+      value: 'verifiedResults',
+      description: 'Accepted real results. Until results are verified by replication, an accepted result counts as verified.',
+    },
+  } satisfies Record<string, { value: LeaderboardOrder; description: string }>,
+});
+
 const LeaderboardEntryRef = builder.objectRef<LeaderboardRow>('LeaderboardEntry').implement({
-  description: 'A volunteer’s standing on the leaderboard.',
+  description: 'One volunteer account’s standing. Simulated results never count.',
   fields: (t) => ({
     account: t.field({
       type: AccountRef,
@@ -58,8 +70,14 @@ const LeaderboardEntryRef = builder.objectRef<LeaderboardRow>('LeaderboardEntry'
       resolve: (row, _args, ctx) => ctx.services.accounts.get(ctx.viewer, row.accountId),
     }),
     name: t.exposeString('name', { description: 'The volunteer’s display name.' }),
-    earned: t.exposeFloat('earned', { description: 'Credits earned from accepted results, all time.' }),
-    tasksPaid: t.exposeInt('tasksPaid', { description: 'Results that were accepted and paid.' }),
+    earned: t.exposeFloat('earned', { description: 'Credits earned for accepted results.' }),
+    tasksPaid: t.exposeInt('tasksPaid', { description: 'Results that were paid for.' }),
+    computeHours: t.exposeFloat('computeHours', {
+      description: 'Hours of run time of the account’s accepted real results, each counted up to its task’s budget.',
+    }),
+    verifiedResults: t.exposeInt('verifiedResults', {
+      description: 'The account’s accepted real results. Until results are verified by replication, an accepted result counts as verified.',
+    }),
   }),
 });
 
@@ -82,9 +100,12 @@ builder.queryFields((t) => ({
   }),
   leaderboard: t.field({
     type: [LeaderboardEntryRef],
-    description: 'Volunteers ranked by credits earned for accepted results.',
-    args: { first: t.arg.int({ defaultValue: 20, description: 'How many volunteers to return (1 to 100).' }) },
-    resolve: (_root, args, ctx) => ctx.services.ledger.leaderboard(Math.min(Math.max(args.first ?? 20, 1), 100)),
+    description: 'Volunteers ranked by credits earned, compute hours or verified results.',
+    args: {
+      first: t.arg.int({ defaultValue: 20, description: 'How many (1 to 100).' }),
+      orderBy: t.arg({ type: LeaderboardOrderEnum, defaultValue: 'credits', description: 'What to rank by (default CREDITS).' }),
+    },
+    resolve: (_root, args, ctx) => ctx.services.ledger.leaderboard(Math.min(Math.max(args.first ?? 20, 1), 100), args.orderBy ?? 'credits'),
   }),
   creditsPerTaskSecond: t.int({
     description: 'The price of compute: a task costs budgetS × this, paid to the worker whose result is accepted.',

@@ -27,7 +27,14 @@ export interface LeaderboardRow {
   name: string;
   earned: number;
   tasksPaid: number;
+  /** Hours of accepted, real (not simulated) results' run time, each counted up to its task's budget. */
+  computeHours: number;
+  /** Accepted real results. Until results are verified by replication, accepted counts as verified. */
+  verifiedResults: number;
 }
+
+export const LEADERBOARD_ORDERS = ['credits', 'computeHours', 'verifiedResults'] as const;
+export type LeaderboardOrder = (typeof LEADERBOARD_ORDERS)[number];
 
 // A wallet id never changes once created, and completions (hundreds a second) need the
 // worker's; one entry per account stays small, unlike one per campaign.
@@ -161,20 +168,43 @@ export class LedgerService {
     }));
   }
 
-  /** Public: volunteers ranked by credits earned for accepted results. */
-  async leaderboard(limit: number): Promise<LeaderboardRow[]> {
-    const result = await rows<{ account_id: string; name: string; earned: string; tasks_paid: string }>(
+  /**
+   * Public: volunteers (accounts) ranked by credits earned, compute hours or verified results; ties
+   * go to the other measures, then the name. An account is listed once it was paid or has an
+   * accepted real result; simulated results never count.
+   */
+  async leaderboard(limit: number, orderBy: LeaderboardOrder = 'credits'): Promise<LeaderboardRow[]> {
+    const result = await rows<{ account_id: string; name: string; earned: string; tasks_paid: string; compute_s: string; verified: string }>(
       this.em,
-      sql`select a.id as account_id, a.name, sum(le.amount)::bigint as earned, count(*)::bigint as tasks_paid
-          from ledger_entry le
-          join credit_account ca on ca.id = le.credit_account_id
-          join account a on a.id = ca.account_id
-          where le.kind = 'payout' and le.amount > 0
-          group by a.id, a.name
-          order by earned desc, a.name
+      sql`with earned as (
+            select ca.account_id, sum(le.amount)::bigint as earned, count(*)::bigint as tasks_paid
+            from ledger_entry le join credit_account ca on ca.id = le.credit_account_id
+            where le.kind = 'payout' and le.amount > 0 and ca.account_id is not null
+            group by ca.account_id
+          ), work as (
+            select w.account_id, sum(least(coalesce(r.wall_s, 0), t.budget_s))::float8 as compute_s, count(*)::bigint as verified
+            from run_result r join worker w on w.id = r.worker_id join task t on t.id = r.task_id
+            where r.accepted and not r.simulated
+            group by w.account_id
+          )
+          select a.id as account_id, a.name, coalesce(e.earned, 0)::bigint as earned, coalesce(e.tasks_paid, 0)::bigint as tasks_paid,
+                 coalesce(k.compute_s, 0)::float8 as compute_s, coalesce(k.verified, 0)::bigint as verified
+          from account a left join earned e on e.account_id = a.id left join work k on k.account_id = a.id
+          where e.account_id is not null or k.account_id is not null
+          order by case ${orderBy}::text when 'computeHours' then coalesce(k.compute_s, 0)
+                                         when 'verifiedResults' then coalesce(k.verified, 0)::float8
+                                         else coalesce(e.earned, 0)::float8 end desc,
+                   coalesce(e.earned, 0) desc, coalesce(k.compute_s, 0) desc, a.name
           limit ${limit}`,
     );
-    return result.map((row) => ({ accountId: row.account_id, name: row.name, earned: Number(row.earned), tasksPaid: Number(row.tasks_paid) }));
+    return result.map((row) => ({
+      accountId: row.account_id,
+      name: row.name,
+      earned: Number(row.earned),
+      tasksPaid: Number(row.tasks_paid),
+      computeHours: Number(row.compute_s) / 3600,
+      verifiedResults: Number(row.verified),
+    }));
   }
 
   /** Sum over the whole ledger; zero unless a transaction failed to balance (the trigger forbids it). */
