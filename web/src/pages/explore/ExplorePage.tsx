@@ -10,7 +10,7 @@ import { Loading } from '../../components/Loading';
 import { graphql } from '../../gql';
 import type { ExploreQuery } from '../../gql/graphql';
 import { formatBpb, formatInt, formatParam, formatSeconds, plural } from '../../lib/format';
-import { NoiseBandBar, bandDomain } from './NoiseBandBar';
+import { NoiseBandBar, bandDomain } from '../../components/NoiseBandBar';
 
 const Explore = graphql(`
   query Explore($script: String, $dataset: String) {
