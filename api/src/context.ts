@@ -10,7 +10,10 @@ import { AccountService } from './modules/accounts/account.service.ts';
 import type { Viewer } from './modules/accounts/viewer.ts';
 import type { ArtifactCache } from './modules/artifacts/artifact-store.ts';
 import { ArtifactService } from './modules/artifacts/artifact.service.ts';
+import { AgentProposals } from './modules/campaigns/agent-proposals.ts';
+import { CampaignLoop } from './modules/campaigns/campaign-loop.ts';
 import { CampaignService } from './modules/campaigns/campaign.service.ts';
+import { ResultsService } from './modules/campaigns/results.service.ts';
 import type { EventBus } from './modules/events/event-bus.ts';
 import { ExploreService } from './modules/explore/explore.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
@@ -36,12 +39,15 @@ export interface AppDeps {
 /** One unit of work's services, sharing its EntityManager. */
 export class Services {
   readonly accounts: AccountService;
+  readonly agents: AgentProposals;
   readonly artifacts: ArtifactService;
   readonly campaigns: CampaignService;
   readonly explore: ExploreService;
   readonly ledger: LedgerService;
   readonly lifecycle: TaskLifecycle;
+  readonly loop: CampaignLoop;
   readonly leases: LeaseService;
+  readonly results: ResultsService;
   readonly tasks: TaskService;
   readonly workers: WorkerService;
 
@@ -50,9 +56,12 @@ export class Services {
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
     this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
-    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle);
+    this.loop = new CampaignLoop(em, deps.env, deps.events, this.lifecycle, deps.log);
+    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.loop);
     this.explore = new ExploreService(em);
-    this.leases = new LeaseService(this.lifecycle, this.artifacts);
+    this.agents = new AgentProposals(em, this.campaigns, this.lifecycle, this.loop);
+    this.leases = new LeaseService(this.lifecycle, this.artifacts, this.loop);
+    this.results = new ResultsService(em);
     this.tasks = new TaskService(em, viewer);
     this.workers = new WorkerService(em, deps.env, deps.events);
   }

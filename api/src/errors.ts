@@ -68,6 +68,18 @@ export class InsufficientCreditsError extends AppError {
   }
 }
 
+/** More experiments proposed than the campaign's task budget has left; nothing was created. */
+export class TaskBudgetExceededError extends AppError {
+  override name = 'TaskBudgetExceededError';
+  readonly requested: number;
+  readonly remaining: number;
+  constructor(requested: number, remaining: number, message?: string) {
+    super(message ?? `${requested} experiments were proposed but the campaign's task budget has ${remaining} left`);
+    this.requested = requested;
+    this.remaining = remaining;
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   override name = 'PayloadTooLargeError';
   readonly limitBytes: number;

@@ -93,3 +93,69 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv, stdoutIsTty
     interactive: stdoutIsTty,
   };
 }
+
+export const AGENT_USAGE = `npm run local-agent -w @xeenet/demo [-- options]
+
+The reference agent: submits an AGENT campaign and runs autoresearch's loop on it from outside,
+over GraphQL (one-parameter changes around the best, kept when better), until the task budget is spent.
+
+  --tasks N           task budget (default ${DEFAULT_TASKS})
+  --script NAME       training script (default ${SCRIPT}; its default search space is searched)
+  --budget S          seconds per task (default: the script's default budget)
+  --dataset NAME      dataset name or SHA-256 (default ${FALLBACK_DATASET})
+  --parallel N        experiments in flight at once (default 2)
+  --seed N            campaign seed (default 0)
+  --allow-simulated   let --simulate workers take its tasks (tests, demos)
+  --server URL, --token T   as for npm run demo
+  --help`;
+
+export interface AgentSettings {
+  tasks: number;
+  script: string;
+  budgetS: number | null;
+  dataset: string;
+  parallel: number;
+  seed: number;
+  allowSimulated: boolean;
+  server: string;
+  token: string;
+}
+
+/** The reference agent's flags; the server and token are found as the demo finds them. */
+export function loadAgentSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSettings | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        tasks: { type: 'string' },
+        script: { type: 'string' },
+        budget: { type: 'string' },
+        dataset: { type: 'string' },
+        parallel: { type: 'string' },
+        seed: { type: 'string' },
+        'allow-simulated': { type: 'boolean' },
+        server: { type: 'string' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const base = loadSettings([...(values.server ? ['--server', values.server] : []), ...(values.token ? ['--token', values.token] : [])], env, false);
+  if (base === 'help') return 'help';
+  return {
+    tasks: wholeNumber('tasks', values.tasks, 1, 10_000) ?? DEFAULT_TASKS,
+    script: values.script?.trim() || SCRIPT,
+    budgetS: wholeNumber('budget', values.budget, 1, 86_400),
+    dataset: values.dataset?.trim() || FALLBACK_DATASET,
+    parallel: wholeNumber('parallel', values.parallel, 1, 100) ?? 2,
+    seed: wholeNumber('seed', values.seed, 0, 2 ** 31 - 1) ?? 0,
+    allowSimulated: values['allow-simulated'] ?? false,
+    server: base.server,
+    token: base.token,
+  };
+}

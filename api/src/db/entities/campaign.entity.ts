@@ -4,7 +4,8 @@ import { Artifact } from './artifact.entity.ts';
 
 export const CAMPAIGN_STATUSES = ['running', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
-export const SEARCH_STRATEGIES = ['random', 'grid'] as const;
+/** random and grid draw a fixed batch; tpe, asha and local propose as results arrive; agent is driven over GraphQL. */
+export const SEARCH_STRATEGIES = ['random', 'grid', 'tpe', 'asha', 'local', 'agent'] as const;
 export type SearchStrategy = (typeof SEARCH_STRATEGIES)[number];
 export const VISIBILITIES = ['private', 'public'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
@@ -21,6 +22,11 @@ const CampaignSchema = defineEntity({
     dataset: () => p.manyToOne(Artifact).ref(),
     searchSpace: p.json<Record<string, unknown>>(),
     strategy: p.enum([...SEARCH_STRATEGIES]),
+    /** Per-strategy parameters, validated at submission (strategy-options.ts). */
+    strategyOptions: p.json<Record<string, unknown>>().default('{}'),
+    /** Confirm before keep: the top `confirmTopK` configs re-run with `confirmSeeds` new seeds each (0 = off). */
+    confirmTopK: p.integer().default(0),
+    confirmSeeds: p.integer().default(0),
     taskCount: p.integer(),
     budgetS: p.integer(),
     seed: p.integer(),

@@ -5,6 +5,13 @@ import { Worker } from './worker.entity.ts';
 export const TASK_STATUSES = ['queued', 'leased', 'succeeded', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/** explore: proposed by the strategy (or agent); confirm: a replicate of a top config with a new seed. */
+export const TASK_ROLES = ['explore', 'confirm'] as const;
+export type TaskRole = (typeof TASK_ROLES)[number];
+/** autoresearch's results.tsv status: better than its reference (keep), not better (discard), no result (crash). */
+export const TASK_MARKS = ['keep', 'discard', 'crash'] as const;
+export type TaskMark = (typeof TASK_MARKS)[number];
+
 export interface TaskProgress {
   step?: number | null;
   trainLoss?: number | null;
@@ -21,6 +28,18 @@ const TaskSchema = defineEntity({
     config: p.json<Record<string, unknown>>(),
     seed: p.integer(),
     budgetS: p.integer(),
+    /** Multiplier of the campaign's base budget (ASHA rungs); budgetS already includes it. */
+    budgetScale: p.double().default(1),
+    /** One line: what changed and why. */
+    description: p.text().nullable(),
+    /** The task this one was derived from (same campaign); no foreign key, tasks go with their campaign. */
+    parentTaskId: p.uuid().nullable(),
+    /** Machine-readable provenance: strategy name and its inputs. */
+    derivedFrom: p.json<Record<string, unknown>>().nullable(),
+    role: p.enum([...TASK_ROLES]).default('explore'),
+    mark: p.enum([...TASK_MARKS]).nullable(),
+    /** The task whose result the mark compared against (the parent, or the best so far). */
+    markAgainstTaskId: p.uuid().nullable(),
     status: p.enum([...TASK_STATUSES]).default('queued'),
     priority: p.integer().default(0),
     attempts: p.integer().default(0),
@@ -48,6 +67,11 @@ const TaskSchema = defineEntity({
     {
       name: 'task_queue_idx',
       expression: 'create index "task_queue_idx" on "task" ("priority" desc, "created_at", "index") where "status" = \'queued\'',
+    },
+    // The campaign loop marks results as they arrive: only finished, not yet marked rows.
+    {
+      name: 'task_unmarked_idx',
+      expression: 'create index "task_unmarked_idx" on "task" ("campaign_id") where "mark" is null and "status" in (\'succeeded\', \'failed\')',
     },
     // The reaper scans only live leases.
     {

@@ -29,11 +29,27 @@ export const CampaignStatusEnum = builder.enumType('CampaignStatus', {
   }),
 });
 export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
-  description: 'How a campaign chooses the configs its tasks try.',
-  values: describedValues<SearchStrategy>({
-    random: 'Independent random draws from the search space, one per task.',
-    grid: 'The cartesian product of every parameter’s values, repeated with new seeds when tasks outnumber grid points.',
-  }),
+  description: 'How a campaign chooses its experiments. strategyOptions holds each one’s parameters.',
+  values: {
+    RANDOM: { value: 'random', description: 'Independent draws from the search space, all created at submission.' },
+    GRID: { value: 'grid', description: 'The cartesian product of the space (continuous parameters need "points"), created at submission.' },
+    TPE: {
+      value: 'tpe',
+      description: 'Multivariate Tree-structured Parzen Estimator proposing as results arrive; options: startupTasks (random tasks first, default 10), candidates, maxInFlight.',
+    },
+    ASHA: {
+      value: 'asha',
+      description: 'Asynchronous successive halving: configs promoted to η× the budget when in the top 1/η of their rung; options: eta (3), rungs (3), maxInFlight. Escrow reserves the top rung’s cost and returns what cannot be spent.',
+    },
+    LOCAL: {
+      value: 'local',
+      description: 'autoresearch’s loop: from a baseline, change one parameter at a time around the best, keep if better; options: baseline (a partial config), maxInFlight.',
+    },
+    AGENT: {
+      value: 'agent',
+      description: 'An outside program proposes every experiment with proposeExperiments and follows campaignResults; options: maxInFlight.',
+    },
+  } satisfies Record<Uppercase<SearchStrategy>, { value: SearchStrategy; description: string }>,
 });
 export const VisibilityEnum = builder.enumType('Visibility', {
   description: 'Who may see a campaign.',
@@ -186,6 +202,14 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const ConfirmInput = builder.inputType('ConfirmInput', {
+  description: 'Re-run the topK best configs with `seeds` new seeds each; a config is better only when the intervals say so.',
+  fields: (t) => ({
+    topK: t.int({ required: true, description: 'How many of the best configs to re-run (1–50).' }),
+    seeds: t.int({ required: true, description: 'New seeds per config (1–20).' }),
+  }),
+});
+
 const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
   description: 'A researcher’s brief: the question, the experiment and its budget.',
   fields: (t) => ({
@@ -198,10 +222,18 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
       required: true,
       description: 'Parameter name → constant, or {"type": "choice"|"uniform"|"loguniform"|"int", ...}.',
     }),
-    strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random', description: 'How configs are chosen.' }),
-    taskCount: t.int({ required: true, description: 'How many tasks to run (1 to 10,000).' }),
+    strategy: t.field({ type: SearchStrategyEnum, defaultValue: 'random', description: 'How experiments are chosen.' }),
+    strategyOptions: t.field({
+      type: 'JSON',
+      description: 'The strategy’s parameters (see SearchStrategy); unknown keys are refused, defaults are filled in.',
+    }),
+    confirm: t.field({
+      type: ConfirmInput,
+      description: 'Confirm before keep: once exploring is done, re-run the top configs with new seeds (within taskCount).',
+    }),
+    taskCount: t.int({ required: true, description: 'The task budget: every task the campaign may run, confirm replicates included.' }),
     budgetS: t.int({ required: true, description: 'Per-task wall budget in seconds.' }),
-    seed: t.int({ defaultValue: 0, description: 'Seed of the sampler and of every task’s training seed: same brief and seed, same tasks.' }),
+    seed: t.int({ defaultValue: 0, description: 'Seed of the strategy and of every task’s training seed: same brief, seed and result order, same tasks.' }),
     maxAttempts: t.int({ defaultValue: 3, description: 'How often a task may be leased before it fails for good.' }),
     visibility: t.field({ type: VisibilityEnum, defaultValue: 'private', description: 'Who may see the campaign.' }),
     allowSimulated: t.boolean({ defaultValue: false, description: 'Let --simulate workers (demos, tests) take its tasks.' }),
@@ -222,6 +254,8 @@ builder.mutationFields((t) => ({
         maxAttempts: input.maxAttempts ?? undefined,
         visibility: input.visibility ?? undefined,
         allowSimulated: input.allowSimulated ?? undefined,
+        strategyOptions: input.strategyOptions ?? undefined,
+        confirm: input.confirm ?? null,
       }),
   }),
   cancelCampaign: t.field({

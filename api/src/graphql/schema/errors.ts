@@ -8,6 +8,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   StaleLeaseError,
+  TaskBudgetExceededError,
   UnauthenticatedError,
   ValidationError,
   type FieldError,
@@ -102,6 +103,17 @@ builder.objectType(PayloadTooLargeError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof PayloadTooLargeError,
   fields: (t) => ({ limitBytes: t.exposeInt('limitBytes', { description: 'The limit, in bytes.' }) }),
+});
+
+builder.objectType(TaskBudgetExceededError, {
+  name: 'TaskBudgetExceededError',
+  description: "More experiments were proposed than the campaign's task budget (or its in-flight limit) allows now; nothing was created.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof TaskBudgetExceededError,
+  fields: (t) => ({
+    requested: t.exposeInt('requested', { description: 'Experiments in the rejected call.' }),
+    remaining: t.exposeInt('remaining', { description: 'How many the campaign can take now.' }),
+  }),
 });
 
 /** The failures any authenticated mutation can return. */

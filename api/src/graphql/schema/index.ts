@@ -6,6 +6,7 @@ import './account.ts';
 import './artifact.ts';
 import './campaign.ts';
 import './task.ts';
+import './campaign-loop.ts';
 import './run-result.ts';
 import './worker.ts';
 import './lease.ts';

@@ -13,7 +13,7 @@ import {
   SEARCH_STRATEGIES,
   VISIBILITIES,
 } from '../../db/entities/campaign.entity.ts';
-import { type Db, firstRow, rows, sql } from '../../db/sql.ts';
+import { type Db, rows, sql } from '../../db/sql.ts';
 import { type FieldError, ForbiddenError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.ts';
 import { canResearch, requireViewer, type Viewer } from '../accounts/viewer.ts';
 import type { ArtifactService } from '../artifacts/artifact.service.ts';
@@ -23,9 +23,13 @@ import { campaignCost } from '../ledger/pricing.ts';
 import type { CursorPage } from '../pagination.ts';
 import type { TaskLifecycle } from '../tasks/lifecycle.ts';
 import { textFieldErrors, UUID_PATTERN, zodFieldErrors } from '../validation.ts';
+import { closeCampaign, finishedCampaignIds } from './campaign-close.ts';
 import { type CampaignStats, loadCampaignStats } from './campaign-stats.ts';
-import { gridSize, sampleTasks } from './sampler.ts';
+import { createStrategy } from '../search/index.ts';
+import type { CampaignLoop } from './campaign-loop.ts';
+import { gridSize } from './sampler.ts';
 import { parseSearchSpace } from './search-space.ts';
+import { type ConfirmOption, confirmErrors, maxBudgetScale, parseStrategyOptions, scaledBudget } from './strategy-options.ts';
 import { canViewCampaign, visibleCampaignsFilter } from './visibility.ts';
 
 export const MAX_TASKS_PER_CAMPAIGN = 50_000;
@@ -55,7 +59,13 @@ const briefSchema = z.object({
   allowSimulated: z.boolean().default(false),
 });
 
-export type BriefInput = Omit<z.input<typeof briefSchema>, 'searchSpace'> & { searchSpace?: unknown };
+export type BriefInput = Omit<z.input<typeof briefSchema>, 'searchSpace'> & {
+  searchSpace?: unknown;
+  /** Parameters of the strategy (strategy-options.ts); unknown keys are refused. */
+  strategyOptions?: unknown;
+  /** Confirm before keep: re-run the top `topK` configs with `seeds` new seeds each, within the task budget. */
+  confirm?: ConfirmOption | null;
+};
 
 export interface CampaignFilter {
   status?: CampaignStatus | null;
@@ -77,9 +87,11 @@ export class CampaignService {
   private readonly artifacts: ArtifactService;
   private readonly lifecycle: TaskLifecycle;
   private readonly statsLoader: DataLoader<string, CampaignStats>;
+  private readonly loop: CampaignLoop | null;
 
-  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle) {
+  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle, loop: CampaignLoop | null = null) {
     this.em = em;
+    this.loop = loop;
     this.env = env;
     this.events = events;
     this.artifacts = artifacts;
@@ -112,6 +124,14 @@ export class CampaignService {
       const grid = gridSize(space.space);
       if ('errors' in grid) errors.push(...grid.errors);
     }
+    const strategy = parsed.success ? parsed.data.strategy : null;
+    const options = strategy ? parseStrategyOptions(strategy, input.strategyOptions, space.ok ? space.space : null) : null;
+    if (options && !options.ok) errors.push(...options.errors);
+    errors.push(...confirmErrors(input.confirm, input.taskCount ?? 0));
+    if (parsed.success && options?.ok) {
+      const topBudget = scaledBudget(parsed.data.budgetS, maxBudgetScale(parsed.data.strategy, options.options));
+      if (topBudget > MAX_BUDGET_S) errors.push({ path: ['budgetS'], message: `the top rung's budget (${topBudget} s) must be at most 24 hours` });
+    }
     const [script, dataset] = await Promise.all([
       typeof input.script === 'string' && input.script.trim() ? this.artifacts.resolve(owner, 'script', input.script) : null,
       typeof input.dataset === 'string' && input.dataset.trim() ? this.artifacts.resolve(owner, 'dataset', input.dataset) : null,
@@ -121,11 +141,20 @@ export class CampaignService {
     if (dataset && !dataset.available) {
       errors.push({ path: ['dataset'], message: `the dataset "${dataset.name}" is registered but its content has not arrived yet` });
     }
-    if (errors.length || !parsed.success || !space.ok || !script || !dataset) throw new ValidationError(errors);
+    if (errors.length || !parsed.success || !space.ok || !options?.ok || !script || !dataset) throw new ValidationError(errors);
 
     const brief = parsed.data;
-    const proposals = sampleTasks(space.space, brief.strategy, brief.taskCount, brief.seed);
-    const cost = campaignCost(brief.taskCount, brief.budgetS, this.env.XEENET_CREDITS_PER_TASK_SECOND);
+    const confirm = input.confirm ?? { topK: 0, seeds: 0 };
+    const exploreTasks = brief.taskCount - confirm.topK * confirm.seeds;
+    // random and grid draw their whole batch now; adaptive strategies and agents propose as results arrive.
+    const batch =
+      brief.strategy === 'random' || brief.strategy === 'grid'
+        ? createStrategy(brief.strategy).propose({ space: space.space, seed: brief.seed, taskBudget: exploreTasks, options: {} }, [], exploreTasks)
+        : [];
+    const proposals = batch.map((proposal, index) => ({ index, ...proposal, role: 'explore' as const }));
+    // Reserved for the worst case (ASHA: every task at its top rung); the loop returns what cannot be spent.
+    const topBudget = scaledBudget(brief.budgetS, maxBudgetScale(brief.strategy, options.options));
+    const cost = campaignCost(brief.taskCount, topBudget, this.env.XEENET_CREDITS_PER_TASK_SECOND);
 
     const campaign = await this.em.transactional(async (em) => {
       const created = em.create(Campaign, {
@@ -136,6 +165,9 @@ export class CampaignService {
         dataset: em.getReference(Artifact, dataset.sha256),
         searchSpace: input.searchSpace as Record<string, unknown>,
         strategy: brief.strategy,
+        strategyOptions: options.options,
+        confirmTopK: confirm.topK,
+        confirmSeeds: confirm.seeds,
         taskCount: brief.taskCount,
         budgetS: brief.budgetS,
         seed: brief.seed,
@@ -155,6 +187,8 @@ export class CampaignService {
     this.events.campaignChanged(campaign.id);
     this.events.campaignListChanged(campaign.id);
     this.events.balanceChanged(owner.accountId);
+    // An adaptive campaign's first proposals: as many as the online fleet can take.
+    if (this.loop && brief.strategy !== 'random' && brief.strategy !== 'grid') await this.loop.step(campaign.id);
     return campaign;
   }
 
@@ -183,28 +217,11 @@ export class CampaignService {
     return campaign;
   }
 
-  /** Closes and refunds every running campaign with no live task left; returns how many. */
+  /** Closes and refunds every running campaign whose whole task budget ran; returns how many. */
   async closeFinished(): Promise<number> {
-    const candidates = await rows<{ id: string }>(
-      this.em,
-      sql`select c.id from campaign c
-          where c.status = 'running'
-            and not exists (select 1 from task t where t.campaign_id = c.id and t.status in ('queued', 'leased'))`,
-    );
     let closed = 0;
-    for (const { id } of candidates) {
-      // Closing and refunding commit together, so no escrow is ever left behind.
-      const ownerId = await this.em.transactional(async (tx) => {
-        const row = await firstRow<{ owner_id: string }>(
-          tx,
-          sql`update campaign c set status = 'completed', finished_at = now()
-              where c.id = ${id}::uuid and c.status = 'running'
-                and not exists (select 1 from task t where t.campaign_id = c.id and t.status in ('queued', 'leased'))
-              returning c.owner_id`,
-        );
-        if (row) await new LedgerService(tx).refundRemainder(id, row.owner_id);
-        return row?.owner_id ?? null;
-      });
+    for (const id of await finishedCampaignIds(this.em)) {
+      const ownerId = await this.em.transactional((tx) => closeCampaign(tx, id, { budgetSpent: true }));
       if (!ownerId) continue;
       closed++;
       this.events.campaignChanged(id);

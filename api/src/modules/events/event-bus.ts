@@ -40,6 +40,7 @@ export interface EventBusOptions {
 
 type Topics = {
   'task.updated': [campaignId: string, event: TaskEvent & Stamped];
+  'result.marked': [campaignId: string, event: TaskEvent & Stamped];
   'campaign.updated': [campaignId: string, event: CampaignEvent & Stamped];
   'worker.updated': [event: WorkerEvent & Stamped];
   'campaigns.changed': [event: CampaignEvent & Stamped];
@@ -82,6 +83,12 @@ export class EventBus {
     this.campaignChanged(campaignId);
   }
 
+  /** A task's result (or crash) arrived and was marked keep / discard / crash: once per task. */
+  resultMarked(campaignId: string, taskId: string): void {
+    this.observer.published('result.marked');
+    this.pubsub.publish('result.marked', campaignId, { campaignId, taskId, publishedAt: Date.now() });
+  }
+
   campaignChanged(campaignId: string): void {
     coalesce(this.pendingCampaigns, campaignId, CAMPAIGN_COALESCE_MS, () => {
       this.observer.published('campaign.updated');
@@ -110,6 +117,10 @@ export class EventBus {
 
   onTask(campaignId: string) {
     return this.delivered('task.updated', this.pubsub.subscribe('task.updated', campaignId));
+  }
+
+  onResult(campaignId: string) {
+    return this.delivered('result.marked', this.pubsub.subscribe('result.marked', campaignId));
   }
 
   onCampaign(campaignId: string) {

@@ -126,6 +126,22 @@ export class LedgerService {
     }
   }
 
+  /**
+   * Returns to the owner what a running campaign's escrow holds beyond `keep` (what its remaining
+   * work can still cost), e.g. once ASHA can no longer promote every task to its top rung. The
+   * caller computes `keep` from the tasks before calling, so a payout in between only over-keeps.
+   */
+  async refundExcess(campaignId: string, ownerAccountId: string, keep: number): Promise<number> {
+    const escrow = await this.escrowId(campaignId);
+    await rows(this.em, sql`select id from credit_account where id = ${escrow}::uuid for update`);
+    const excess = (await this.balanceOf(escrow)) - Math.max(0, keep);
+    if (excess > 0) {
+      const wallet = await this.walletId(ownerAccountId);
+      await this.transfer({ from: escrow, to: wallet, amount: excess, kind: 'refund', memo: 'campaign budget it can no longer spend returned', campaignId });
+    }
+    return Math.max(0, excess);
+  }
+
   /** Returns whatever a finished or cancelled campaign did not spend to its owner. */
   async refundRemainder(campaignId: string, ownerAccountId: string): Promise<number> {
     const escrow = await this.escrowId(campaignId);

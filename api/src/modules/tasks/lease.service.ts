@@ -3,6 +3,7 @@
 import { ValidationError } from '../../errors.ts';
 import { requireWorker, type Viewer, type WorkerViewer } from '../accounts/viewer.ts';
 import type { ArtifactInfo, ArtifactService } from '../artifacts/artifact.service.ts';
+import type { CampaignLoop } from '../campaigns/campaign-loop.ts';
 import { toDate } from '../../db/sql.ts';
 import type { CompletionAck, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
 import { parseClaim, parseFailure, parseProgress, parseResult } from './report-input.ts';
@@ -36,10 +37,12 @@ function holder(worker: WorkerViewer): LeaseHolder {
 export class LeaseService {
   private readonly lifecycle: TaskLifecycle;
   private readonly artifacts: ArtifactService;
+  private readonly loop: CampaignLoop | null;
 
-  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService) {
+  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService, loop: CampaignLoop | null = null) {
     this.lifecycle = lifecycle;
     this.artifacts = artifacts;
+    this.loop = loop;
   }
 
   /** Claims up to maxTasks queued tasks in one statement; an empty list means the queue is empty. */
@@ -82,7 +85,10 @@ export class LeaseService {
   async complete(viewer: Viewer | null, input: ClaimInput & { result: unknown }): Promise<CompletionAck> {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
-    return this.lifecycle.complete(holder(worker), claim, parseResult(input.result));
+    const ack = await this.lifecycle.complete(holder(worker), claim, parseResult(input.result));
+    // Post-commit: the result is marked and the campaign's strategy proposes what comes next.
+    if (!ack.duplicate) await this.loop?.afterResult(ack.campaignId);
+    return ack;
   }
 
   /** Reports a failed attempt: requeued while attempts remain (and the failure may pass), else failed. */
@@ -93,7 +99,10 @@ export class LeaseService {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
     const failure = parseFailure({ reason: input.reason, stdoutTail: input.stdoutTail, stderrTail: input.stderrTail, retryable: input.retryable ?? undefined });
-    return this.lifecycle.fail(holder(worker), claim, failure);
+    const ack = await this.lifecycle.fail(holder(worker), claim, failure);
+    // A final failure is a crash to mark, and frees a slot the strategy may fill.
+    if (!ack.duplicate && !ack.willRetry) await this.loop?.afterResult(ack.campaignId);
+    return ack;
   }
 
   /** Gives a task back without counting the attempt (the worker is shutting down). */

@@ -40,6 +40,7 @@ export interface HeartbeatAck {
 
 export interface CompletionAck {
   taskId: string;
+  campaignId: string;
   resultId: string;
   duplicate: boolean;
   creditsEarned: number;
@@ -47,6 +48,7 @@ export interface CompletionAck {
 
 export interface FailureAck {
   taskId: string;
+  campaignId: string;
   status: TaskStatus;
   willRetry: boolean;
   duplicate: boolean;
@@ -129,12 +131,12 @@ export class TaskLifecycle {
       this.events.taskChanged(done.campaign_id, claim.taskId);
       this.events.workerChanged(claim.workerId);
       if (reward > 0) this.events.balanceChanged(holder.accountId);
-      return { taskId: claim.taskId, resultId, duplicate: false, creditsEarned: reward };
+      return { taskId: claim.taskId, campaignId: done.campaign_id, resultId, duplicate: false, creditsEarned: reward };
     }
     const previous = await this.hot.first(this.em, completionState(claim));
     if (previous?.status === 'succeeded' && previous.result_id && previous.worker_id === claim.workerId) {
       const creditsEarned = previous.simulated ? 0 : Number(previous.reward);
-      return { taskId: claim.taskId, resultId: previous.result_id, duplicate: true, creditsEarned };
+      return { taskId: claim.taskId, campaignId: previous.campaign_id, resultId: previous.result_id, duplicate: true, creditsEarned };
     }
     throw rejection(previous, claim);
   }
@@ -145,11 +147,11 @@ export class TaskLifecycle {
     if (outcome) {
       this.events.taskChanged(outcome.campaign_id, claim.taskId);
       this.events.workerChanged(claim.workerId);
-      return { taskId: claim.taskId, status: outcome.status, willRetry: outcome.status === 'queued', duplicate: false };
+      return { taskId: claim.taskId, campaignId: outcome.campaign_id, status: outcome.status, willRetry: outcome.status === 'queued', duplicate: false };
     }
     const previous = await this.hot.first(this.em, failureState(claim));
     if (previous?.reported) {
-      return { taskId: claim.taskId, status: previous.status, willRetry: previous.status === 'queued', duplicate: true };
+      return { taskId: claim.taskId, campaignId: previous.campaign_id, status: previous.status, willRetry: previous.status === 'queued', duplicate: true };
     }
     throw rejection(previous, claim);
   }

@@ -2,6 +2,7 @@
 // attempt; the lifecycle's expire transition), and campaigns with no live tasks are closed and
 // refunded. Every statement uses SKIP LOCKED or a single UPDATE, so several API replicas can run it.
 import type { Logger } from '../../logger.ts';
+import type { CampaignLoop } from '../campaigns/campaign-loop.ts';
 import type { CampaignService } from '../campaigns/campaign.service.ts';
 import type { TaskLifecycle } from './lifecycle.ts';
 
@@ -9,10 +10,12 @@ export interface ReapReport {
   requeued: number;
   failed: number;
   campaignsCompleted: number;
+  /** Campaigns the loop stepped (marks, proposals, confirm phase). */
+  campaignsStepped: number;
 }
 
 /** A fresh unit of work per tick. */
-export type ReaperWork = () => { lifecycle: TaskLifecycle; campaigns: CampaignService };
+export type ReaperWork = () => { lifecycle: TaskLifecycle; campaigns: CampaignService; loop: CampaignLoop };
 
 export class Reaper {
   private timer: NodeJS.Timeout | null = null;
@@ -50,9 +53,12 @@ export class Reaper {
   }
 
   async tick(): Promise<ReapReport> {
-    const { lifecycle, campaigns } = this.work();
+    const { lifecycle, campaigns, loop } = this.work();
     const expired = await lifecycle.expire();
+    // The periodic top-up: results a replica did not step after (it died, or a lease expired for
+    // good), and workers that came online since, get their proposals here.
+    const campaignsStepped = await loop.topUpAll();
     const campaignsCompleted = await campaigns.closeFinished();
-    return { ...expired, campaignsCompleted };
+    return { ...expired, campaignsCompleted, campaignsStepped };
   }
 }

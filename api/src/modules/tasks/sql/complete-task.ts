@@ -59,10 +59,10 @@ export function completeTask(claim: LeaseClaim, result: ResultRecord, wallet: st
 }
 
 /** Why a completion matched nothing, and whether this very lease already completed. */
-export function completionState(claim: LeaseClaim): Query<LeaseRow & { result_id: string | null; simulated: boolean; reward: string | number }> {
+export function completionState(claim: LeaseClaim): Query<LeaseRow & { campaign_id: string; result_id: string | null; simulated: boolean; reward: string | number }> {
   return {
     name: 'xeenet_completion_state',
-    text: `select t.status, t.lease_token, t.worker_id, t.simulated, t.reward, r.id as result_id
+    text: `select t.status, t.lease_token, t.worker_id, t.campaign_id, t.simulated, t.reward, r.id as result_id
       from task t left join run_result r on r.task_id = t.id and r.lease_token = $2::uuid and r.accepted
       where t.id = $1::uuid`,
     values: [claim.taskId, claim.leaseToken],

@@ -10,6 +10,15 @@ export interface Proposal {
   seed: number;
   /** Defaults to the campaign's per-task budget. */
   budgetS?: number | null;
+  /** Multiplier of the campaign's budget that budgetS includes (ASHA rungs); 1 by default. */
+  budgetScale?: number;
+  /** One line: what changed and why. */
+  description?: string | null;
+  /** The task of the same campaign this one was derived from. */
+  parentTaskId?: string | null;
+  /** Machine-readable provenance (strategy and inputs). */
+  derivedFrom?: Record<string, unknown> | null;
+  role?: 'explore' | 'confirm';
 }
 
 /** Proposals with their budget and reward settled (the lifecycle prices them). */
@@ -26,11 +35,13 @@ export function createTasks(campaignId: string, proposals: readonly PricedPropos
   return {
     name: 'xeenet_create_tasks',
     text: `insert into task (id, campaign_id, index, config, seed, budget_s, status, priority, attempts, max_attempts, reward,
-          simulated, created_at, updated_at)
+          simulated, created_at, updated_at, budget_scale, description, parent_task_id, derived_from, role)
         select gen_random_uuid(), c.id, p.index, p.config, p.seed, p.budget_s, 'queued', c.priority, 0,
-          c.max_attempts, p.reward, false, c.created_at, c.created_at
+          c.max_attempts, p.reward, false, c.created_at, c.created_at, p.budget_scale, p.description, p.parent_task_id,
+          p.derived_from, p.role
         from campaign c
-        cross join unnest($2::int[], $3::jsonb[], $4::int[], $5::int[], $6::bigint[]) as p(index, config, seed, budget_s, reward)
+        cross join unnest($2::int[], $3::jsonb[], $4::int[], $5::int[], $6::bigint[], $7::float8[], $8::text[], $9::uuid[],
+          $10::jsonb[], $11::text[]) as p(index, config, seed, budget_s, reward, budget_scale, description, parent_task_id, derived_from, role)
         where c.id = $1::uuid and c.status = 'running'
         returning id`,
     values: [
@@ -40,6 +51,11 @@ export function createTasks(campaignId: string, proposals: readonly PricedPropos
       proposals.map((p) => p.seed),
       proposals.map((p) => p.budgetS),
       proposals.map((p) => p.reward),
+      proposals.map((p) => p.budgetScale ?? 1),
+      proposals.map((p) => p.description ?? null),
+      proposals.map((p) => p.parentTaskId ?? null),
+      proposals.map((p) => (p.derivedFrom ? JSON.stringify(p.derivedFrom) : null)),
+      proposals.map((p) => p.role ?? 'explore'),
     ],
   };
 }

@@ -35,10 +35,10 @@ export function failTask(claim: LeaseClaim, failure: FailureRecord): Query<{ cam
 }
 
 /** Whether this lease's failure was already reported. */
-export function failureState(claim: LeaseClaim): Query<LeaseRow & { reported: boolean }> {
+export function failureState(claim: LeaseClaim): Query<LeaseRow & { campaign_id: string; reported: boolean }> {
   return {
     name: 'xeenet_failure_state',
-    text: `select t.status, t.lease_token, t.worker_id,
+    text: `select t.status, t.lease_token, t.worker_id, t.campaign_id,
         exists (select 1 from run_result r where r.task_id = t.id and r.lease_token = $2::uuid
                 and r.outcome = 'failed' and r.worker_id = $3::uuid) as reported
       from task t where t.id = $1::uuid`,
