@@ -86,6 +86,8 @@ export function campaignDetail(patch: Record<string, unknown> = {}) {
     hypothesis: 'Cosine beats linear at small budgets.',
     searchSpace: { lr: { type: 'loguniform', low: 0.001, high: 0.01 }, schedule: { type: 'choice', values: ['cosine', 'linear'] }, n_head: 4 },
     strategy: 'RANDOM',
+    strategyOptions: {},
+    confirm: null,
     seed: 0,
     budgetS: 3,
     maxAttempts: 3,
