@@ -39,6 +39,9 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
       PORT: String(port),
       NODE_ENV: 'production',
       XEENET_LOG_LEVEL: 'warn',
+      // Many simulated machines register from one address here; the limits have their own test.
+      XEENET_REGISTRATION_PER_ADDRESS_BURST: '1000000',
+      XEENET_REGISTRATION_GLOBAL_BURST: '1000000',
       XEENET_FETCH_DATASETS: 'false',
       XEENET_ADMIN_TOKEN: adminToken,
       XEENET_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'xeenet-bench-')),

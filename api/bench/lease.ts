@@ -2,7 +2,12 @@
 // (lease → heartbeat → complete) against a separate API process on the real PostgreSQL,
 // then on embedded PGlite. Warm-up first; then tasks/s and latency percentiles.
 //
-//   npm run bench:lease -- [--workers 200] [--rate 500] [--warmup 3] [--duration 15] [--no-pglite]
+//   npm run bench:lease -- [--workers 200] [--rate 500] [--warmup 3] [--duration 15] [--rounds 3] [--no-pglite]
+//                          [--api-env XEENET_LEASE_BATCH_MAX=1 ...]
+//
+// The yardstick: each capacity round is followed, on the same database, by graphile-worker 0.16
+// draining no-op jobs at concurrency 24 (bench/graphile.ts); ratio_to_graphile is XeeNet's full
+// cycles/s over graphile's jobs/s, per round, median over --rounds.
 //
 // Two phases per database. Capacity: every worker runs cycles back to back (a closed loop), so
 // cycles/s is the most the platform sustains; latency there is only concurrency ÷ throughput
@@ -11,13 +16,15 @@
 //
 // The tasks run nothing: the point is the platform's dispatch path. They live in a throwaway
 // database that is dropped afterwards.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Client, createClient } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { type ApiProcess, startApiProcess } from './api-process.ts';
+import { cpuSeconds, http, median, op, percentile, postgresCpuSeconds, registerWorkers, SUBMIT } from './clients.ts';
+import { type GraphileFigures, graphileDrain } from './graphile.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +33,10 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     duration: { type: 'string', default: '15' },
     'pglite-duration': { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    // e.g. --api-env XEENET_LEASE_BATCH_MAX=1 --api-env XEENET_HEARTBEAT_WRITE_S=0: the API as it was before batching and the live lease store.
+    'api-env': { type: 'string', multiple: true, default: [] },
+    'graphile-concurrency': { type: 'string', default: '24' },
     'no-pglite': { type: 'boolean', default: false },
     postgres: { type: 'string', default: process.env.XEENET_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
   },
@@ -34,76 +45,13 @@ const WORKERS = Number(args.workers);
 const WARMUP_S = Number(args.warmup);
 const DURATION_S = Number(args.duration);
 const RATE = Number(args.rate);
+const ROUNDS = Number(args.rounds);
 /** The issue's bar: 500 full cycles/s with a lease p99 of at most 50 ms. */
 const TARGET = { tasks_per_s: 500, lease_p99_ms: 50 };
 
 const LEASE = 'mutation { leaseTask { __typename ... on MutationLeaseTaskSuccess { data { lease { taskId token } } } } }';
 const HEARTBEAT = `mutation ($input: HeartbeatInput!) { heartbeat(input: $input) { __typename } }`;
 const COMPLETE = `mutation ($input: CompleteTaskInput!) { completeTask(input: $input) { __typename } }`;
-const REGISTER = `mutation ($input: RegisterWorkerInput!) { registerWorker(input: $input) { ... on MutationRegisterWorkerSuccess { data { token } } } }`;
-
-async function http(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-function op(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    let result: Record<string, any> | undefined;
-    client.subscribe(
-      { query, variables },
-      {
-        next: (value) => {
-          if (value.errors) reject(new Error(JSON.stringify(value.errors)));
-          result = value.data as Record<string, any>;
-        },
-        error: reject,
-        complete: () => (result ? resolve(result) : reject(new Error('no result'))),
-      },
-    );
-  });
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds used by every PostgreSQL server process (they are named "postgres: ..."). */
-function postgresCpuSeconds(): number | null {
-  try {
-    let total = 0;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let cmd = '';
-      try {
-        cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (cmd.startsWith('postgres')) total += cpuSeconds(Number(entry)) ?? 0;
-    }
-    return total;
-  } catch {
-    return null;
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 type Load = { kind: 'capacity' } | { kind: 'rate'; cyclesPerS: number };
 
@@ -126,18 +74,10 @@ interface Figures {
 
 async function run(label: string, api: ApiProcess, durationS: number, load: Load): Promise<Figures> {
   const expected = Math.ceil((WARMUP_S + durationS) * (load.kind === 'rate' ? load.cyclesPerS * 1.1 : 2500)) + WORKERS * 2;
-  const tokens: string[] = [];
-  for (let i = 0; i < WORKERS; i += 25) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(25, WORKERS - i) }, (_, j) =>
-        http(api.graphqlUrl, REGISTER, { input: { name: `bench-${i + j}`, hardware: { cpu: 'benchmark client' } } }),
-      ),
-    );
-    tokens.push(...batch.map((data) => data.registerWorker.data.token as string));
-  }
+  const tokens = await registerWorkers(WORKERS, () => api.graphqlUrl);
   const submitted = await http(
     api.graphqlUrl,
-    `mutation ($input: SubmitBriefInput!) { submitBrief(input: $input) { __typename ... on Error { message } } }`,
+    SUBMIT,
     {
       input: {
         name: 'lease benchmark',
@@ -246,13 +186,20 @@ function round(value: number): number {
 }
 
 const fixtureScripts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/training-scripts');
-const common = { XEENET_TRAINING_SCRIPTS_DIR: fixtureScripts, XEENET_LEASE_TTL_S: '60' };
+const apiEnv = Object.fromEntries(
+  (args['api-env'] ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1 || !pair.startsWith('XEENET_')) throw new Error(`--api-env takes XEENET_NAME=value, not ${pair}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const common = { XEENET_TRAINING_SCRIPTS_DIR: fixtureScripts, XEENET_LEASE_TTL_S: '60', ...apiEnv };
 
 const server = new pg.Client({ connectionString: args.postgres });
 await server.connect();
 
-let capacity: Figures;
 let atRate: Figures;
+const rounds: { capacity: Figures; graphile: GraphileFigures; ratio: number }[] = [];
 const fresh = async () => {
   const dbName = `xeenet_bench_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;
   await server.query(`create database "${dbName}"`);
@@ -261,6 +208,7 @@ const fresh = async () => {
   const api = await startApiProcess({ ...common, DATABASE_URL: dbUrl.toString() });
   return {
     api,
+    url: dbUrl.toString(),
     async drop() {
       await api.stop();
       await server.query(`drop database if exists "${dbName}" with (force)`);
@@ -268,13 +216,30 @@ const fresh = async () => {
   };
 };
 try {
-  let target = await fresh();
-  try {
-    capacity = await run('postgresql', target.api, DURATION_S, { kind: 'capacity' });
-  } finally {
-    await target.drop();
+  for (let r = 1; r <= ROUNDS; r++) {
+    const target = await fresh();
+    try {
+      const capacity = await run('postgresql', target.api, DURATION_S, { kind: 'capacity' });
+      // The API stops first: graphile gets the machine (and the database) to itself, as XeeNet did.
+      await target.api.stop();
+      const graphile = await graphileDrain(target.url, {
+        concurrency: Number(args['graphile-concurrency']),
+        warmupS: WARMUP_S,
+        durationS: DURATION_S,
+        expectedPerS: 2500,
+        postgresCpu: async () => postgresCpuSeconds(),
+      });
+      const ratio = Math.round((capacity.tasks_per_s / graphile.jobs_per_s) * 1000) / 1000;
+      console.log(
+        `graphile-worker 0.16 concurrency ${graphile.concurrency}: ${graphile.jobs_per_s} no-op jobs/s | CPU per job: runner ${graphile.runner_cpu_ms_per_job} ms, ` +
+          `PostgreSQL ${graphile.postgres_cpu_ms_per_job} ms | round ${r}: ratio_to_graphile ${ratio}`,
+      );
+      rounds.push({ capacity, graphile, ratio });
+    } finally {
+      await target.drop();
+    }
   }
-  target = await fresh();
+  const target = await fresh();
   try {
     atRate = await run('postgresql', target.api, DURATION_S, { kind: 'rate', cyclesPerS: RATE });
   } finally {
@@ -283,6 +248,11 @@ try {
 } finally {
   await server.end();
 }
+// The round whose XeeNet capacity is the median stands for the rest; the ratio is the median of the rounds' own ratios.
+const byCapacity = [...rounds].sort((a, b) => a.capacity.tasks_per_s - b.capacity.tasks_per_s);
+const capacity = byCapacity[Math.floor((byCapacity.length - 1) / 2)]!.capacity;
+const ratioToGraphile = median(rounds.map((round) => round.ratio));
+const graphileJobsPerS = median(rounds.map((round) => round.graphile.jobs_per_s));
 
 let pglite: Figures | null = null;
 if (!args['no-pglite']) {
@@ -297,11 +267,17 @@ if (!args['no-pglite']) {
 const summary = {
   // The headline pair: the most full cycles/s sustained, and the p99 lease latency while
   // serving the target rate. Each phase's full figures follow.
-  tasks_per_s: capacity.tasks_per_s,
+  tasks_per_s: median(rounds.map((round) => round.capacity.tasks_per_s)),
   lease_p99_ms: atRate.lease_p99_ms,
+  graphile_jobs_per_s: graphileJobsPerS,
+  ratio_to_graphile: ratioToGraphile,
+  ratio_goal: 1,
+  rounds: rounds.map((round) => ({ tasks_per_s: round.capacity.tasks_per_s, graphile_jobs_per_s: round.graphile.jobs_per_s, ratio: round.ratio })),
+  graphile: rounds.map((round) => round.graphile),
   rate_offered: RATE,
   rate_achieved: atRate.tasks_per_s,
   workers: WORKERS,
+  api_env: apiEnv,
   capacity,
   at_rate: atRate,
   pglite,
@@ -309,7 +285,8 @@ const summary = {
   targets_met: capacity.tasks_per_s >= TARGET.tasks_per_s && atRate.tasks_per_s >= RATE * 0.98 && atRate.lease_p99_ms <= TARGET.lease_p99_ms,
 };
 console.log(
-  `targets: capacity ${capacity.tasks_per_s} >= ${TARGET.tasks_per_s} cycles/s ${capacity.tasks_per_s >= TARGET.tasks_per_s ? 'met' : 'MISSED'}; ` +
+  `ratio_to_graphile ${ratioToGraphile} (median of ${ROUNDS} rounds; XeeNet ${summary.tasks_per_s} full cycles/s, graphile ${graphileJobsPerS} jobs/s) | ` +
+    `targets: capacity ${capacity.tasks_per_s} >= ${TARGET.tasks_per_s} cycles/s ${capacity.tasks_per_s >= TARGET.tasks_per_s ? 'met' : 'MISSED'}; ` +
     `at ${RATE}/s offered: ${atRate.tasks_per_s}/s achieved, lease p99 ${atRate.lease_p99_ms} <= ${TARGET.lease_p99_ms} ms ` +
     `${summary.targets_met ? 'met' : 'MISSED'}`,
 );

@@ -16,7 +16,12 @@ import { ArtifactCache } from './modules/artifacts/artifact-store.ts';
 import { EventBus } from './modules/events/event-bus.ts';
 import { DatabaseGauges } from './modules/metrics/database-gauges.ts';
 import { Metrics } from './modules/metrics/metrics.ts';
+import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
+import { openLiveLeases } from './modules/tasks/live-leases.ts';
 import { Reaper } from './modules/tasks/reaper.ts';
+import { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
+import { MemoryBuckets, RedisBuckets } from './modules/rate-limit/token-bucket.ts';
+import { Redis } from 'ioredis';
 
 export interface App {
   deps: AppDeps;
@@ -58,9 +63,15 @@ export async function startApp(env: Env): Promise<App> {
       delivered: (topic, lagSeconds) => metrics.eventFanout.observe({ topic }, lagSeconds),
     },
   });
+  const liveLeases = await openLiveLeases({ redisUrl: env.REDIS_URL, prefix: env.XEENET_REDIS_PREFIX, leaseTtlS: env.XEENET_LEASE_TTL_S });
   const hotSql = HotSql.create(target);
   const lifecycle = new Lifecycle();
-  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle };
+  // Its own connection: the event bus's are a publisher and a subscriber.
+  const limiterRedis = env.REDIS_URL ? new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
+  limiterRedis?.on('error', () => {});
+  const registrationLimiter = new RegistrationLimiter(limiterRedis ? new RedisBuckets(limiterRedis, env.XEENET_REDIS_PREFIX) : new MemoryBuckets(), env, log);
+  const leaseBatcher = TaskLifecycle.leaseBatcher(hotSql, () => orm.em.fork() as unknown as Db, env, (size) => metrics.leaseBatchSize.observe(size));
+  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle, liveLeases, leaseBatcher, registrationLimiter };
 
   const http: HttpServer = createHttpServer(deps);
   await new Promise<void>((resolve, reject) => {
@@ -84,6 +95,8 @@ export async function startApp(env: Env): Promise<App> {
     // The reaper runs on other replicas too; a tick in progress finishes before the pools close.
     await reaper.stop();
     await events.close();
+    await liveLeases.close();
+    limiterRedis?.disconnect();
     await hotSql.close();
     await orm.close();
     log.info('shut down');

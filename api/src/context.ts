@@ -19,9 +19,12 @@ import { ExploreService } from './modules/explore/explore.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import type { Metrics } from './modules/metrics/metrics.ts';
 import { LeaseService } from './modules/tasks/lease.service.ts';
+import type { LiveLeaseStore } from './modules/tasks/live-leases.ts';
+import type { LeaseBatcher } from './modules/tasks/lease-batcher.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
+import type { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
 
 /** Process-wide dependencies, created once at start. */
 export interface AppDeps {
@@ -34,6 +37,12 @@ export interface AppDeps {
   metrics: Metrics;
   /** Whether this replica is shutting down (not ready, no new leases). */
   lifecycle: Lifecycle;
+  /** Heartbeats between row writes, and the latest progress (memory, or Redis with REDIS_URL). */
+  liveLeases: LiveLeaseStore;
+  /** Coalesces concurrent lease requests into one statement (null: XEENET_LEASE_BATCH_MAX is 1). */
+  leaseBatcher: LeaseBatcher | null;
+  /** Anonymous registerWorker limits (shared through Redis when configured). */
+  registrationLimiter: RegistrationLimiter;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -55,15 +64,15 @@ export class Services {
     this.accounts = new AccountService(em, deps.env);
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
-    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger);
+    this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger, { live: deps.liveLeases, leaseBatcher: deps.leaseBatcher });
     this.loop = new CampaignLoop(em, deps.env, deps.events, this.lifecycle, deps.log);
     this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.loop);
     this.explore = new ExploreService(em);
     this.agents = new AgentProposals(em, this.campaigns, this.lifecycle, this.loop);
-    this.leases = new LeaseService(this.lifecycle, this.artifacts, this.loop);
+    this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle, loop: this.loop });
     this.results = new ResultsService(em);
-    this.tasks = new TaskService(em, viewer);
-    this.workers = new WorkerService(em, deps.env, deps.events);
+    this.tasks = new TaskService(em, viewer, deps.liveLeases);
+    this.workers = new WorkerService(em, deps.env, deps.events, deps.registrationLimiter);
   }
 
   static fork(deps: AppDeps, viewer: Viewer | null = null): Services {
@@ -76,10 +85,12 @@ export interface RequestContext {
   deps: AppDeps;
   viewer: Viewer | null;
   services: Services;
+  /** The caller's IP address (the first X-Forwarded-For entry with XEENET_TRUST_PROXY), for rate limits. */
+  clientAddress: string | null;
 }
 
-export function createRequestContext(deps: AppDeps, viewer: Viewer | null): RequestContext {
-  return { deps, viewer, services: Services.fork(deps, viewer) };
+export function createRequestContext(deps: AppDeps, viewer: Viewer | null, clientAddress: string | null = null): RequestContext {
+  return { deps, viewer, services: Services.fork(deps, viewer), clientAddress };
 }
 
 /** A fresh unit of work: subscriptions call this per event so they never serve stale entities. */

@@ -39,12 +39,41 @@ const envSchema = z.object({
   XEENET_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   XEENET_OPEN_REGISTRATION: booleanFlag.default(true),
   XEENET_LEASE_TTL_S: z.coerce.number().int().min(5).max(3600).default(30),
+  /**
+   * A heartbeat writes the task row (lease expiry, progress) at most this often; the ones between
+   * only update the live progress store (memory, or Redis with REDIS_URL). Capped at half the
+   * lease TTL so a live worker's written lease never runs out; 0 writes every heartbeat.
+   */
+  XEENET_HEARTBEAT_WRITE_S: z.coerce.number().min(0).max(600).default(15),
+  /** Lease requests that arrive together share one statement, up to this many (1: one statement each). */
+  XEENET_LEASE_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(64),
   XEENET_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   XEENET_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(512 * 1024),
   XEENET_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
   XEENET_RESEARCHER_GRANT: z.coerce.number().int().min(0).default(100_000),
   XEENET_ADMIN_GRANT: z.coerce.number().int().min(0).default(10_000_000),
+  /** Wall budgets: credits per second of a CPU-class task (the classic rate). */
   XEENET_CREDITS_PER_TASK_SECOND: z.coerce.number().int().min(0).max(1000).default(1),
+  /** Wall budgets: credits per second of a GPU-class task (a GPU-second buys more work). */
+  XEENET_CREDITS_PER_GPU_SECOND: z.coerce.number().int().min(0).max(100_000).default(4),
+  /** Compute budgets counted in FLOPs: credits per 10^12 training FLOPs (18: a 5e11 task costs 9, like 9 CPU-seconds). */
+  XEENET_CREDITS_PER_TFLOP: z.coerce.number().min(0).max(1e9).default(18),
+  /** Compute budgets counted in tokens: credits per million training tokens (10: 327,680 tokens cost 4). */
+  XEENET_CREDITS_PER_MILLION_TOKENS: z.coerce.number().min(0).max(1e9).default(10),
+  /** A compute brief's default wall-clock safety cap per task, in seconds (the brief may set its own). */
+  XEENET_COMPUTE_MAX_WALL_S: z.coerce.number().int().min(1).max(86_400).default(3600),
+  /** A compute task's cap on a calibrated machine: expected seconds x this margin + XEENET_CAP_OVERHEAD_S. */
+  XEENET_CAP_MARGIN: z.coerce.number().min(1).max(100).default(3),
+  /** Seconds added to every calibrated cap: start-up and evaluation, which do not scale with the budget. */
+  XEENET_CAP_OVERHEAD_S: z.coerce.number().min(0).max(3600).default(15),
+  /** Anonymous registerWorker: burst per client address, refilled at XEENET_REGISTRATION_PER_ADDRESS_PER_HOUR. */
+  XEENET_REGISTRATION_PER_ADDRESS_BURST: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  XEENET_REGISTRATION_PER_ADDRESS_PER_HOUR: z.coerce.number().min(0).max(1e7).default(20),
+  /** Anonymous registerWorker over all addresses together (a server-wide bucket). */
+  XEENET_REGISTRATION_GLOBAL_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  XEENET_REGISTRATION_GLOBAL_PER_HOUR: z.coerce.number().min(0).max(1e8).default(2000),
+  /** Behind a reverse proxy: take the client address from the first X-Forwarded-For entry. */
+  XEENET_TRUST_PROXY: booleanFlag.default(false),
   /** SIGTERM: how long in-flight requests may take before connections are cut. */
   XEENET_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** /metrics reads task counts and presence from the database at most this often. */

@@ -89,6 +89,19 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** Too many requests of a kind (anonymous registrations): try again after retryAfterSeconds. */
+export class RateLimitedError extends AppError {
+  override name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+  readonly scope: 'address' | 'global';
+  constructor(scope: 'address' | 'global', retryAfterSeconds: number, what = 'anonymous registrations') {
+    const who = scope === 'address' ? 'from this address' : 'on this server';
+    super(`too many ${what} ${who}: try again in ${retryAfterSeconds} s (or register with an account token)`);
+    this.scope = scope;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** NotFoundError → NOT_FOUND, StaleLeaseError → STALE_LEASE: the code clients see outside unions. */
 export function appErrorCode(error: AppError): string {
   return error.name

@@ -17,6 +17,8 @@ export interface LeaseSourceOptions {
   log: Logger;
   /** Lease at most this many tasks (--max-tasks). */
   maxTasks: number | null;
+  /** Awaited before each lease request (a speed report in flight: the lease's cap follows it). */
+  beforeLease?: () => Promise<void>;
 }
 
 export class LeaseSource {
@@ -26,6 +28,8 @@ export class LeaseSource {
   taken = 0;
   /** Slots waiting in next() with nothing to run: slots that have work lease ahead only when none waits. */
   waiting = 0;
+  /** Why the last lease came back empty (QUEUE_EMPTY, TOO_SLOW, ...), logged when it changes. */
+  private lastEmptyReason: string | null = null;
 
   constructor(options: LeaseSourceOptions) {
     this.options = options;
@@ -65,6 +69,7 @@ export class LeaseSource {
           continue;
         }
         await reporter.tryAllOnce(10_000, signal);
+        await this.options.beforeLease?.();
         if (!once) show({ phase: idle ? 'idle' : 'leasing', note: idle ? 'no queued task; polling' : undefined });
         try {
           const { leaseTask } = await client.request(LEASE_TASK, {}, LEASE_TIMEOUT_MS);
@@ -76,6 +81,7 @@ export class LeaseSource {
               return lease;
             }
             if (lease) await this.release(lease, 'worker stopping before the task started');
+            else this.noteEmpty(leaseTask.data.reason ?? null, show, once);
           } else {
             failures++;
             log.warn('lease refused', { error: describeError(leaseTask) });
@@ -91,6 +97,19 @@ export class LeaseSource {
     } finally {
       if (!once) this.waiting--;
     }
+  }
+
+  /** A too-slow or wrong-class verdict is worth one log line (not one per poll). */
+  private noteEmpty(reason: string | null, show: (view: SlotView) => void, once: boolean): void {
+    if (reason !== this.lastEmptyReason) {
+      this.lastEmptyReason = reason;
+      if (reason === 'TOO_SLOW') {
+        this.options.log.warn('queued compute tasks exist, but at this machine’s measured speed none would finish within its wall-clock cap; waiting for others');
+      } else if (reason === 'OTHER_HARDWARE') {
+        this.options.log.info('queued tasks exist only for another hardware class (wall budgets on CPU or GPU)');
+      }
+    }
+    if (!once && reason === 'TOO_SLOW') show({ phase: 'idle', note: 'queued tasks need a faster machine; polling' });
   }
 
   /** Gives a lease back (releaseTask: the attempt is not counted); a failure leaves it to expire. */

@@ -1,7 +1,7 @@
 // Makes a leased task runnable here: its script and dataset fetched and verified by SHA-256 (a
 // mismatch is downloaded once more, then refused; a download that keeps failing gives the task
-// back) and its config: the lease's hyperparameters plus budget_s, seed and, when set, device and
-// num_threads. Where the dataset shows to the script (dataset_path) is the executor's business.
+// back) and its config: the lease's hyperparameters plus budget_s, seed, a compute budget's
+// budget_tokens or budget_flops and, when set, device and num_threads. Where the dataset shows to the script (dataset_path) is the executor's business.
 import type { Lease } from './api/documents.ts';
 import { artifactUrl, type ServerUrls } from './api/server.ts';
 import { type ArtifactCache, ArtifactFetchError, ArtifactMismatchError } from './artifacts.ts';
@@ -84,8 +84,13 @@ export class Preparer {
 
   private configFor(lease: Lease, hyperparameters: Record<string, unknown>): Record<string, unknown> {
     const { device, threads } = this.options;
+    // A compute budget fixes the work; budget_s is then the cap the API fitted to this machine.
+    const budget = lease.budget;
+    const compute =
+      budget?.kind === 'COMPUTE' && budget.amount != null && budget.unit ? { [budget.unit === 'TOKENS' ? 'budget_tokens' : 'budget_flops']: budget.amount } : {};
     return {
       ...hyperparameters,
+      ...compute,
       budget_s: lease.budgetS,
       seed: lease.seed,
       ...(device ? { device } : {}),

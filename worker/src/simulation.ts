@@ -43,7 +43,8 @@ export class SimulatedExecutor implements Executor {
 
 export function startSimulatedRun(lease: Lease): RunHandle {
   const startedAtMs = nowMs();
-  const durationMs = Math.max(500, lease.budgetS * 900);
+  // A compute task's budgetS is only a cap (up to an hour): a simulated one takes a couple of seconds.
+  const durationMs = lease.budget?.kind === 'COMPUTE' ? Math.min(2000, Math.max(500, lease.budgetS * 900)) : Math.max(500, lease.budgetS * 900);
   let progress: Progress | null = null;
   let abortReason: string | null = null;
   let over = false;

@@ -8,7 +8,9 @@ import { shareableDirs } from './execution.ts';
 import { detectMachine, type MachineInfo } from './hardware.ts';
 import { acquireLock, type Lock, LockedError } from './lock.ts';
 import { createLogger, type Logger } from './log.ts';
+import { calibrate } from './python/calibrate.ts';
 import { describeAttempts, discoverPython, type PythonRuntime } from './python/discover.ts';
+import type { Speed } from './speed.ts';
 import { checkSandbox, type SandboxHost } from './sandbox/host.ts';
 import { describeLimits, type LimitOverrides, resourceLimits } from './sandbox/limits.ts';
 import { type SandboxStatus, startupDecision } from './sandbox/policy.ts';
@@ -273,6 +275,8 @@ export async function start(options: StartOptions, settings: Settings): Promise<
       });
     }
     if (startup.signal.aborted) return signalExit(lastSignal);
+    const calibration = runtime ? await measureSpeed(runtime, settings, { slots, cores: machine.cores, device, log, signal: startup.signal }) : null;
+    if (startup.signal.aborted) return signalExit(lastSignal);
     // The token lives here: keep the folder private even if it existed with looser permissions.
     await ensurePrivateDir(settings.configDir);
     const credentials = new CredentialStore(settings.configDir);
@@ -316,6 +320,7 @@ export async function start(options: StartOptions, settings: Settings): Promise<
       sandboxStatus,
       allowUnsandboxed,
       limits: resourceLimits(machine, slots, limitOverrides),
+      calibration,
       // Name, slots and hardware may have changed since the machine registered.
       profile: { name, slots, hardware },
       controls,
@@ -352,6 +357,35 @@ export async function start(options: StartOptions, settings: Settings): Promise<
     await lock?.release();
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }
+}
+
+/** The calibration (a few seconds): this machine's training speed, with one task's threads and device. */
+async function measureSpeed(
+  runtime: PythonRuntime,
+  settings: Settings,
+  options: { slots: number; cores: number; device: 'cpu' | 'cuda' | 'mps' | null; log: Logger; signal: AbortSignal },
+): Promise<Speed | null> {
+  const threads = options.slots > 1 ? Math.max(1, Math.floor(options.cores / options.slots)) : null;
+  const device = (options.device ?? runtime.device) === 'cuda' ? 'cuda' : 'cpu';
+  const result = await calibrate(runtime.executable, {
+    passthrough: settings.passthroughEnv,
+    pythonUserBase: runtime.pythonUserBase,
+    threads,
+    device,
+    signal: options.signal,
+  });
+  if ('error' in result) {
+    if (!options.signal.aborted) options.log.warn('could not measure this machine’s speed; compute tasks get their full wall-clock cap', { error: result.error });
+    return null;
+  }
+  options.log.info('measured this machine’s training speed', {
+    tokensPerS: Math.round(result.tokensPerS),
+    flopsPerS: Math.round(result.flopsPerS),
+    threads: result.threads,
+    device: result.device,
+    ms: result.ms,
+  });
+  return { tokensPerS: result.tokensPerS, flopsPerS: result.flopsPerS, source: 'CALIBRATION' };
 }
 
 function signalExit(signal: NodeJS.Signals): number {

@@ -20,6 +20,7 @@ import type { Reporter } from './reporter.ts';
 import type { AheadDecision, SlotLoopOptions } from './slot-loop.ts';
 import type { WorkerStats } from './stats.ts';
 import type { SlotView } from './status-board.ts';
+import { untilAborted } from './util/abort.ts';
 import { backoffDelay, sleep } from './util/backoff.ts';
 
 export interface ReadyTask {
@@ -66,6 +67,8 @@ export interface TaskCycleDeps {
   onFatal(error: Error): void;
   /** Called as soon as a task's process ended, before its report is written. */
   onTaskEnded?(ended: TaskEnded): void;
+  /** A task completed with this result line (refreshes the machine's measured speed). */
+  onCompleted?(lease: Lease, metrics: Record<string, unknown>): void;
 }
 
 export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
@@ -79,6 +82,8 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   /** Seconds the last interpreters took from their spawn to ready (their torch import), newest last. */
   private readonly warmTimesS: number[] = [];
   private closed = false;
+  /** Paused by the volunteer's preferences: no interpreter waits (it would hold memory all the while). */
+  private resting = false;
 
   constructor(deps: TaskCycleDeps) {
     this.deps = deps;
@@ -88,6 +93,15 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   /** Starts this slot's first interpreter now, while the worker connects and leases. */
   prime(): void {
     this.ensureWarm();
+  }
+
+  /** While paused: kills the interpreter waiting for a task and starts none; false: warms one again. */
+  async rest(resting: boolean): Promise<void> {
+    this.resting = resting;
+    if (!resting) return this.prime();
+    const next = this.next;
+    this.next = null;
+    if (next) await (await next).discard('paused');
   }
 
   /** Kills the interpreter waiting for a task, if any. */
@@ -214,6 +228,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
         await this.deps.leasing.release(lease, why);
       } else {
         this.logOutcome(log, end.outcome, timing);
+        if (end.outcome.kind === 'complete' && !end.outcome.result.simulated) this.deps.onCompleted?.(lease, end.outcome.result.metrics);
         // Written to the spool (fsync) and then reported, while the slot already runs its next task.
         await this.deps.reporter.submit(spoolEntry(this.deps.identity, lease, end.outcome));
       }
@@ -338,7 +353,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
   }
 
   private ensureWarm(): void {
-    if (this.next || this.closed) return;
+    if (this.next || this.closed || this.resting) return;
     const next = this.deps.executor.warm(this.deps.slot);
     this.next = next;
     next.catch((error: unknown) => {
@@ -376,26 +391,6 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
 export function warmLeadFor(warmS: number | null, prefetchLeadS: number): number {
   if (warmS === null) return prefetchLeadS;
   return Math.min(prefetchLeadS, Math.max(1, 1.5 * warmS + 0.5));
-}
-
-/** Resolves with the promise's value, or with null as soon as one of the signals aborts. */
-function untilAborted<T>(promise: Promise<T>, signals: AbortSignal[]): Promise<T | null> {
-  const signal = AbortSignal.any(signals);
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /** The num_threads a task's config asks for, if it names a whole positive number. */

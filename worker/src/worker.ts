@@ -17,6 +17,7 @@ import type { PreferenceStore } from './preferences/store.ts';
 import type { UsageStore } from './preferences/usage.ts';
 import { Preparer } from './preparation.ts';
 import { ProfileUpdater, type WorkerProfile } from './profile.ts';
+import { type Speed, SpeedReporter } from './speed.ts';
 import type { PythonRuntime } from './python/discover.ts';
 import { Reporter } from './reporter.ts';
 import { SimulatedExecutor } from './simulation.ts';
@@ -71,6 +72,8 @@ export interface WorkerConfig {
   /** Preferences and the run gate; null: always run (tests, the benchmark). */
   controls?: VolunteerControls | null;
   monitor?: WorkerMonitor | null;
+  /** The calibration's speed (start.ts measures it); reported once connected, then refreshed from tasks. */
+  calibration?: Speed | null;
 }
 
 /** The volunteer's controls (src/preferences/): what they chose, whether to run now, today's usage. */
@@ -98,6 +101,8 @@ export class Worker {
   readonly reporter: Reporter;
   readonly stats = new WorkerStats();
   readonly runsDir: string;
+  /** The measured training speed the API fits compute caps to. */
+  readonly speed: SpeedReporter;
   private readonly leasing: LeaseSource;
   private readonly cycles: TaskCycle[] = [];
   private readonly loops: SlotLoop<ReadyTask, RunResult>[] = [];
@@ -126,13 +131,22 @@ export class Worker {
       workerId: config.credential.workerId,
       onDelivered: (taskId, credits, duplicate) => config.monitor?.delivered(taskId, credits, duplicate),
     });
-    this.leasing = new LeaseSource({ client: this.client, reporter: this.reporter, log: config.log, maxTasks: config.maxTasks ?? null });
+    this.speed = new SpeedReporter({ client: this.client, log: config.log, calibration: config.calibration ?? null });
+    this.leasing = new LeaseSource({
+      client: this.client,
+      reporter: this.reporter,
+      log: config.log,
+      maxTasks: config.maxTasks ?? null,
+      beforeLease: () => this.speed.settled(),
+    });
     const profile = new ProfileUpdater({ client: this.client, log: config.log, profile: config.profile ?? null, onUpdated: config.onProfileUpdated });
     config.board?.summary(() => summaryLine(config.urls.base, this.connectionState(), this.stats, this.reporter.pending));
     this.client.onConnected(() => {
       this.reporter.kick();
       void this.reporter.replay();
       void profile.send();
+      // Leasing waits for it (LeaseSource's beforeLease): the first compute task's cap follows it.
+      void this.speed.send();
     });
 
     const executor = this.executor();
@@ -173,6 +187,7 @@ export class Worker {
         warmLeadS: config.warmLeadS ?? null,
         onFatal: (error) => this.fail(error),
         onTaskEnded: (ended) => this.taskEnded(ended),
+        onCompleted: (lease, metrics) => this.speed.observe(lease, metrics),
       });
       this.cycles.push(cycle);
       this.loops.push(new SlotLoop(cycle));
@@ -193,6 +208,9 @@ export class Worker {
     for (const loop of this.loops) {
       if (decision.run) loop.resume();
       else loop.pause(decision.whenRunning, decision.reason);
+    }
+    for (const cycle of this.cycles) {
+      cycle.rest(!decision.run).catch((error: unknown) => this.log.warn('cannot stop the waiting interpreter', { error: (error as Error).message }));
     }
   }
 
@@ -246,7 +264,7 @@ export class Worker {
       torch: this.config.runtime?.torchVersion,
       device: this.config.runtime?.device,
     });
-    if (!this.stopping) for (const cycle of this.cycles) cycle.prime();
+    if (!this.stopping && (this.decision?.run ?? true)) for (const cycle of this.cycles) cycle.prime();
     await this.config.controls?.gate.start();
     await this.reporter.replay();
     await Promise.all(this.loops.map((loop) => loop.start()));

@@ -39,6 +39,17 @@ async function viewerFor(deps: AppDeps, token: string | null): Promise<Viewer | 
   return viewer ?? 'invalid';
 }
 
+/** The peer's address, or behind a trusted proxy the first X-Forwarded-For entry. */
+export function clientAddressOf(req: IncomingMessage | undefined, trustProxy: boolean): string | null {
+  if (!req) return null;
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first.slice(0, 64);
+  }
+  return req.socket?.remoteAddress ?? null;
+}
+
 function sendJsonError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
@@ -76,11 +87,12 @@ export function createYogaServer(deps: AppDeps): YogaServerInstance<ServerContex
       warn: (...args) => deps.log.warn(String(args[0])),
       error: (...args) => deps.log.error(String(args[0]), { detail: args.slice(1).map((a) => (a instanceof Error ? a.stack : String(a))) }),
     },
-    context: async ({ request, connectionViewer }) => {
-      if (connectionViewer !== undefined) return createRequestContext(deps, connectionViewer);
+    context: async ({ request, connectionViewer, req }) => {
+      const address = clientAddressOf(req, deps.env.XEENET_TRUST_PROXY);
+      if (connectionViewer !== undefined) return createRequestContext(deps, connectionViewer, address);
       const viewer = await viewerFor(deps, tokenFromAuthorization(request.headers.get('authorization')));
       if (viewer === 'invalid') throw unauthenticated();
-      return createRequestContext(deps, viewer);
+      return createRequestContext(deps, viewer, address);
     },
   });
 }

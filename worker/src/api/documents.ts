@@ -27,6 +27,17 @@ export const UPDATE_WORKER = graphql(`
   }
 `);
 
+export const REPORT_WORKER_SPEED = graphql(`
+  mutation ReportWorkerSpeed($input: WorkerSpeedInput!) {
+    reportWorkerSpeed(input: $input) {
+      __typename
+      ... on MutationReportWorkerSpeedSuccess { data { id speed { tokensPerS flopsPerS source } } }
+      ... on ValidationError { message fieldErrors { path message } }
+      ... on Error { message }
+    }
+  }
+`);
+
 export const LEASE_TASK = graphql(`
   mutation LeaseTask {
     leaseTask {
@@ -35,9 +46,11 @@ export const LEASE_TASK = graphql(`
         data {
           lease {
             token taskId campaignId index config seed budgetS attempt maxAttempts expiresAt
+            budget { kind unit amount capS maxWallS }
             script { sha256 url name sizeBytes }
             dataset { sha256 url name sizeBytes }
           }
+          reason
         }
       }
       ... on ValidationError { message fieldErrors { path message } }

@@ -4,6 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** How a task’s budget is measured. */
+export type BudgetKind =
+  /** A fixed amount of work (training tokens or FLOPs): the same steps and the same result on every machine of a class. */
+  | 'COMPUTE'
+  /** Seconds of training on the worker’s clock; results compare only within one hardware class. */
+  | 'WALL';
+
 /** The final report of a successful run. */
 export type CompleteTaskInput = {
   /** The token from the lease. */
@@ -13,6 +20,24 @@ export type CompleteTaskInput = {
   /** Global id of the leased task. */
   taskId: string | number;
 };
+
+/** What a compute budget counts; each training script declares one in its manifest. */
+export type ComputeUnit =
+  /** Training FLOPs as the script counts them per token. Passed as budget_flops. */
+  | 'FLOPS'
+  /** Training tokens (predictions): steps = floor(amount / (batch_size × block_size)). Passed as budget_tokens. */
+  | 'TOKENS';
+
+/** Why leaseTask handed out no task. */
+export type EmptyLeaseReason =
+  /** Queued tasks exist only for another hardware class (wall budgets on GPU or CPU). */
+  | 'OTHER_HARDWARE'
+  /** No queued task this worker may take. */
+  | 'QUEUE_EMPTY'
+  /** This API replica is shutting down: ask again (another replica answers). */
+  | 'SHUTTING_DOWN'
+  /** Queued compute tasks exist, but at this worker’s measured speed none would finish within its wall-clock cap. */
+  | 'TOO_SLOW';
 
 /** The report of a failed run. */
 export type FailTaskInput = {
@@ -125,6 +150,13 @@ export type ResultInput = {
   wallS?: number | null | undefined;
 };
 
+/** Where a worker’s measured speed comes from. */
+export type SpeedSource =
+  /** A short training-shaped benchmark the worker runs at start (a few seconds). */
+  | 'CALIBRATION'
+  /** The throughput of its recent real tasks (tokens_per_s, model_flops_per_s of their results). */
+  | 'TASKS';
+
 /** Where a task is in its lifecycle (see api/src/modules/tasks/lease-state.ts). */
 export type TaskStatus =
   /** Its campaign was cancelled before it finished. */
@@ -148,6 +180,16 @@ export type UpdateWorkerInput = {
   slots?: number | null | undefined;
 };
 
+/** A measured training speed. Give the units measured; one left out keeps its last value. */
+export type WorkerSpeedInput = {
+  /** Training FLOPs per second, counted as the training scripts count them (6 × matmul weights + attention). */
+  flopsPerS?: number | null | undefined;
+  /** CALIBRATION at start, TASKS from real results. */
+  source: SpeedSource;
+  /** Training tokens per second (positive, finite). */
+  tokensPerS?: number | null | undefined;
+};
+
 export type RegisterWorkerMutationVariables = Exact<{
   input: RegisterWorkerInput;
 }>;
@@ -156,6 +198,7 @@ export type RegisterWorkerMutationVariables = Exact<{
 export type RegisterWorkerMutation = { registerWorker:
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'MutationRegisterWorkerSuccess', data: { token: string, worker: { id: string, name: string } } }
+    | { __typename: 'RateLimitedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
 
@@ -171,12 +214,24 @@ export type UpdateWorkerMutation = { updateWorker:
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
 
+export type ReportWorkerSpeedMutationVariables = Exact<{
+  input: WorkerSpeedInput;
+}>;
+
+
+export type ReportWorkerSpeedMutation = { reportWorkerSpeed:
+    | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'MutationReportWorkerSpeedSuccess', data: { id: string, speed: { tokensPerS: number | null, flopsPerS: number | null, source: SpeedSource | null } } }
+    | { __typename: 'UnauthenticatedError', message: string }
+    | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
+   };
+
 export type LeaseTaskMutationVariables = Exact<{ [key: string]: never; }>;
 
 
 export type LeaseTaskMutation = { leaseTask:
     | { __typename: 'ForbiddenError', message: string }
-    | { __typename: 'MutationLeaseTaskSuccess', data: { lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, script: { sha256: string, url: string, name: string, sizeBytes: number }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
+    | { __typename: 'MutationLeaseTaskSuccess', data: { reason: EmptyLeaseReason | null, lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, budget: { kind: BudgetKind, unit: ComputeUnit | null, amount: number | null, capS: number, maxWallS: number }, script: { sha256: string, url: string, name: string, sizeBytes: number }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
     | { __typename: 'UnauthenticatedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
@@ -313,6 +368,33 @@ export const UpdateWorkerDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpdateWorkerMutation, UpdateWorkerMutationVariables>;
+export const ReportWorkerSpeedDocument = new TypedDocumentString(`
+    mutation ReportWorkerSpeed($input: WorkerSpeedInput!) {
+  reportWorkerSpeed(input: $input) {
+    __typename
+    ... on MutationReportWorkerSpeedSuccess {
+      data {
+        id
+        speed {
+          tokensPerS
+          flopsPerS
+          source
+        }
+      }
+    }
+    ... on ValidationError {
+      message
+      fieldErrors {
+        path
+        message
+      }
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReportWorkerSpeedMutation, ReportWorkerSpeedMutationVariables>;
 export const LeaseTaskDocument = new TypedDocumentString(`
     mutation LeaseTask {
   leaseTask {
@@ -330,6 +412,13 @@ export const LeaseTaskDocument = new TypedDocumentString(`
           attempt
           maxAttempts
           expiresAt
+          budget {
+            kind
+            unit
+            amount
+            capS
+            maxWallS
+          }
           script {
             sha256
             url
@@ -343,6 +432,7 @@ export const LeaseTaskDocument = new TypedDocumentString(`
             sizeBytes
           }
         }
+        reason
       }
     }
     ... on ValidationError {

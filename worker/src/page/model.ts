@@ -92,6 +92,15 @@ export class StatusModel implements StatusView, WorkerMonitor {
     const result = this.results.find((entry) => entry.taskId === taskId);
     if (result) result.creditsEarned = creditsEarned;
     this.version++;
+    for (const listener of [...this.deliveryListeners]) listener();
+  }
+
+  private readonly deliveryListeners = new Set<() => void>();
+
+  /** Called after every accepted delivery (the standing is asked for again). */
+  onDelivered(listener: () => void): () => void {
+    this.deliveryListeners.add(listener);
+    return () => this.deliveryListeners.delete(listener);
   }
 
   snapshot(now = Date.now()): PageSnapshot {

@@ -1,5 +1,5 @@
 // The account's standing for the local page, asked of the API with the worker's own token every
-// 30 s: the balance (`me`) and the account's row of the leaderboard (credits earned, compute
+// 30 s and shortly after each delivered result: the balance (`me`) and the account's row of the leaderboard (credits earned, compute
 // hours, verified results, rank). What the API does not offer (credits pending, reputation) stays
 // null, which the page shows as "not available".
 import type { ApiClient } from '../api/client.ts';
@@ -49,9 +49,19 @@ export function watchStanding(options: { client: ApiClient; model: StatusModel; 
   const unsubscribe = client.onConnected(() => void refresh());
   const timer = setInterval(() => void refresh(), options.intervalMs ?? 30_000);
   timer.unref();
+  // Several results delivered at once are asked about once.
+  let soon: NodeJS.Timeout | null = null;
+  const offDelivered = model.onDelivered(() => {
+    soon ??= setTimeout(() => {
+      soon = null;
+      void refresh();
+    }, 1000);
+  });
   return () => {
     stopped = true;
     clearInterval(timer);
+    if (soon) clearTimeout(soon);
     unsubscribe();
+    offDelivered();
   };
 }

@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, freePort, startApi } from '../helpers/api.ts';
-import { campaign, cancelCampaign, submitBrief } from '../helpers/platform.ts';
+import { processesMentioning } from '../helpers/files.ts';
+import { campaign, cancelCampaign, submitBrief, task, TRAIN_BUDGET_S } from '../helpers/platform.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { delay, waitUntil } from '../helpers/wait.ts';
 import { type LogLine, newHome, startWorker, type WorkerProcess } from '../helpers/worker.ts';
@@ -23,9 +24,23 @@ beforeAll(async () => {
   api = await startApi({ leaseTtlS: 10 });
 });
 
-afterAll(async () => {
-  for (const worker of running) worker.signal('SIGKILL');
+const campaigns: string[] = [];
+
+/** A campaign for this test only: cancelled after it, so the next test's worker cannot take its tasks. */
+async function brief(options: Parameters<typeof submitBrief>[1]) {
+  const created = await submitBrief(api, options);
+  campaigns.push(created.id);
+  return created;
+}
+
+afterEach(async () => {
+  for (const worker of running.splice(0)) worker.signal('SIGKILL');
+  for (const id of campaigns.splice(0)) await cancelCampaign(api, id).catch(() => {});
   await context?.close().catch(() => undefined);
+  context = null;
+});
+
+afterAll(async () => {
   await api?.dispose();
 });
 
@@ -51,7 +66,7 @@ function request(port: number, options: { path: string; method?: string; host?: 
 
 describe('the local page', () => {
   it('shows the running task live, pauses (giving the task back, leasing nothing) and resumes, and saves its switches', async () => {
-    const brief = await submitBrief(api, { name: 'page', taskCount: 8, budgetS: 6, allowSimulated: true });
+    const created = await brief({ name: 'page', taskCount: 8, budgetS: 6, allowSimulated: true });
     const home = newHome();
     const port = await freePort();
     const worker = startWorker({ server: api.url, home, args: ['--simulate', '--name', 'page-volunteer', '--page-port', String(port)] });
@@ -105,15 +120,16 @@ describe('the local page', () => {
     await page.getByTestId('pause-button').click();
     await page.getByTestId('state').filter({ hasText: 'Waiting: paused by the volunteer' }).waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('pause-button').innerText()).toBe('Resume');
-    const released = await worker.waitForLog((line) => line.msg === 'lease released' && Date.parse(line.time) >= pausedAt && String(line.why).startsWith('paused'), 10_000, 'the paused task given back');
-    expect(released.why).toBe('paused: paused by the volunteer');
-    await waitUntil(async () => (await campaign(api, brief.id)).stats.leased === 0 || null, 10_000, 'no lease held');
-    const view = await campaign(api, brief.id);
+    // The running task's lease, and the one leased ahead (if any) before it started.
+    await worker.waitForLog((line) => line.msg === 'lease released' && line.why === 'paused: paused by the volunteer', 10_000, 'the paused task given back');
+    for (const line of after(worker.logs, pausedAt, 'lease released')) expect(String(line.why)).toMatch(/^paused/);
+    await waitUntil(async () => (await campaign(api, created.id)).stats.leased === 0 || null, 10_000, 'no lease held');
+    const view = await campaign(api, created.id);
     const givenBack = view.tasks.find((entry) => String(entry.index) === running0)!;
     expect(givenBack).toMatchObject({ status: 'QUEUED', attempts: 0 });
     await delay(4000);
     expect(after(worker.logs, pausedAt, 'task leased')).toEqual([]);
-    expect((await campaign(api, brief.id)).stats.leased).toBe(0);
+    expect((await campaign(api, created.id)).stats.leased).toBe(0);
     await page.getByTestId('results').filter({ hasText: 'stopped' }).waitFor({ timeout: 5000 });
 
     // Switches are saved to the config file at once.
@@ -138,21 +154,19 @@ describe('the local page', () => {
 
     worker.signal('SIGTERM');
     expect((await worker.exited).code).toBe(0);
-    // Its remaining tasks would go to the next tests' workers.
-    await cancelCampaign(api, brief.id);
   });
 });
 
 describe('preferences that stop leasing', () => {
   it('a daily task cap: the task that reaches it finishes and reports, then nothing more is leased', async () => {
-    const brief = await submitBrief(api, { name: 'cap', taskCount: 4, budgetS: 3, allowSimulated: true });
+    const created = await brief({ name: 'cap', taskCount: 4, budgetS: 3, allowSimulated: true });
     const worker = startWorker({ server: api.url, args: ['--simulate', '--name', 'capped', '--daily-tasks', '1'] });
     running.push(worker);
     await worker.waitForLog((line) => line.msg === 'pausing: daily cap of 1 tasks reached', 30_000, 'the cap');
     await worker.waitForLog((line) => line.msg === 'result delivered', 10_000, 'the capped task reported');
     await delay(3000);
     expect(worker.logs.filter((line) => line.msg === 'task started')).toHaveLength(1);
-    const view = await campaign(api, brief.id);
+    const view = await campaign(api, created.id);
     expect(view.stats).toMatchObject({ succeeded: 1, leased: 0 });
     // A restart the same day keeps the count: still nothing leased.
     worker.signal('SIGTERM');
@@ -164,11 +178,11 @@ describe('preferences that stop leasing', () => {
     expect(again.logs.filter((line) => line.msg === 'task leased')).toEqual([]);
     again.signal('SIGTERM');
     expect((await again.exited).code).toBe(0);
-    expect((await campaign(api, brief.id)).stats).toMatchObject({ succeeded: 1, queued: 3 });
+    expect((await campaign(api, created.id)).stats).toMatchObject({ succeeded: 1, queued: 3 });
   });
 
   it('outside the hours: nothing is leased; a config file that is not valid stops start with its name', async () => {
-    const brief = await submitBrief(api, { name: 'hours', taskCount: 1, budgetS: 3, allowSimulated: true });
+    const created = await brief({ name: 'hours', taskCount: 1, budgetS: 3, allowSimulated: true });
     const now = new Date();
     const hh = (offset: number) => String((now.getHours() + offset + 24) % 24).padStart(2, '0');
     // A one-hour window that starts two hours from now.
@@ -180,7 +194,7 @@ describe('preferences that stop leasing', () => {
     expect(worker.logs.filter((line) => line.msg === 'task leased')).toEqual([]);
     worker.signal('SIGTERM');
     expect((await worker.exited).code).toBe(0);
-    expect((await campaign(api, brief.id)).stats).toMatchObject({ queued: 1 });
+    expect((await campaign(api, created.id)).stats).toMatchObject({ queued: 1 });
 
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path.join(worker.home, 'config', 'preferences.json'), '{"dailyTaskCap": "ten"}');
@@ -188,5 +202,66 @@ describe('preferences that stop leasing', () => {
     const exit = await refused.exited;
     expect(exit.code).toBe(2);
     expect(refused.stderr()).toContain('preferences.json: dailyTaskCap must be null or a whole number');
+  });
+});
+
+describe('with real PyTorch tasks', () => {
+  it('refuses scripts of a kind not accepted, applies a threads cap from the page, and a pause kills the running script and gives it back', async () => {
+    const created = await brief({ name: 'real', taskCount: 2, budgetS: TRAIN_BUDGET_S });
+    const home = newHome();
+    const port = await freePort();
+    // Leases do not say their script's kind yet (UNKNOWN): accepting only built-ins refuses them.
+    const worker = startWorker({ server: api.url, home, args: ['--name', 'real-volunteer', '--accept-scripts', 'builtin', '--page-port', String(port)] });
+    running.push(worker);
+    const token = new URL(String((await worker.waitForLog((line) => line.msg === 'local status page', 60_000, 'the page')).url)).searchParams.get('token')!;
+    const refused = await worker.waitForLog((line) => line.msg === 'refusing the task', 90_000, 'a refusal');
+    expect(refused).toMatchObject({ code: 'NOT_ACCEPTED' });
+    expect(String(refused.reason)).toContain('accepts only builtin scripts');
+    await waitUntil(async () => (await campaign(api, created.id)).stats.leased === 0 || null, 10_000, 'the refused lease given back');
+    expect((await campaign(api, created.id)).tasks.every((entry) => entry.status === 'QUEUED' && entry.attempts === 0)).toBe(true);
+    expect(worker.logs.some((line) => line.msg === 'task started')).toBe(false);
+
+    const post = (pathname: string, body: unknown) =>
+      request(port, { path: pathname, method: 'POST', headers: { 'x-xeenet-token': token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/preferences', { acceptScripts: ['builtin', 'reviewed', 'own'], cpuThreads: 1 })).status).toBe(200);
+    const first = await worker.waitForLog((line) => line.msg === 'task finished', 90_000, 'a real task finished');
+    expect(first.outcome).toBe('complete');
+    const delivered = await worker.waitForLog((line) => line.msg === 'result delivered', 30_000, 'its result delivered');
+    expect((await task(api, String(delivered.taskId))).history[0]!.metrics!.num_threads).toBe(1);
+    // The page asks the API for the account's standing after a delivery: what this result earned.
+    const state = async () => JSON.parse((await request(port, { path: '/api/state', headers: { 'x-xeenet-token': token } })).body);
+    const standing = await waitUntil(async () => ((await state()).account?.creditsEarned > 0 ? (await state()).account : null), 10_000, 'the standing');
+    expect(standing).toMatchObject({ creditsEarned: delivered.creditsEarned, verifiedResults: 1, creditsPending: null, reputation: null, error: null });
+    expect(standing.computeHours).toBeGreaterThan(0);
+    expect(standing.computeHours).toBeLessThanOrEqual(TRAIN_BUDGET_S / 3600);
+
+    // The second task (leased ahead) starts; a pause kills its script at once and gives it back.
+    const second = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId !== first.taskId, 60_000, 'the second task started');
+    const pythonOf = () => processesMentioning(home).filter((pid) => pid !== worker.proc.pid);
+    const secondPid = Number(second.pid);
+    expect(pythonOf()).toContain(secondPid);
+    const pausedAt = Date.now();
+    expect((await post('/api/pause', {})).status).toBe(200);
+    await worker.waitForLog((line) => line.msg === 'task stopped for a pause', 10_000, 'the running script stopped').catch((error: unknown) => {
+      console.log(JSON.stringify(worker.logs.filter((line) => Date.parse(line.time) >= pausedAt - 3000), null, 1));
+      throw error;
+    });
+    await worker.waitForLog((line) => line.msg === 'lease released' && line.why === 'paused: paused by the volunteer', 10_000, 'its lease given back');
+    expect(Date.now() - pausedAt).toBeLessThan(TRAIN_BUDGET_S * 1000);
+    const view = await campaign(api, created.id);
+    expect(view.tasks.find((entry) => entry.index === second.index)).toMatchObject({ status: 'QUEUED', attempts: 0 });
+    // While paused no Python of this worker runs: the script is gone, and no interpreter waits warm.
+    await waitUntil(() => pythonOf().length === 0 || null, 10_000, 'no Python while paused');
+    expect(pythonOf()).not.toContain(secondPid);
+    await delay(2000);
+    expect(pythonOf()).toEqual([]);
+
+    // Resuming warms an interpreter again and takes the task back.
+    expect((await post('/api/resume', {})).status).toBe(200);
+    const resumed = await worker.waitForLog((line) => line.msg === 'task started' && line.taskId === second.taskId && line.pid !== second.pid, 60_000, 'the given-back task run again');
+    expect(resumed.attempt).toBe(1);
+    worker.signal('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    await waitUntil(() => processesMentioning(home).length === 0 || null, 10_000, 'no Python left');
   });
 });

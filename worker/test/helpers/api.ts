@@ -89,6 +89,9 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiProcess> {
     XEENET_LEASE_TTL_S: String(options.leaseTtlS ?? 30),
     XEENET_REAPER_INTERVAL_MS: String(options.reaperIntervalMs ?? 500),
     XEENET_LOG_LEVEL: 'warn',
+    // Many simulated machines register from one address here; the limits have their own test.
+    XEENET_REGISTRATION_PER_ADDRESS_BURST: '1000000',
+    XEENET_REGISTRATION_GLOBAL_BURST: '1000000',
     ...(datasets ? { XEENET_DATASETS_DIR: datasets } : {}),
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...(options.publicUrl ? { XEENET_PUBLIC_URL: options.publicUrl } : {}),

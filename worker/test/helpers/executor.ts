@@ -77,6 +77,7 @@ export function fixtureTask(script: string, budgetS: number, config: Record<stri
     attempt: 1,
     maxAttempts: 1,
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    budget: { kind: 'WALL', unit: null, amount: null, capS: budgetS, maxWallS: budgetS },
     script: { sha256: 'a'.repeat(64), url: '/artifacts/a', name: script, sizeBytes: 1 },
     dataset: { sha256: 'b'.repeat(64), url: '/artifacts/b', name: 'dataset', sizeBytes: 1 },
   } satisfies Lease;

@@ -13,6 +13,8 @@ export interface ArtifactMetadata {
   searchSpace?: Record<string, unknown>;
   defaultConfig?: Record<string, unknown>;
   defaultBudgetS?: number;
+  /** The manifest's `budgets`: kinds accepted, the compute unit and its default amount. */
+  budgets?: { kinds: ('wall' | 'compute')[]; computeUnit?: 'tokens' | 'flops'; defaultCompute?: number };
   metric?: string;
 }
 

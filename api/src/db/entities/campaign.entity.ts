@@ -28,7 +28,14 @@ const CampaignSchema = defineEntity({
     confirmTopK: p.integer().default(0),
     confirmSeeds: p.integer().default(0),
     taskCount: p.integer(),
+    /** Wall seconds per task (a wall budget) or the wall-clock cap per task (a compute budget). */
     budgetS: p.integer(),
+    budgetKind: p.enum(['wall', 'compute']).default('wall'),
+    /** Compute budgets: the unit the script counts (tokens or flops) and the amount per task. */
+    budgetUnit: p.enum(['tokens', 'flops']).nullable(),
+    budgetAmount: p.double().nullable(),
+    /** Wall budgets: the one hardware class (cpu or gpu) the campaign runs on and is priced in. */
+    budgetHardware: p.enum(['cpu', 'gpu']).nullable(),
     seed: p.integer(),
     maxAttempts: p.integer(),
     priority: p.integer().default(0),

@@ -23,6 +23,8 @@ const RunResultSchema = defineEntity({
     trainLoss: p.double().nullable(),
     steps: p.integer().nullable(),
     wallS: p.double().nullable(),
+    /** hardwareClassOf(metrics): results of one class replay bit-identically. */
+    hardwareClass: p.string().length(300).nullable(),
     metrics: p.json<Record<string, unknown>>().nullable(),
     stdoutTail: p.text().nullable(),
     stderrTail: p.text().nullable(),

@@ -27,6 +27,7 @@ const TaskSchema = defineEntity({
     index: p.integer(),
     config: p.json<Record<string, unknown>>(),
     seed: p.integer(),
+    /** Wall seconds (a wall budget) or the most any machine may take (a compute budget). */
     budgetS: p.integer(),
     /** Multiplier of the campaign's base budget (ASHA rungs); budgetS already includes it. */
     budgetScale: p.double().default(1),
@@ -40,6 +41,15 @@ const TaskSchema = defineEntity({
     mark: p.enum([...TASK_MARKS]).nullable(),
     /** The task whose result the mark compared against (the parent, or the best so far). */
     markAgainstTaskId: p.uuid().nullable(),
+    budgetKind: p.enum(['wall', 'compute']).default('wall'),
+    budgetUnit: p.enum(['tokens', 'flops']).nullable(),
+    budgetAmount: p.double().nullable(),
+    /** Wall budgets: only workers of this class (cpu, gpu) lease it. */
+    deviceClass: p.enum(['cpu', 'gpu']).nullable(),
+    /** The wall-clock cap the current (or last) lease gave the script as budget_s: fitted to the worker's measured speed. */
+    leaseCapS: p.integer().nullable(),
+    /** Copied from the accepted result: device, torch build, threads and CPU kernels it ran with. */
+    hardwareClass: p.string().length(300).nullable(),
     status: p.enum([...TASK_STATUSES]).default('queued'),
     priority: p.integer().default(0),
     attempts: p.integer().default(0),

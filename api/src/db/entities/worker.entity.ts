@@ -22,6 +22,11 @@ const WorkerSchema = defineEntity({
     hardware: p.json<Hardware>(),
     simulated: p.boolean().default(false),
     slots: p.integer().default(1),
+    /** Measured training speed: a calibration at start, then refreshed from its real tasks' results. */
+    tokensPerS: p.double().nullable(),
+    flopsPerS: p.double().nullable(),
+    speedSource: p.enum(['calibration', 'tasks']).nullable(),
+    speedMeasuredAt: p.datetime().nullable(),
     lastSeenAt: p.datetime().onCreate(() => new Date()),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

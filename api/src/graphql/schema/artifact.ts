@@ -1,3 +1,5 @@
+import { BudgetKindEnum, ComputeUnitEnum } from './budget.ts';
+import { scriptBudgets } from '../../modules/campaigns/budget.ts';
 import { Artifact, type ArtifactKind } from '../../db/entities/artifact.entity.ts';
 import { PayloadTooLargeError, ValidationError } from '../../errors.ts';
 import { builder } from '../builder.ts';
@@ -68,6 +70,23 @@ builder.node(ArtifactRef, {
       description: 'For scripts: the config values used when the search space leaves a key out.',
       resolve: (artifact) => artifact.metadata.defaultConfig ?? null }),
     defaultBudgetS: t.int({ nullable: true, description: 'For scripts: the suggested per-task wall budget in seconds.', resolve: (artifact) => artifact.metadata.defaultBudgetS ?? null }),
+    budgetKinds: t.field({
+      type: [BudgetKindEnum],
+      nullable: true,
+      description: 'Scripts: the budget kinds a brief may use with it (from its manifest; WALL only when it declares none).',
+      resolve: (artifact) => (artifact.kind === 'script' ? scriptBudgets(artifact.metadata as Record<string, unknown>).kinds : null),
+    }),
+    computeUnit: t.field({
+      type: ComputeUnitEnum,
+      nullable: true,
+      description: 'Scripts: what its compute budgets count (training tokens or FLOPs).',
+      resolve: (artifact) => (artifact.kind === 'script' ? scriptBudgets(artifact.metadata as Record<string, unknown>).computeUnit : null),
+    }),
+    defaultCompute: t.float({
+      nullable: true,
+      description: 'Scripts: the compute budget per task a brief gets by default, in computeUnit.',
+      resolve: (artifact) => (artifact.kind === 'script' ? scriptBudgets(artifact.metadata as Record<string, unknown>).defaultCompute : null),
+    }),
     metric: t.string({ nullable: true, description: 'For scripts: the metric results are ranked by (val_bpb, lower is better).', resolve: (artifact) => artifact.metadata.metric ?? null }),
     uploadedBy: t.field({
       type: AccountRef,

@@ -18,6 +18,8 @@ import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { ArtifactRef } from './artifact.ts';
 import { AUTH_ERRORS } from './errors.ts';
+import { BudgetInputRef, BudgetRef } from './budget.ts';
+import { budgetOf } from '../../modules/campaigns/budget.ts';
 import { TaskRef, TaskStatusEnum } from './task.ts';
 
 export const CampaignStatusEnum = builder.enumType('CampaignStatus', {
@@ -81,6 +83,12 @@ const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').imple
     bestValBpb: t.exposeFloat('bestValBpb', { description: 'Lowest val_bpb (bits per byte, lower is better).', nullable: true }),
     meanValBpb: t.exposeFloat('meanValBpb', { description: 'Mean val_bpb.', nullable: true }),
     stdValBpb: t.exposeFloat('stdValBpb', { description: 'Sample standard deviation of val_bpb.', nullable: true }),
+    hardwareClasses: t.exposeStringList('hardwareClasses', {
+      description: 'Hardware classes (device|torch build|CPU kernels|threads) of the results behind the figures, sorted.',
+    }),
+    mixedHardware: t.exposeBoolean('mixedHardware', {
+      description: 'Wall budgets only: the figures mix results from more than one hardware class, whose val_bpb are not comparable (their step counts follow the machine).',
+    }),
   }),
 });
 
@@ -112,7 +120,13 @@ builder.node(CampaignRef, {
     searchSpace: t.field({ type: 'JSON', description: 'The brief’s search space, as submitted.', resolve: (campaign) => campaign.searchSpace }),
     strategy: t.field({ type: SearchStrategyEnum, description: 'How configs are chosen.', resolve: (campaign) => campaign.strategy }),
     taskCount: t.exposeInt('taskCount', { description: 'How many tasks the brief asked for.' }),
-    budgetS: t.exposeInt('budgetS', { description: 'Per-task time budget in seconds.' }),
+    budgetS: t.exposeInt('budgetS', { description: 'Per task: a wall budget’s seconds, or a compute budget’s wall-clock cap.' }),
+    budget: t.field({ type: BudgetRef, description: 'The per-task budget: wall seconds or a fixed amount of compute.', resolve: (campaign) => budgetOf(campaign) }),
+    hardwareClasses: t.stringList({
+      description: 'Hardware classes its accepted results ran on (see CampaignStats.mixedHardware).',
+      complexity: 5,
+      resolve: async (campaign, _args, ctx) => (await ctx.services.campaigns.stats(campaign)).hardwareClasses,
+    }),
     seed: t.exposeInt('seed', { description: 'The brief’s seed.' }),
     maxAttempts: t.exposeInt('maxAttempts', { description: 'How often a task may be leased before it fails for good.' }),
     visibility: t.field({ type: VisibilityEnum, description: 'Who may see it.', resolve: (campaign) => campaign.visibility }),
@@ -185,20 +199,30 @@ builder.queryFields((t) => ({
   }),
   estimateCampaignCost: t.field({
     type: builder.objectRef<CostEstimate>('CostEstimate').implement({
-      description: 'The price of a brief, before submission.',
+      description: 'A quote: what a brief reserves at submission and the rate behind it.',
       fields: (f) => ({
         taskCount: f.exposeInt('taskCount', { description: 'Tasks priced.' }),
-        budgetS: f.exposeInt('budgetS', { description: 'Per-task budget in seconds.' }),
-        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond', { description: 'The platform’s price of one task-second.' }),
-        total: f.exposeFloat('total', { description: 'Credits reserved at submission.' }),
+        budget: f.field({ type: BudgetRef, description: 'The budget the quote is for, defaults filled in.', resolve: (e) => e.budget }),
+        budgetS: f.exposeInt('budgetS', { description: 'A wall budget’s seconds, or a compute budget’s cap.' }),
+        creditsPerTaskSecond: f.exposeInt('creditsPerTaskSecond', { description: 'Wall budgets: credits per second on the budget’s hardware class (GPU above CPU); 0 for compute.' }),
+        creditsPerComputeUnit: f.exposeFloat('creditsPerComputeUnit', {
+          description: 'Compute budgets: credits per 10^12 FLOPs (unit FLOPS) or per million tokens (unit TOKENS); 0 for wall.',
+        }),
+        perTask: f.exposeFloat('perTask', { description: 'What one task pays its worker: the work it contains (compute) or its seconds at the class rate (wall).' }),
+        total: f.exposeFloat('total', { description: 'taskCount × perTask, reserved in escrow at submission.' }),
       }),
     }),
-    description: 'What a brief would cost: taskCount × budgetS × creditsPerTaskSecond, reserved at submission.',
+    description: 'What a brief would cost. Compute budgets pay for the work a task contains; wall budgets pay per second at their hardware class’s rate.',
     args: {
       taskCount: t.arg.int({ required: true, description: 'Tasks in the brief.' }),
-      budgetS: t.arg.int({ required: true, description: 'Per-task budget in seconds.' }),
+      budgetS: t.arg.int({ description: 'The old wall-only budget: seconds per task (same as budget: {kind: WALL, seconds}).' }),
+      script: t.arg.string({ description: 'The training script (name or SHA-256): its unit and defaults. Without it, only wall budgets can be quoted.' }),
+      budget: t.arg({ type: BudgetInputRef, description: 'The per-task budget, as in SubmitBriefInput.' }),
     },
-    resolve: (_root, { taskCount, budgetS }, ctx) => ctx.services.campaigns.estimate(Math.max(0, taskCount), Math.max(0, budgetS)),
+    // A plain result (not a union), as before budgets had kinds: a bad budget is a GraphQL error
+    // with code VALIDATION and the field's message.
+    resolve: (_root, args, ctx) =>
+      ctx.services.campaigns.estimate(ctx.viewer, { taskCount: args.taskCount, budgetS: args.budgetS, script: args.script, budget: args.budget }),
   }),
 }));
 
@@ -232,7 +256,8 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
       description: 'Confirm before keep: once exploring is done, re-run the top configs with new seeds (within taskCount).',
     }),
     taskCount: t.int({ required: true, description: 'The task budget: every task the campaign may run, confirm replicates included.' }),
-    budgetS: t.int({ required: true, description: 'Per-task wall budget in seconds.' }),
+    budgetS: t.int({ description: 'The old wall-only budget in seconds per task; a brief with only this is a WALL brief. Prefer budget.' }),
+    budget: t.field({ type: BudgetInputRef, description: 'Per-task budget. Default: a compute budget when the script accepts one.' }),
     seed: t.int({ defaultValue: 0, description: 'Seed of the strategy and of every task’s training seed: same brief, seed and result order, same tasks.' }),
     maxAttempts: t.int({ defaultValue: 3, description: 'How often a task may be leased before it fails for good.' }),
     visibility: t.field({ type: VisibilityEnum, defaultValue: 'private', description: 'Who may see the campaign.' }),

@@ -7,6 +7,7 @@ import {
   InvalidStateError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
   StaleLeaseError,
   TaskBudgetExceededError,
   UnauthenticatedError,
@@ -113,6 +114,25 @@ builder.objectType(TaskBudgetExceededError, {
   fields: (t) => ({
     requested: t.exposeInt('requested', { description: 'Experiments in the rejected call.' }),
     remaining: t.exposeInt('remaining', { description: 'How many the campaign can take now.' }),
+  }),
+});
+
+const RateLimitScopeEnum = builder.enumType('RateLimitScope', {
+  description: 'Which limit refused the request.',
+  values: {
+    ADDRESS: { value: 'address', description: 'The limit per client address.' },
+    GLOBAL: { value: 'global', description: 'The limit over all clients together.' },
+  } as const,
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many requests of this kind (anonymous worker registrations); nothing was created.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitedError,
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Whole seconds until one more request would be accepted.' }),
+    scope: t.field({ type: RateLimitScopeEnum, description: 'The per-address or the server-wide limit.', resolve: (error) => error.scope }),
   }),
 });
 

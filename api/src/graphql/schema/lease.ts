@@ -2,16 +2,17 @@
 import { NotFoundError, PayloadTooLargeError, StaleLeaseError, ValidationError } from '../../errors.ts';
 import type { ArtifactInfo } from '../../modules/artifacts/artifact.service.ts';
 import type { LeaseGrant } from '../../modules/tasks/lease.service.ts';
+import type { EmptyLeaseReason } from '../../modules/tasks/lifecycle.ts';
 import { canonical } from '../../modules/campaigns/sampler.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../global-id.ts';
 import { AUTH_ERRORS } from './errors.ts';
+import { BudgetKindEnum, ComputeUnitEnum } from './budget.ts';
 import { ArtifactKindEnum } from './artifact.ts';
 import { RunResultRef } from './run-result.ts';
 import { TaskRef, TaskStatusEnum } from './task.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { RequestContext } from '../../context.ts';
-import { requireWorker } from '../../modules/accounts/viewer.ts';
 
 const LeasedArtifactRef = builder.objectRef<ArtifactInfo>('LeasedArtifact').implement({
   description: 'An artifact a task needs: download it from url and refuse to run it unless it hashes to sha256.',
@@ -21,6 +22,17 @@ const LeasedArtifactRef = builder.objectRef<ArtifactInfo>('LeasedArtifact').impl
     name: t.exposeString('name', { description: 'The artifact’s name.' }),
     sizeBytes: t.exposeInt('sizeBytes', { description: 'Size of the bytes.' }),
     url: t.string({ description: 'Where to download the bytes (this API or a mirror).', resolve: (artifact, _args, ctx) => ctx.services.artifacts.url(artifact.sha256) }),
+  }),
+});
+
+const LeaseBudgetRef = builder.objectRef<LeaseGrant>('LeaseBudget').implement({
+  description: 'A leased task’s budget.',
+  fields: (t) => ({
+    kind: t.field({ type: BudgetKindEnum, description: 'Wall seconds or a fixed amount of compute.', resolve: (lease) => lease.budgetKind }),
+    unit: t.field({ type: ComputeUnitEnum, nullable: true, description: 'Compute budgets: what amount counts.', resolve: (lease) => lease.budgetUnit }),
+    amount: t.float({ nullable: true, description: 'Compute budgets: training tokens or FLOPs the task must train for, exactly.', resolve: (lease) => lease.budgetAmount }),
+    capS: t.int({ description: 'Wall-clock seconds the script may take here (its budget_s).', resolve: (lease) => lease.budgetS }),
+    maxWallS: t.int({ description: 'The task’s cap on any machine; capS is lower on a machine whose measured speed needs less.', resolve: (lease) => lease.maxWallS }),
   }),
 });
 
@@ -35,7 +47,15 @@ const LeaseRef = builder.objectRef<LeaseGrant>('Lease').implement({
     index: t.exposeInt('index', { description: 'The task’s index in its campaign.' }),
     config: t.field({ type: 'JSON', description: 'Hyperparameters; the worker adds budget_s, seed and dataset_path.', resolve: (lease) => canonical(lease.config) }),
     seed: t.exposeInt('seed', { description: 'The training seed to pass to the script.' }),
-    budgetS: t.exposeInt('budgetS', { description: 'The wall budget (or compute budget’s cap) in seconds to pass as budget_s.' }),
+    budgetS: t.exposeInt('budgetS', {
+      description:
+        'Pass this as the script’s budget_s. A wall budget: its seconds. A compute budget: the wall-clock safety cap, fitted to this worker’s measured speed (at most budget.maxWallS).',
+    }),
+    budget: t.field({
+      type: LeaseBudgetRef,
+      description: 'What the task’s budget is; a compute budget also goes to the script as budget_tokens or budget_flops.',
+      resolve: (lease) => lease,
+    }),
     attempt: t.exposeInt('attempt', { description: 'Which lease of the task this is (1 = first).' }),
     maxAttempts: t.exposeInt('maxAttempts', { description: 'Leases allowed before the task fails for good.' }),
     script: t.field({ description: 'The training script to run.', type: LeasedArtifactRef, resolve: (lease) => lease.script }),
@@ -112,10 +132,28 @@ const ReleaseTaskInput = builder.inputType('ReleaseTaskInput', {
   }),
 });
 
-const LeaseTaskPayload = builder.objectRef<{ lease: LeaseGrant | null }>('LeaseTaskPayload').implement({
-  description: 'The answer to a lease request.',
-  fields: (t) => ({ lease: t.field({ type: LeaseRef, nullable: true, description: 'Null when the queue is empty.', resolve: (p) => p.lease }) }),
+const EmptyLeaseReasonEnum = builder.enumType('EmptyLeaseReason', {
+  description: 'Why leaseTask handed out no task.',
+  values: {
+    QUEUE_EMPTY: { value: 'queue_empty', description: 'No queued task this worker may take.' },
+    SHUTTING_DOWN: { value: 'shutting_down', description: 'This API replica is shutting down: ask again (another replica answers).' },
+    TOO_SLOW: {
+      value: 'too_slow',
+      description: 'Queued compute tasks exist, but at this worker’s measured speed none would finish within its wall-clock cap.',
+    },
+    OTHER_HARDWARE: { value: 'other_hardware', description: 'Queued tasks exist only for another hardware class (wall budgets on GPU or CPU).' },
+  } as const,
 });
+
+const LeaseTaskPayload = builder
+  .objectRef<{ lease: LeaseGrant | null; reason: 'queue_empty' | 'shutting_down' | 'too_slow' | 'other_hardware' | null }>('LeaseTaskPayload')
+  .implement({
+    description: 'The answer to a lease request: a lease, or why there is none.',
+    fields: (t) => ({
+      lease: t.field({ type: LeaseRef, nullable: true, description: 'Null when nothing could be leased; reason says why.', resolve: (p) => p.lease }),
+      reason: t.field({ type: EmptyLeaseReasonEnum, nullable: true, description: 'Set when lease is null.', resolve: (p) => p.reason }),
+    }),
+  });
 
 const HeartbeatPayload = builder.objectRef<{ taskId: string; expiresAt: Date }>('HeartbeatPayload').implement({
   description: 'The extended lease.',
@@ -156,28 +194,21 @@ const ReleaseTaskPayload = builder.objectRef<{ taskId: string }>('ReleaseTaskPay
 
 const LEASE_ERRORS = [...AUTH_ERRORS, NotFoundError, StaleLeaseError, ValidationError];
 
-/** Counts a lease (or why there was none) in the metrics. */
-function countLease(ctx: RequestContext, lease: LeaseGrant | undefined | 'draining'): LeaseGrant | null {
-  if (lease === 'draining' || !lease) ctx.deps.metrics.emptyLeases.inc({ reason: lease === 'draining' ? 'shutting_down' : 'queue_empty' });
-  else ctx.deps.metrics.leases.inc();
-  return lease === 'draining' ? null : (lease ?? null);
-}
-
-/** Passes a result through after counting it. */
-function counted<T>(count: (value: T) => unknown): (value: T) => T {
-  return (value) => {
-    count(value);
-    return value;
-  };
+/** Leases one task, or says why there is none (the service counts either in the metrics). */
+async function leaseOne(ctx: RequestContext): Promise<{ lease: LeaseGrant | null; reason: EmptyLeaseReason | 'shutting_down' | null }> {
+  const [lease] = await ctx.services.leases.lease(ctx.viewer, 1);
+  if (lease) return { lease, reason: null };
+  // A replica shutting down hands out no new work: the worker polls again (through the load balancer).
+  if (ctx.deps.lifecycle.draining) return { lease: null, reason: 'shutting_down' };
+  return { lease: null, reason: await ctx.services.leases.emptyReason(ctx.viewer) };
 }
 
 builder.mutationFields((t) => ({
   leaseTask: t.field({
     type: LeaseTaskPayload,
     description: 'Claims the next queued task for this worker (FOR UPDATE SKIP LOCKED), or returns no lease.',
-    errors: { types: [...AUTH_ERRORS, ValidationError], dataField: { description: 'The lease, or none.' } },
-    // A replica shutting down hands out no new work: the worker polls again (through the load balancer).
-    resolve: async (_root, _args, ctx) => ({ lease: countLease(ctx, ctx.deps.lifecycle.draining ? requireWorker(ctx.viewer) && 'draining' : (await ctx.services.leases.lease(ctx.viewer, 1))[0]) }),
+    errors: { types: [...AUTH_ERRORS, ValidationError], dataField: { description: 'The lease, or why there is none.' } },
+    resolve: (_root, _args, ctx) => leaseOne(ctx),
   }),
   heartbeat: t.field({
     type: HeartbeatPayload,
@@ -186,8 +217,7 @@ builder.mutationFields((t) => ({
     errors: { types: LEASE_ERRORS, dataField: { description: 'The extended lease.' } },
     resolve: (_root, { input }, ctx) =>
       ctx.services.leases
-        .heartbeat(ctx.viewer, { taskId: decodeId(String(input.taskId), 'Task'), leaseToken: input.leaseToken, progress: input.progress })
-        .then(counted(() => ctx.deps.metrics.heartbeats.inc())),
+        .heartbeat(ctx.viewer, { taskId: decodeId(String(input.taskId), 'Task'), leaseToken: input.leaseToken, progress: input.progress }),
   }),
   completeTask: t.field({
     type: CompleteTaskPayload,
@@ -199,7 +229,7 @@ builder.mutationFields((t) => ({
         taskId: decodeId(String(input.taskId), 'Task'),
         leaseToken: input.leaseToken,
         result: { ...input.result, simulated: input.result.simulated ?? undefined },
-      }).then(counted((ack) => ack.duplicate || ctx.deps.metrics.completions.inc())),
+      }),
   }),
   failTask: t.field({
     type: FailTaskPayload,
@@ -207,9 +237,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: FailTaskInput, required: true, description: 'The lease and why it failed.' }) },
     errors: { types: [...LEASE_ERRORS, PayloadTooLargeError], dataField: { description: 'What became of the task.' } },
     resolve: (_root, { input }, ctx) =>
-      ctx.services.leases
-        .fail(ctx.viewer, { ...input, taskId: decodeId(String(input.taskId), 'Task') })
-        .then(counted((ack) => ack.duplicate || ctx.deps.metrics.failures.inc({ outcome: ack.willRetry ? 'requeued' : 'failed' }))),
+      ctx.services.leases.fail(ctx.viewer, { ...input, taskId: decodeId(String(input.taskId), 'Task') }),
   }),
   releaseTask: t.field({
     type: ReleaseTaskPayload,

@@ -34,6 +34,11 @@ builder.objectType(RunResultRef, {
     trainLoss: t.float({ description: 'Final training loss.', nullable: true, resolve: (result) => toNumber(result.trainLoss) }),
     steps: t.int({ description: 'Optimizer steps trained.', nullable: true, resolve: (result) => result.steps ?? null }),
     wallS: t.float({ description: 'Seconds the run took on the worker.', nullable: true, resolve: (result) => toNumber(result.wallS) }),
+    hardwareClass: t.string({
+      nullable: true,
+      description: 'device|torch build|CPU kernels|threads, from the result line (null when it does not say).',
+      resolve: (result) => result.hardwareClass ?? null,
+    }),
     metrics: t.field({ type: 'JSON', nullable: true, description: 'The script’s full final JSON line.', resolve: (result) => result.metrics ?? null }),
     stdoutTail: t.string({ description: 'The end of the script’s stdout (bounded, UTF-8).', nullable: true, resolve: (result) => result.stdoutTail ?? null }),
     stderrTail: t.string({ description: 'The end of the script’s stderr (bounded, UTF-8).', nullable: true, resolve: (result) => result.stderrTail ?? null }),

@@ -8,6 +8,8 @@ import { decodeId } from '../global-id.ts';
 import { CampaignRef } from './campaign.ts';
 import { RunResultRef } from './run-result.ts';
 import { WorkerRef } from './worker.ts';
+import { BudgetRef } from './budget.ts';
+import { budgetOf } from '../../modules/campaigns/budget.ts';
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {
   description: 'Where a task is in its lifecycle (see api/src/modules/tasks/lease-state.ts).',
@@ -42,7 +44,18 @@ builder.node(TaskRef, {
     campaign: t.field({ description: 'The campaign it belongs to.', type: CampaignRef, resolve: (task, _args, ctx) => ctx.services.campaigns.get(ctx.viewer, task.campaign.id) }),
     config: t.field({ type: 'JSON', description: 'The sampled hyperparameters, keys sorted.', resolve: (task) => canonical(task.config) }),
     seed: t.exposeInt('seed', { description: 'The training seed handed to the script.' }),
-    budgetS: t.exposeInt('budgetS', { description: 'Wall budget (or, for compute budgets, the wall-clock cap) in seconds.' }),
+    budgetS: t.exposeInt('budgetS', { description: 'A wall budget’s seconds, or a compute budget’s cap on any machine.' }),
+    budget: t.field({ type: BudgetRef, description: 'The task’s budget.', resolve: (task) => budgetOf(task) }),
+    leaseCapS: t.int({
+      nullable: true,
+      description: 'The wall-clock cap its latest lease gave the script (budget_s): a compute task’s cap fitted to the worker’s measured speed.',
+      resolve: (task) => task.leaseCapS ?? null,
+    }),
+    hardwareClass: t.string({
+      nullable: true,
+      description: 'Hardware class of the accepted result: device|torch build|CPU kernels|threads (runs of one class replay bit-identically).',
+      resolve: (task) => task.hardwareClass ?? null,
+    }),
     status: t.field({ description: 'Where it is in its lifecycle.', type: TaskStatusEnum, resolve: (task) => task.status }),
     attempts: t.exposeInt('attempts', { description: 'Leases so far, the current one included.' }),
     maxAttempts: t.exposeInt('maxAttempts', { description: 'Leases allowed before the task fails for good.' }),
@@ -54,8 +67,18 @@ builder.node(TaskRef, {
     }),
     leasedAt: t.field({ description: 'When the current (or last) lease began.', type: 'DateTime', nullable: true, resolve: (task) => task.leasedAt ?? null }),
     leaseExpiresAt: t.field({ description: 'When the current lease runs out without a heartbeat.', type: 'DateTime', nullable: true, resolve: (task) => task.leaseExpiresAt ?? null }),
-    heartbeatAt: t.field({ description: 'The last heartbeat from the lease holder.', type: 'DateTime', nullable: true, resolve: (task) => task.heartbeatAt ?? null }),
-    progress: t.field({ description: 'The latest progress from a heartbeat.', type: TaskProgressRef, nullable: true, resolve: (task) => task.progress ?? null }),
+    heartbeatAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the holder last sent a heartbeat (live, not only when the row was last written).',
+      resolve: async (task, _args, ctx) => (await ctx.services.tasks.lastHeartbeat(task)).heartbeatAt,
+    }),
+    progress: t.field({
+      type: TaskProgressRef,
+      nullable: true,
+      description: 'The progress of the latest heartbeat, while the task is leased.',
+      resolve: async (task, _args, ctx) => (await ctx.services.tasks.lastHeartbeat(task)).progress,
+    }),
     valBpb: t.float({ nullable: true, description: 'From the accepted result.', resolve: (task) => toNumber(task.valBpb) }),
     simulated: t.exposeBoolean('simulated', { description: 'The accepted result came from a --simulate worker.' }),
     failureReason: t.string({ description: 'Why the last attempt failed, when it did.', nullable: true, resolve: (task) => task.failureReason ?? null }),

@@ -1,5 +1,5 @@
 import { type Hardware, Worker } from '../../db/entities/worker.entity.ts';
-import { ForbiddenError, ValidationError } from '../../errors.ts';
+import { ForbiddenError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { isOnline, ONLINE_WINDOW_MS } from '../../modules/workers/worker.service.ts';
 import { refreshContext } from '../../context.ts';
 import { builder } from '../builder.ts';
@@ -7,6 +7,7 @@ import { AUTH_ERRORS } from './errors.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { TaskRef } from './task.ts';
+import { toNumber } from './scalars.ts';
 
 const HardwareRef = builder.objectRef<Hardware>('Hardware').implement({
   description: 'What the worker found on its machine when it registered.',
@@ -38,6 +39,24 @@ const HardwareInput = builder.inputType('HardwareInput', {
   }),
 });
 
+const SpeedSourceEnum = builder.enumType('SpeedSource', {
+  description: 'Where a worker’s measured speed comes from.',
+  values: {
+    CALIBRATION: { value: 'calibration', description: 'A short training-shaped benchmark the worker runs at start (a few seconds).' },
+    TASKS: { value: 'tasks', description: 'The throughput of its recent real tasks (tokens_per_s, model_flops_per_s of their results).' },
+  } as const,
+});
+
+const WorkerSpeedRef = builder.objectRef<Worker>('WorkerSpeed').implement({
+  description: 'How fast a worker trains; the lease fits compute tasks’ wall-clock caps to it.',
+  fields: (t) => ({
+    tokensPerS: t.float({ nullable: true, description: 'Training tokens per second (prices and caps token budgets).', resolve: (w) => toNumber(w.tokensPerS) }),
+    flopsPerS: t.float({ nullable: true, description: 'Training FLOPs per second as the scripts count them (caps FLOP budgets).', resolve: (w) => toNumber(w.flopsPerS) }),
+    source: t.field({ type: SpeedSourceEnum, nullable: true, description: 'Calibration or real tasks.', resolve: (w) => w.speedSource ?? null }),
+    measuredAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was last reported.', resolve: (w) => w.speedMeasuredAt ?? null }),
+  }),
+});
+
 export const WorkerRef = builder.objectRef<Worker>('Worker');
 
 builder.node(WorkerRef, {
@@ -51,6 +70,7 @@ builder.node(WorkerRef, {
     hardware: t.field({ description: 'What it found on its machine.', type: HardwareRef, resolve: (worker) => worker.hardware }),
     simulated: t.exposeBoolean('simulated', { description: 'Runs in --simulate mode: its results are marked and earn nothing.' }),
     slots: t.exposeInt('slots', { description: 'How many tasks it trains at once.' }),
+    speed: t.field({ type: WorkerSpeedRef, description: 'Its measured training speed (empty until it reports one).', resolve: (worker) => worker }),
     online: t.boolean({
       description: `Heard from (lease or heartbeat) within the last ${ONLINE_WINDOW_MS / 1000} s.`,
       resolve: (worker) => isOnline(worker),
@@ -99,16 +119,16 @@ const RegisterWorkerPayload = builder.objectRef<{ worker: Worker; token: string 
 builder.mutationField('registerWorker', (t) =>
   t.field({
     type: RegisterWorkerPayload,
-    description: 'Registers a machine. Anonymous calls create a volunteer account (when open registration is on).',
+    description:
+      'Registers a machine. Anonymous calls create a volunteer account (when open registration is on) and are rate-limited per client address and overall (RateLimitedError says when to retry).',
     args: { input: t.arg({ type: RegisterWorkerInput, required: true, description: 'The machine’s name and hardware.' }) },
-    errors: { types: [ForbiddenError, ValidationError], dataField: { description: 'The worker and its token.' } },
+    errors: { types: [ForbiddenError, ValidationError, RateLimitedError], dataField: { description: 'The worker and its token.' } },
     resolve: (_root, { input }, ctx) =>
-      ctx.services.workers.register(ctx.viewer, {
-        name: input.name,
-        hardware: input.hardware,
-        simulated: input.simulated ?? undefined,
-        slots: input.slots ?? undefined,
-      }),
+      ctx.services.workers.register(
+        ctx.viewer,
+        { name: input.name, hardware: input.hardware, simulated: input.simulated ?? undefined, slots: input.slots ?? undefined },
+        ctx.clientAddress,
+      ),
   }),
 );
 
@@ -129,6 +149,26 @@ builder.mutationField('updateWorker', (t) =>
     errors: { types: [...AUTH_ERRORS, ValidationError], dataField: { description: 'The updated worker.' } },
     resolve: (_root, { input }, ctx) =>
       ctx.services.workers.update(ctx.viewer, { name: input.name, hardware: input.hardware, slots: input.slots ?? undefined }),
+  }),
+);
+
+const WorkerSpeedInput = builder.inputType('WorkerSpeedInput', {
+  description: 'A measured training speed. Give the units measured; one left out keeps its last value.',
+  fields: (t) => ({
+    tokensPerS: t.float({ description: 'Training tokens per second (positive, finite).' }),
+    flopsPerS: t.float({ description: 'Training FLOPs per second, counted as the training scripts count them (6 × matmul weights + attention).' }),
+    source: t.field({ type: SpeedSourceEnum, required: true, description: 'CALIBRATION at start, TASKS from real results.' }),
+  }),
+});
+
+builder.mutationField('reportWorkerSpeed', (t) =>
+  t.field({
+    type: WorkerRef,
+    description:
+      'The calling machine reports its measured training speed (calibration at start, refreshed from real tasks). Compute tasks then get a wall-clock cap fitted to it, and tasks it could not finish within their cap are not leased to it. Needs its worker token.',
+    args: { input: t.arg({ type: WorkerSpeedInput, required: true, description: 'The speed measured.' }) },
+    errors: { types: [...AUTH_ERRORS, ValidationError], dataField: { description: 'The worker with its new speed.' } },
+    resolve: (_root, { input }, ctx) => ctx.services.workers.reportSpeed(ctx.viewer, input),
   }),
 );
 

@@ -30,6 +30,14 @@ const manifestSchema = z.object({
         searchSpace: z.string().optional(),
         defaultConfig: z.record(z.string(), z.unknown()).optional(),
         defaultBudgetS: z.number().positive().optional(),
+        // Which budget kinds the script accepts and the unit its compute budget counts.
+        budgets: z
+          .object({
+            kinds: z.array(z.enum(['wall', 'compute'])).min(1),
+            computeUnit: z.enum(['tokens', 'flops']).optional(),
+            defaultCompute: z.number().positive().optional(),
+          })
+          .optional(),
         metric: z.string().optional(),
       }),
     )
@@ -77,6 +85,7 @@ export class ArtifactRegistry {
           searchSpace,
           defaultConfig: entry.defaultConfig,
           defaultBudgetS: entry.defaultBudgetS,
+          budgets: entry.budgets,
           metric: entry.metric ?? 'val_bpb',
         },
       });

@@ -2,6 +2,7 @@
 // An uploaded dataset is visible to whoever uploaded those bytes, to admins, and to anyone who may
 // see a campaign that uses it. The bytes themselves are served at /artifacts/<sha256> to anyone
 // who knows the hash (workers fetch them that way; the hash is the capability).
+import { type ScriptBudgets, scriptBudgets } from '../campaigns/budget.ts';
 import type { Cursor } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
@@ -148,6 +149,15 @@ export class ArtifactService {
     const info = await loadInfo(this.em, sha256);
     if (info) this.cache.remember(info);
     return info;
+  }
+
+  /** The budget kinds a training script accepts, from its manifest entry (wall only when it declares none). */
+  async scriptBudgets(sha256: string): Promise<ScriptBudgets> {
+    const row = await firstRow<{ metadata: Record<string, unknown> | null }>(
+      this.em,
+      sql`select metadata from artifact where sha256 = ${sha256} and kind = 'script'`,
+    );
+    return scriptBudgets(row?.metadata);
   }
 
   /** Whether its content has arrived (false while a dataset fetched from its public source is on its way). */

@@ -10,7 +10,8 @@ import { type Db, firstRow, rows, sql } from '../../db/sql.ts';
 import type { Logger } from '../../logger.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { LedgerService } from '../ledger/ledger.service.ts';
-import { taskReward } from '../ledger/pricing.ts';
+import { pricingRates, taskPrice } from '../ledger/pricing.ts';
+import { budgetOf, pricedBudget, scaleBudget } from './budget.ts';
 import { chooseConfirmations } from '../search/confirm.ts';
 import { createStrategy, type Observation, type Proposal as StrategyProposal, type StrategyName } from '../search/index.ts';
 import type { Proposal, TaskChanges, TaskLifecycle } from '../tasks/lifecycle.ts';
@@ -28,6 +29,10 @@ export interface LoopCampaign {
   search_space: Record<string, unknown>;
   task_count: number;
   budget_s: number;
+  budget_kind: 'wall' | 'compute';
+  budget_unit: 'tokens' | 'flops' | null;
+  budget_amount: number | string | null;
+  budget_hardware: 'cpu' | 'gpu' | null;
   seed: number;
   confirm_top_k: number;
   confirm_seeds: number;
@@ -57,7 +62,7 @@ export function exploreBudget(campaign: Pick<LoopCampaign, 'task_count' | 'confi
 
 export class CampaignLoop {
   private readonly em: Db;
-  private readonly env: Pick<Env, 'XEENET_CREDITS_PER_TASK_SECOND'>;
+  private readonly env: Pick<Env, 'XEENET_CREDITS_PER_TASK_SECOND' | 'XEENET_CREDITS_PER_GPU_SECOND' | 'XEENET_CREDITS_PER_TFLOP' | 'XEENET_CREDITS_PER_MILLION_TOKENS'>;
   private readonly events: EventBus;
   private readonly lifecycle: TaskLifecycle;
   private readonly log: Logger;
@@ -111,7 +116,7 @@ export class CampaignLoop {
     const done = await this.em.transactional(async (tx) => {
       const campaign = await firstRow<LoopCampaign>(
         tx,
-        sql`select id, owner_id, strategy, strategy_options, search_space, task_count, budget_s, seed, confirm_top_k,
+        sql`select id, owner_id, strategy, strategy_options, search_space, task_count, budget_s, budget_kind, budget_unit, budget_amount, budget_hardware, seed, confirm_top_k,
               confirm_seeds, allow_simulated
             from campaign where id = ${campaignId}::uuid and status = 'running' for update skip locked`,
       );
@@ -296,7 +301,15 @@ export class CampaignLoop {
           from task where campaign_id = ${campaign.id}::uuid`,
     );
     const notCreated = Math.max(0, campaign.task_count - (row?.created ?? 0));
-    const keep = Number(row?.live_reward ?? 0) + notCreated * taskReward(scaledBudget(campaign.budget_s, scale), this.env.XEENET_CREDITS_PER_TASK_SECOND);
+    const base = budgetOf({
+      budgetKind: campaign.budget_kind,
+      budgetS: campaign.budget_s,
+      budgetUnit: campaign.budget_unit,
+      budgetAmount: campaign.budget_amount,
+      budgetHardware: campaign.budget_hardware,
+    });
+    const topPrice = taskPrice(pricedBudget(scaleBudget(base, scale)), pricingRates(this.env));
+    const keep = Number(row?.live_reward ?? 0) + notCreated * topPrice;
     return new LedgerService(tx).refundExcess(campaign.id, campaign.owner_id, keep);
   }
 }

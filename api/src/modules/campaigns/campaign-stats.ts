@@ -13,6 +13,10 @@ export interface CampaignStats {
   bestValBpb: number | null;
   meanValBpb: number | null;
   stdValBpb: number | null;
+  /** Hardware classes of the results behind the figures, sorted. */
+  hardwareClasses: string[];
+  /** Wall budgets only: the figures mix results of more than one hardware class (not comparable). */
+  mixedHardware: boolean;
 }
 
 const EMPTY: CampaignStats = {
@@ -26,6 +30,8 @@ const EMPTY: CampaignStats = {
   bestValBpb: null,
   meanValBpb: null,
   stdValBpb: null,
+  hardwareClasses: [],
+  mixedHardware: false,
 };
 
 export async function loadCampaignStats(em: Db, campaignIds: readonly string[]): Promise<CampaignStats[]> {
@@ -41,6 +47,8 @@ export async function loadCampaignStats(em: Db, campaignIds: readonly string[]):
     best: number | null;
     mean: number | null;
     std: number | null;
+    classes: string[] | null;
+    wall: boolean | null;
   }>(
     em,
     sql`select campaign_id,
@@ -53,7 +61,10 @@ export async function loadCampaignStats(em: Db, campaignIds: readonly string[]):
           count(*) filter (where status = 'succeeded' and simulated)::int as simulated,
           min(val_bpb) filter (where status = 'succeeded' and not simulated) as best,
           avg(val_bpb) filter (where status = 'succeeded' and not simulated) as mean,
-          stddev_samp(val_bpb) filter (where status = 'succeeded' and not simulated) as std
+          stddev_samp(val_bpb) filter (where status = 'succeeded' and not simulated) as std,
+          array_agg(distinct hardware_class order by hardware_class)
+            filter (where status = 'succeeded' and not simulated and hardware_class is not null) as classes,
+          bool_or(budget_kind = 'wall') as wall
         from task where campaign_id = any(${[...campaignIds]}::uuid[])
         group by campaign_id`,
   );
@@ -72,6 +83,8 @@ export async function loadCampaignStats(em: Db, campaignIds: readonly string[]):
       bestValBpb: row.best == null ? null : Number(row.best),
       meanValBpb: row.mean == null ? null : Number(row.mean),
       stdValBpb: row.std == null ? null : Number(row.std),
+      hardwareClasses: row.classes ?? [],
+      mixedHardware: Boolean(row.wall) && (row.classes?.length ?? 0) > 1,
     };
   });
 }

@@ -19,21 +19,22 @@ import { canResearch, requireViewer, type Viewer } from '../accounts/viewer.ts';
 import type { ArtifactService } from '../artifacts/artifact.service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { LedgerService } from '../ledger/ledger.service.ts';
-import { campaignCost } from '../ledger/pricing.ts';
+import { pricingRates, taskPrice, wallRate } from '../ledger/pricing.ts';
 import type { CursorPage } from '../pagination.ts';
 import type { TaskLifecycle } from '../tasks/lifecycle.ts';
 import { textFieldErrors, UUID_PATTERN, zodFieldErrors } from '../validation.ts';
 import { closeCampaign, finishedCampaignIds } from './campaign-close.ts';
+import { type Budget, type BudgetInput, budgetSeconds, MAX_BUDGET_S, parseBudget, pricedBudget, scaleBudget, type ScriptBudgets } from './budget.ts';
 import { type CampaignStats, loadCampaignStats } from './campaign-stats.ts';
 import { createStrategy } from '../search/index.ts';
 import type { CampaignLoop } from './campaign-loop.ts';
 import { gridSize } from './sampler.ts';
 import { parseSearchSpace } from './search-space.ts';
-import { type ConfirmOption, confirmErrors, maxBudgetScale, parseStrategyOptions, scaledBudget } from './strategy-options.ts';
+import { type ConfirmOption, confirmErrors, maxBudgetScale, parseStrategyOptions } from './strategy-options.ts';
 import { canViewCampaign, visibleCampaignsFilter } from './visibility.ts';
 
 export const MAX_TASKS_PER_CAMPAIGN = 50_000;
-export const MAX_BUDGET_S = 24 * 60 * 60;
+export { MAX_BUDGET_S };
 const INSERT_CHUNK = 5_000;
 
 const briefSchema = z.object({
@@ -48,11 +49,22 @@ const briefSchema = z.object({
     .int('must be a whole number')
     .min(1, 'at least 1 task')
     .max(MAX_TASKS_PER_CAMPAIGN, `at most ${MAX_TASKS_PER_CAMPAIGN.toLocaleString('en')} tasks per campaign`),
+  // The old wall-only field; `budget` (below, checked against the script) says more.
   budgetS: z
     .number({ error: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
     .min(1, 'must be at least 1 second')
-    .max(MAX_BUDGET_S, 'must be at most 24 hours'),
+    .max(MAX_BUDGET_S, 'must be at most 24 hours')
+    .nullish(),
+  budget: z
+    .object({
+      kind: z.string().nullish(),
+      seconds: z.number().nullish(),
+      amount: z.number().nullish(),
+      maxWallS: z.number().nullish(),
+      hardware: z.string().nullish(),
+    })
+    .nullish(),
   seed: z.number().int('must be an integer').min(0, 'cannot be negative').max(2 ** 31 - 1, 'must fit in 31 bits').default(0),
   maxAttempts: z.number().int().min(1, 'at least 1').max(10, 'at most 10').default(3),
   visibility: z.enum(VISIBILITIES).default('private'),
@@ -75,9 +87,23 @@ export interface CampaignFilter {
 
 export interface CostEstimate {
   taskCount: number;
+  budget: Budget;
+  /** Wall seconds per task, or a compute budget's cap. */
   budgetS: number;
+  /** Credits per second of the wall budget's class (0 for compute budgets). */
   creditsPerTaskSecond: number;
+  /** Credits per unit of compute (per TFLOP or per million tokens; 0 for wall budgets). */
+  creditsPerComputeUnit: number;
+  perTask: number;
   total: number;
+}
+
+/** What estimate() takes: a budget as a brief gives it, and which script (for its unit and defaults). */
+export interface EstimateInput {
+  taskCount: number;
+  script?: string | null;
+  budget?: BudgetInput | null;
+  budgetS?: number | null;
 }
 
 export class CampaignService {
@@ -104,9 +130,39 @@ export class CampaignService {
     return this.statsLoader.load(campaign.id);
   }
 
-  estimate(taskCount: number, budgetS: number): CostEstimate {
-    const rate = this.env.XEENET_CREDITS_PER_TASK_SECOND;
-    return { taskCount, budgetS, creditsPerTaskSecond: rate, total: campaignCost(taskCount, budgetS, rate) };
+  /** The quote: what a brief would reserve, and the rates behind it. */
+  async estimate(viewer: Viewer | null, input: EstimateInput): Promise<CostEstimate> {
+    const errors: FieldError[] = [];
+    if (!Number.isInteger(input.taskCount) || input.taskCount > MAX_TASKS_PER_CAMPAIGN) {
+      errors.push({ path: ['taskCount'], message: `must be a whole number up to ${MAX_TASKS_PER_CAMPAIGN}` });
+    }
+    let accepted: ScriptBudgets = { kinds: ['wall'], computeUnit: null, defaultCompute: null, defaultBudgetS: null };
+    if (input.script?.trim()) {
+      const script = await this.artifacts.resolve(viewer, 'script', input.script);
+      if (!script) errors.push({ path: ['script'], message: 'no registered training script has this SHA-256 or name' });
+      else accepted = await this.artifacts.scriptBudgets(script.sha256);
+    }
+    // A form still being filled in (no seconds yet) is quoted at nothing, as it always was.
+    const empty = !input.budget && input.budgetS != null && input.budgetS <= 0;
+    const parsed = parseBudget(input.budget, empty ? 1 : input.budgetS, accepted, { maxWallS: this.env.XEENET_COMPUTE_MAX_WALL_S });
+    if (empty && parsed.ok && parsed.budget.kind === 'wall') parsed.budget.seconds = 0;
+    if (!parsed.ok) errors.push(...parsed.errors);
+    if (errors.length || !parsed.ok) throw new ValidationError(errors);
+    return this.quote(Math.max(0, input.taskCount), parsed.budget);
+  }
+
+  private quote(taskCount: number, budget: Budget): CostEstimate {
+    const rates = pricingRates(this.env);
+    const perTask = taskPrice(pricedBudget(budget), rates);
+    return {
+      taskCount,
+      budget,
+      budgetS: budgetSeconds(budget),
+      creditsPerTaskSecond: budget.kind === 'wall' ? wallRate(budget.hardware, rates) : 0,
+      creditsPerComputeUnit: budget.kind === 'compute' ? (budget.unit === 'flops' ? rates.creditsPerTflop : rates.creditsPerMillionTokens) : 0,
+      perTask,
+      total: taskCount * perTask,
+    };
   }
 
   async submit(viewer: Viewer | null, input: BriefInput): Promise<Campaign> {
@@ -128,10 +184,6 @@ export class CampaignService {
     const options = strategy ? parseStrategyOptions(strategy, input.strategyOptions, space.ok ? space.space : null) : null;
     if (options && !options.ok) errors.push(...options.errors);
     errors.push(...confirmErrors(input.confirm, input.taskCount ?? 0));
-    if (parsed.success && options?.ok) {
-      const topBudget = scaledBudget(parsed.data.budgetS, maxBudgetScale(parsed.data.strategy, options.options));
-      if (topBudget > MAX_BUDGET_S) errors.push({ path: ['budgetS'], message: `the top rung's budget (${topBudget} s) must be at most 24 hours` });
-    }
     const [script, dataset] = await Promise.all([
       typeof input.script === 'string' && input.script.trim() ? this.artifacts.resolve(owner, 'script', input.script) : null,
       typeof input.dataset === 'string' && input.dataset.trim() ? this.artifacts.resolve(owner, 'dataset', input.dataset) : null,
@@ -141,7 +193,17 @@ export class CampaignService {
     if (dataset && !dataset.available) {
       errors.push({ path: ['dataset'], message: `the dataset "${dataset.name}" is registered but its content has not arrived yet` });
     }
-    if (errors.length || !parsed.success || !space.ok || !options?.ok || !script || !dataset) throw new ValidationError(errors);
+    const budget = script
+      ? parseBudget(input.budget, input.budgetS, await this.artifacts.scriptBudgets(script.sha256), { maxWallS: this.env.XEENET_COMPUTE_MAX_WALL_S })
+      : null;
+    // zod already reported a malformed budgetS; the budget's own rules speak for the rest.
+    if (budget && !budget.ok) errors.push(...budget.errors.filter((e) => !errors.some((x) => x.path.join('.') === e.path.join('.'))));
+    if (budget?.ok && options?.ok && parsed.success) {
+      const scale = maxBudgetScale(parsed.data.strategy, options.options);
+      const top = budget.budget.kind === 'wall' ? budget.budget.seconds * scale : budget.budget.maxWallS;
+      if (top > MAX_BUDGET_S) errors.push({ path: [input.budget ? 'budget' : 'budgetS'], message: `the top rung's budget (${Math.round(top)} s) must be at most 24 hours` });
+    }
+    if (errors.length || !parsed.success || !space.ok || !options?.ok || !script || !dataset || !budget?.ok) throw new ValidationError(errors);
 
     const brief = parsed.data;
     const confirm = input.confirm ?? { topK: 0, seeds: 0 };
@@ -153,8 +215,7 @@ export class CampaignService {
         : [];
     const proposals = batch.map((proposal, index) => ({ index, ...proposal, role: 'explore' as const }));
     // Reserved for the worst case (ASHA: every task at its top rung); the loop returns what cannot be spent.
-    const topBudget = scaledBudget(brief.budgetS, maxBudgetScale(brief.strategy, options.options));
-    const cost = campaignCost(brief.taskCount, topBudget, this.env.XEENET_CREDITS_PER_TASK_SECOND);
+    const cost = this.quote(brief.taskCount, scaleBudget(budget.budget, maxBudgetScale(brief.strategy, options.options))).total;
 
     const campaign = await this.em.transactional(async (em) => {
       const created = em.create(Campaign, {
@@ -169,7 +230,11 @@ export class CampaignService {
         confirmTopK: confirm.topK,
         confirmSeeds: confirm.seeds,
         taskCount: brief.taskCount,
-        budgetS: brief.budgetS,
+        budgetS: budgetSeconds(budget.budget),
+        budgetKind: budget.budget.kind,
+        budgetUnit: budget.budget.kind === 'compute' ? budget.budget.unit : null,
+        budgetAmount: budget.budget.kind === 'compute' ? budget.budget.amount : null,
+        budgetHardware: budget.budget.kind === 'wall' ? budget.budget.hardware : null,
         seed: brief.seed,
         maxAttempts: brief.maxAttempts,
         visibility: brief.visibility,

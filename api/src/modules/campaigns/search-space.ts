@@ -17,7 +17,7 @@ export interface SearchSpace {
 
 export const DISTRIBUTIONS = ['choice', 'uniform', 'loguniform', 'int'] as const;
 /** Keys the platform sets itself on every task; a brief may not override them. */
-export const RESERVED_KEYS = ['budget_s', 'seed', 'dataset_path', 'device', 'num_threads', 'max_steps'] as const;
+export const RESERVED_KEYS = ['budget_s', 'budget_tokens', 'budget_flops', 'seed', 'dataset_path', 'device', 'num_threads', 'max_steps'] as const;
 
 export const LIMITS = {
   maxParameters: 64,

@@ -20,6 +20,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly leaseBatchSize = new Histogram({
+    name: 'xeenet_lease_batch_size',
+    help: 'Lease requests served by one lease statement (concurrent requests are coalesced).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
   readonly completions = new Counter({
     name: 'xeenet_completions_total',
     help: 'Results accepted by this replica (repeated reports of the same lease not counted).',
@@ -32,6 +38,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly heartbeats = new Counter({ name: 'xeenet_heartbeats_total', help: 'Heartbeats accepted by this replica.', registers: [this.registry] });
+  readonly heartbeatRowWrites = new Counter({
+    name: 'xeenet_heartbeat_writes_total',
+    help: 'Heartbeats accepted by this replica, by whether they wrote the task row (row) or only the live lease store (live_only).',
+    labelNames: ['written'] as const,
+    registers: [this.registry],
+  });
 
   readonly eventsPublished = new Counter({
     name: 'xeenet_events_published_total',

@@ -9,6 +9,10 @@
 //                └──expire (attempts left)─┘ └──expire (out of attempts)──▶ failed
 //   queued | leased ──cancel──▶ cancelled
 //   queued (expired, not yet re-leased) ──heartbeat or complete by its last holder──▶ leased | succeeded
+//   leased ──heartbeat──▶ leased: the row (lease_expires_at, heartbeat_at, progress) is written at most
+//                         once per write interval (XEENET_HEARTBEAT_WRITE_S, at most TTL/2) or on a new
+//                         progress message; the beats between only reach the live lease store
+//                         (live-leases.ts). The reaper reads only the row, whose expiry covers them.
 //
 // After an expiry the task keeps its last lease token until it is leased again, so a result
 // that arrives late from that worker is still accepted; a new lease makes the old token stale.

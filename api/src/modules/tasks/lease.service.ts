@@ -1,11 +1,14 @@
 // The worker protocol (lease → heartbeat* → complete | fail | release): who may call it and what
-// they may send. The transitions themselves are the lifecycle's.
+// they may send, whether this replica still hands out work, and what it counts in the metrics.
+// The transitions themselves are the lifecycle's.
 import { ValidationError } from '../../errors.ts';
 import { requireWorker, type Viewer, type WorkerViewer } from '../accounts/viewer.ts';
 import type { ArtifactInfo, ArtifactService } from '../artifacts/artifact.service.ts';
 import type { CampaignLoop } from '../campaigns/campaign-loop.ts';
 import { toDate } from '../../db/sql.ts';
-import type { CompletionAck, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
+import type { Lifecycle } from '../../lifecycle.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { CompletionAck, EmptyLeaseReason, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
 import { parseClaim, parseFailure, parseProgress, parseResult } from './report-input.ts';
 
 export const MAX_TASKS_PER_LEASE = 16;
@@ -16,7 +19,13 @@ export interface LeaseGrant {
   index: number;
   config: Record<string, unknown>;
   seed: number;
+  /** What the script gets as budget_s: a wall budget's seconds, or a compute task's cap on this machine. */
   budgetS: number;
+  budgetKind: 'wall' | 'compute';
+  budgetUnit: 'tokens' | 'flops' | null;
+  budgetAmount: number | null;
+  /** The most seconds any machine may take (a compute task's cap before fitting it to this worker). */
+  maxWallS: number;
   attempt: number;
   maxAttempts: number;
   leaseToken: string;
@@ -34,24 +43,45 @@ function holder(worker: WorkerViewer): LeaseHolder {
   return { workerId: worker.workerId, accountId: worker.accountId, simulated: worker.workerSimulated };
 }
 
+export interface LeaseServiceDeps {
+  metrics: Metrics;
+  /** This replica's own lifecycle: while it drains (shutting down) it hands out no new work. */
+  replica: Lifecycle;
+  /** The campaign loop: after a result, adaptive strategies propose what comes next. */
+  loop?: CampaignLoop | null;
+}
+
 export class LeaseService {
   private readonly lifecycle: TaskLifecycle;
   private readonly artifacts: ArtifactService;
+  private readonly metrics: Metrics;
+  private readonly replica: Lifecycle;
   private readonly loop: CampaignLoop | null;
 
-  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService, loop: CampaignLoop | null = null) {
+  constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService, deps: LeaseServiceDeps) {
     this.lifecycle = lifecycle;
     this.artifacts = artifacts;
-    this.loop = loop;
+    this.metrics = deps.metrics;
+    this.replica = deps.replica;
+    this.loop = deps.loop ?? null;
   }
 
-  /** Claims up to maxTasks queued tasks in one statement; an empty list means the queue is empty. */
+  /**
+   * Claims up to maxTasks queued tasks in one statement; an empty list means the queue is empty,
+   * or this replica is shutting down (the worker polls again, through the load balancer).
+   */
   async lease(viewer: Viewer | null, maxTasks = 1): Promise<LeaseGrant[]> {
     const worker = requireWorker(viewer);
     if (!Number.isInteger(maxTasks) || maxTasks < 1 || maxTasks > MAX_TASKS_PER_LEASE) {
       throw new ValidationError([{ path: ['maxTasks'], message: `must be an integer from 1 to ${MAX_TASKS_PER_LEASE}` }]);
     }
+    if (this.replica.draining) {
+      this.metrics.emptyLeases.inc({ reason: 'shutting_down' });
+      return [];
+    }
     const leased = await this.lifecycle.lease(holder(worker), maxTasks);
+    if (leased.length) this.metrics.leases.inc(leased.length);
+    else this.metrics.emptyLeases.inc({ reason: 'queue_empty' });
     return Promise.all(
       leased.map(async (row) => {
         const [script, dataset] = await Promise.all([this.artifacts.info(row.script_sha256), this.artifacts.info(row.dataset_sha256)]);
@@ -62,7 +92,11 @@ export class LeaseService {
           index: row.index,
           config: row.config,
           seed: row.seed,
-          budgetS: row.budget_s,
+          budgetS: row.lease_cap_s ?? row.budget_s,
+          budgetKind: row.budget_kind,
+          budgetUnit: row.budget_unit,
+          budgetAmount: row.budget_amount == null ? null : Number(row.budget_amount),
+          maxWallS: row.budget_s,
           attempt: row.attempts,
           maxAttempts: row.max_attempts,
           leaseToken: row.lease_token,
@@ -74,11 +108,19 @@ export class LeaseService {
     );
   }
 
+  /** Why the last lease found nothing: a typed reason the worker can log (never an error). */
+  async emptyReason(viewer: Viewer | null): Promise<EmptyLeaseReason> {
+    return this.lifecycle.whyEmpty(holder(requireWorker(viewer)));
+  }
+
   /** Extends a lease and records progress; reclaims the task if it was requeued but not re-leased. */
   async heartbeat(viewer: Viewer | null, input: ClaimInput & { progress?: unknown }): Promise<HeartbeatAck> {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
-    return this.lifecycle.heartbeat(claim, parseProgress(input.progress));
+    const ack = await this.lifecycle.heartbeat(claim, parseProgress(input.progress));
+    this.metrics.heartbeats.inc();
+    this.metrics.heartbeatRowWrites.inc({ written: ack.written ? 'row' : 'live_only' });
+    return ack;
   }
 
   /** Records a result. Repeating it with the same token returns the first outcome unchanged. */
@@ -86,6 +128,7 @@ export class LeaseService {
     const worker = requireWorker(viewer);
     const claim = parseClaim(worker.workerId, input);
     const ack = await this.lifecycle.complete(holder(worker), claim, parseResult(input.result));
+    if (!ack.duplicate) this.metrics.completions.inc();
     // Post-commit: the result is marked and the campaign's strategy proposes what comes next.
     if (!ack.duplicate) await this.loop?.afterResult(ack.campaignId);
     return ack;
@@ -100,6 +143,7 @@ export class LeaseService {
     const claim = parseClaim(worker.workerId, input);
     const failure = parseFailure({ reason: input.reason, stdoutTail: input.stdoutTail, stderrTail: input.stderrTail, retryable: input.retryable ?? undefined });
     const ack = await this.lifecycle.fail(holder(worker), claim, failure);
+    if (!ack.duplicate) this.metrics.failures.inc({ outcome: ack.willRetry ? 'requeued' : 'failed' });
     // A final failure is a crash to mark, and frees a slot the strategy may fill.
     if (!ack.duplicate && !ack.willRetry) await this.loop?.afterResult(ack.campaignId);
     return ack;

@@ -1,5 +1,7 @@
 // Every task transition, one writing statement each (sql/*.ts, one file per state change), with
-// the live events it causes. lease-state.ts draws the state machine and explains refusals. Callers check
+// the live events it causes. Heartbeats write the row at most once per write interval and keep the
+// beats between in the live lease store (live-leases.ts); every transition that ends a lease
+// forgets it there. lease-state.ts draws the state machine and explains refusals. Callers check
 // permissions and parse input first (LeaseService for workers, CampaignService for owners, the
 // reaper for expiry); nothing else writes task.status.
 import { randomUUID } from 'node:crypto';
@@ -9,8 +11,10 @@ import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
-import { taskReward } from '../ledger/pricing.ts';
+import { pricingRates, taskPrice } from '../ledger/pricing.ts';
+import { PRESENCE_WRITE_S } from '../workers/worker.service.ts';
 import { type LeaseClaim, type LeaseRow, rejection } from './lease-state.ts';
+import { heartbeatWriteIntervalMs, type LiveLeaseStore } from './live-leases.ts';
 import type { ReportedFailure, ReportedResult } from './report-input.ts';
 import { cancelTasks } from './sql/cancel-tasks.ts';
 import { completeTask, completionState } from './sql/complete-task.ts';
@@ -18,12 +22,16 @@ import { campaignBudget, createTasks, type Proposal } from './sql/create-tasks.t
 import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
-import { type LeasedRow, leaseTasks } from './sql/lease-tasks.ts';
+import { type LeasedRow, leaseTasks, whyNothingFits } from './sql/lease-tasks.ts';
+import { LeaseBatcher } from './lease-batcher.ts';
 import { releaseTask } from './sql/release-task.ts';
 import { taskState } from './sql/task-state.ts';
 
 export type { Proposal } from './sql/create-tasks.ts';
 export type { LeasedRow } from './sql/lease-tasks.ts';
+
+/** Why a lease request got no task (besides the replica shutting down). */
+export type EmptyLeaseReason = 'queue_empty' | 'too_slow' | 'other_hardware';
 
 /** The worker a lease belongs to. */
 export interface LeaseHolder {
@@ -35,7 +43,10 @@ export interface LeaseHolder {
 
 export interface HeartbeatAck {
   taskId: string;
+  /** The lease's expiry as written to the row: the reaper's deadline. */
   expiresAt: Date;
+  /** Whether this heartbeat wrote the task row (false: only the live store). */
+  written: boolean;
 }
 
 export interface CompletionAck {
@@ -65,15 +76,57 @@ export class TaskLifecycle {
   private readonly em: Db;
   private readonly hot: HotSql;
   private readonly events: EventBus;
-  private readonly env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_CREDITS_PER_TASK_SECOND'>;
+  private readonly env: Pick<
+    Env,
+    | 'XEENET_LEASE_TTL_S'
+    | 'XEENET_CREDITS_PER_TASK_SECOND'
+    | 'XEENET_CREDITS_PER_GPU_SECOND'
+    | 'XEENET_CREDITS_PER_TFLOP'
+    | 'XEENET_CREDITS_PER_MILLION_TOKENS'
+    | 'XEENET_CAP_MARGIN'
+    | 'XEENET_CAP_OVERHEAD_S'
+    | 'XEENET_HEARTBEAT_WRITE_S'
+  >;
   private readonly ledger: LedgerService;
+  private readonly live: LiveLeaseStore;
+  private readonly batcher: LeaseBatcher | null;
 
-  constructor(em: Db, hot: HotSql, events: EventBus, env: TaskLifecycle['env'], ledger: LedgerService) {
+  constructor(
+    em: Db,
+    hot: HotSql,
+    events: EventBus,
+    env: TaskLifecycle['env'],
+    ledger: LedgerService,
+    shared: { live: LiveLeaseStore; leaseBatcher: LeaseBatcher | null },
+  ) {
     this.em = em;
     this.hot = hot;
     this.events = events;
     this.env = env;
     this.ledger = ledger;
+    this.live = shared.live;
+    this.batcher = shared.leaseBatcher;
+  }
+
+  /**
+   * The process-wide batcher of lease requests (null when XEENET_LEASE_BATCH_MAX is 1): one lease
+   * statement for all the requests that arrive together. `em` gives the connection where there is
+   * no hot pool (PGlite).
+   */
+  static leaseBatcher(
+    hot: HotSql,
+    em: () => Db,
+    env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_LEASE_BATCH_MAX' | 'XEENET_CAP_MARGIN' | 'XEENET_CAP_OVERHEAD_S'>,
+    onBatch?: (size: number) => void,
+  ): LeaseBatcher | null {
+    if (env.XEENET_LEASE_BATCH_MAX <= 1) return null;
+    const caps = { capMargin: env.XEENET_CAP_MARGIN, capOverheadS: env.XEENET_CAP_OVERHEAD_S };
+    return new LeaseBatcher({
+      run: (requests, simulatedWorkers) =>
+        hot.rows(em(), leaseTasks({ requests, simulatedWorkers, ttlS: env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S, ...caps })),
+      maxBatch: env.XEENET_LEASE_BATCH_MAX,
+      onBatch,
+    });
   }
 
   /**
@@ -84,9 +137,16 @@ export class TaskLifecycle {
   async create(tx: Db, campaignId: string, proposals: readonly Proposal[]): Promise<TaskChanges> {
     const [campaign] = await run(tx, campaignBudget(campaignId));
     if (!campaign || !proposals.length) return { campaignId, taskIds: [], workerIds: [] };
+    const rates = pricingRates(this.env);
     const priced = proposals.map((proposal) => {
       const budgetS = proposal.budgetS ?? campaign.budget_s;
-      return { ...proposal, budgetS, reward: taskReward(budgetS, this.env.XEENET_CREDITS_PER_TASK_SECOND) };
+      if (campaign.budget_kind === 'compute') {
+        // ASHA rungs multiply the work (and the loop scaled the cap in budgetS).
+        const amount = proposal.budgetAmount ?? Number(campaign.budget_amount) * (proposal.budgetScale ?? 1);
+        return { ...proposal, budgetS, budgetAmount: amount, reward: taskPrice({ kind: 'compute', unit: campaign.budget_unit!, amount }, rates) };
+      }
+      const reward = taskPrice({ kind: 'wall', seconds: budgetS, rateClass: campaign.budget_hardware ?? 'cpu' }, rates);
+      return { ...proposal, budgetS, budgetAmount: null, reward };
     });
     const created = await run(tx, createTasks(campaignId, priced));
     return { campaignId, taskIds: created.map((row) => row.id), workerIds: [] };
@@ -94,29 +154,82 @@ export class TaskLifecycle {
 
   /** Publishes what create or cancel changed, after the transaction that did it committed. */
   announce(changes: TaskChanges): void {
+    // Cancelled leases: their holders' next heartbeat must reach the row and learn of it. Should
+    // Redis fail here, a holder still learns of it once its entry ages out (one write interval).
+    this.live.forget(changes.taskIds).catch(() => {});
     for (const taskId of changes.taskIds) this.events.taskChanged(changes.campaignId, taskId);
     for (const workerId of changes.workerIds) this.events.workerChanged(workerId);
     this.events.campaignChanged(changes.campaignId);
   }
 
-  /** lease: up to maxTasks queue heads in one statement; an empty list means the queue is empty. */
+  /** lease: up to maxTasks queue heads, in one statement with the requests that came at the same time; an empty list means the queue is empty. */
   async lease(holder: LeaseHolder, maxTasks: number): Promise<LeasedRow[]> {
-    const leased = await this.hot.rows(
-      this.em,
-      leaseTasks({ workerId: holder.workerId, simulatedWorker: holder.simulated, maxTasks, ttlS: this.env.XEENET_LEASE_TTL_S }),
+    const sentAt = performance.now();
+    const request = { workerId: holder.workerId, maxTasks };
+    const alone = () =>
+      this.hot.rows(
+        this.em,
+        leaseTasks({ requests: [request], simulatedWorkers: holder.simulated, ttlS: this.env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S, ...this.caps() }),
+      );
+    const leased = this.batcher ? await this.batcher.lease({ ...request, simulated: holder.simulated }) : await alone();
+    // The lease wrote the row: the first heartbeats need not.
+    await Promise.all(
+      leased.map((row) =>
+        this.remember(row.id, { token: row.lease_token, workerId: holder.workerId, campaignId: row.campaign_id, expiresAt: row.lease_expires_at, message: null }, sentAt),
+      ),
     );
     for (const row of leased) this.events.taskChanged(row.campaign_id, row.id);
     this.events.workerChanged(holder.workerId);
     return leased;
   }
 
-  /** heartbeat: extends the lease and stores progress (reclaiming a requeued, not re-leased task). */
+  /** How a calibrated worker's wall-clock cap is fitted (expected seconds × margin + overhead). */
+  private caps(): { capMargin: number; capOverheadS: number } {
+    return { capMargin: this.env.XEENET_CAP_MARGIN, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S };
+  }
+
+  /** After an empty lease: whether queued tasks exist that this worker is too slow for, or that need another class. */
+  async whyEmpty(holder: LeaseHolder): Promise<EmptyLeaseReason> {
+    const row = await this.hot.first(
+      this.em,
+      whyNothingFits({ workerId: holder.workerId, simulatedWorker: holder.simulated, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S }),
+    );
+    return row?.too_slow ? 'too_slow' : row?.other_class ? 'other_hardware' : 'queue_empty';
+  }
+
+  /**
+   * heartbeat: leased → leased. Within the write interval of the last row write (and with no new
+   * progress message) it only records the progress in the live store; otherwise it extends the
+   * lease in the row and stores the progress there too (reclaiming a requeued, not re-leased task).
+   */
   async heartbeat(claim: LeaseClaim, progress: TaskProgress | null): Promise<HeartbeatAck> {
-    const row = await this.hot.first(this.em, heartbeat(claim, progress ? JSON.stringify(progress) : null, this.env.XEENET_LEASE_TTL_S));
-    if (!row) throw rejection(await this.state(claim.taskId), claim);
+    const receivedAt = Date.now();
+    const known = await this.live.beat(claim.taskId, { token: claim.leaseToken, workerId: claim.workerId, progress, heartbeatAt: receivedAt });
+    const message = progress?.message ?? null;
+    if (known && known.token === claim.leaseToken && known.workerId === claim.workerId && (message === null || message === known.message)) {
+      this.events.taskChanged(known.campaignId, claim.taskId);
+      this.events.workerChanged(claim.workerId);
+      return { taskId: claim.taskId, expiresAt: new Date(known.expiresAt), written: false };
+    }
+    const sentAt = performance.now();
+    const row = await this.hot.first(
+      this.em,
+      heartbeat(claim, progress ? JSON.stringify(progress) : null, this.env.XEENET_LEASE_TTL_S, PRESENCE_WRITE_S),
+    );
+    if (!row) {
+      await this.live.forget([claim.taskId]);
+      throw rejection(await this.state(claim.taskId), claim);
+    }
+    await this.remember(row.id, { token: claim.leaseToken, workerId: claim.workerId, campaignId: row.campaign_id, expiresAt: row.lease_expires_at, message }, sentAt);
     this.events.taskChanged(row.campaign_id, row.id);
     this.events.workerChanged(claim.workerId);
-    return { taskId: row.id, expiresAt: toDate(row.lease_expires_at)! };
+    return { taskId: row.id, expiresAt: toDate(row.lease_expires_at)!, written: true };
+  }
+
+  /** After a row write sent at sentAt (performance.now()): heartbeats skip the database until the write interval has passed. */
+  private remember(taskId: string, lease: { token: string; workerId: string; campaignId: string; expiresAt: string | Date; message: string | null }, sentAt: number) {
+    const validMs = heartbeatWriteIntervalMs(this.env) - (performance.now() - sentAt);
+    return this.live.written(taskId, { ...lease, expiresAt: toDate(lease.expiresAt)!.getTime() }, validMs);
   }
 
   /** complete: records the result and pays for it at once. Repeating it returns the first outcome. */
@@ -127,6 +240,7 @@ export class TaskLifecycle {
     const wallet = simulated ? null : await this.ledger.walletId(holder.accountId);
     const done = await this.hot.first(this.em, completeTask(claim, { ...result, resultId, simulated }, wallet));
     if (done) {
+      await this.live.forget([claim.taskId]);
       const reward = simulated ? 0 : Number(done.reward);
       this.events.taskChanged(done.campaign_id, claim.taskId);
       this.events.workerChanged(claim.workerId);
@@ -145,6 +259,7 @@ export class TaskLifecycle {
   async fail(holder: LeaseHolder, claim: LeaseClaim, failure: ReportedFailure): Promise<FailureAck> {
     const outcome = await this.hot.first(this.em, failTask(claim, { ...failure, simulated: holder.simulated }));
     if (outcome) {
+      await this.live.forget([claim.taskId]);
       this.events.taskChanged(outcome.campaign_id, claim.taskId);
       this.events.workerChanged(claim.workerId);
       return { taskId: claim.taskId, campaignId: outcome.campaign_id, status: outcome.status, willRetry: outcome.status === 'queued', duplicate: false };
@@ -160,6 +275,7 @@ export class TaskLifecycle {
   async release(claim: LeaseClaim): Promise<{ taskId: string }> {
     const row = await this.hot.first(this.em, releaseTask(claim));
     if (!row) throw rejection(await this.state(claim.taskId), claim);
+    await this.live.forget([claim.taskId]);
     this.events.taskChanged(row.campaign_id, claim.taskId);
     this.events.workerChanged(claim.workerId);
     return { taskId: claim.taskId };
@@ -168,6 +284,7 @@ export class TaskLifecycle {
   /** expire: leases past their expiry go back to the queue, or fail after their last attempt. */
   async expire(): Promise<{ requeued: number; failed: number }> {
     const expired = await run(this.em, expireLeases());
+    await this.live.forget(expired.map((task) => task.id));
     for (const task of expired) {
       this.events.taskChanged(task.campaign_id, task.id);
       if (task.worker_id) this.events.workerChanged(task.worker_id);

@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors.ts';
 import { parseInput, ruled, UUID_PATTERN } from '../validation.ts';
+import { hardwareClassOf } from './hardware-class.ts';
 import type { LeaseClaim } from './lease-state.ts';
 
 const claimSchema = z.object({
@@ -47,6 +48,8 @@ const failureSchema = z.object({
 
 export interface ReportedResult extends ResultNumbers {
   metricsJson: string | null;
+  /** hardwareClassOf(metrics), null when the metrics do not say. */
+  hardwareClass: string | null;
   stdoutTail: string | null;
   simulated: boolean;
 }
@@ -87,6 +90,7 @@ export function parseResult(input: unknown): ReportedResult {
     steps: result.steps,
     wallS: result.wallS,
     metricsJson,
+    hardwareClass: hardwareClassOf(result.metrics),
     stdoutTail: result.stdoutTail ?? null,
     simulated: result.simulated,
   };

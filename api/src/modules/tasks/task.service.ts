@@ -5,13 +5,14 @@ import type { Cursor } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import type { Campaign } from '../../db/entities/campaign.entity.ts';
 import { RunResult } from '../../db/entities/run-result.entity.ts';
-import { Task, type TaskStatus } from '../../db/entities/task.entity.ts';
+import { Task, type TaskProgress, type TaskStatus } from '../../db/entities/task.entity.ts';
 import { type Db, rows, sql, toDate } from '../../db/sql.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Viewer } from '../accounts/viewer.ts';
 import { canViewCampaign, visibleCampaignsFilter } from '../campaigns/visibility.ts';
 import type { CursorPage } from '../pagination.ts';
 import { UUID_PATTERN } from '../validation.ts';
+import type { LiveLeaseStore, LiveProgress } from './live-leases.ts';
 
 export type TaskOrder = 'INDEX' | 'VAL_BPB' | 'RECENTLY_UPDATED';
 
@@ -24,13 +25,21 @@ export interface ResultPoint {
   simulated: boolean;
 }
 
+/** What a task shows of its last heartbeat: the live store's when it is newer than the row's. */
+export interface TaskHeartbeat {
+  heartbeatAt: Date | null;
+  progress: TaskProgress | null;
+}
+
 export class TaskService {
   private readonly em: Db;
   private readonly accepted: DataLoader<string, RunResult | null>;
   private readonly leasedBy: DataLoader<string, Task[]>;
+  private readonly live: DataLoader<string, LiveProgress | null>;
 
-  constructor(em: Db, viewer: Viewer | null) {
+  constructor(em: Db, viewer: Viewer | null, liveLeases: LiveLeaseStore) {
     this.em = em;
+    this.live = new DataLoader((taskIds) => liveLeases.progress(taskIds));
     this.accepted = new DataLoader(async (taskIds) => {
       const results = await em.find(RunResult, { task: { $in: [...taskIds] }, accepted: true });
       const byTask = new Map(results.map((result) => [result.task.id, result]));
@@ -74,6 +83,19 @@ export class TaskService {
   /** Tasks the worker holds a lease on now, of campaigns the caller may see. */
   currentTasks(workerId: string): Promise<Task[]> {
     return this.leasedBy.load(workerId);
+  }
+
+  /**
+   * The latest heartbeat of a task the caller already holds. Heartbeats between row writes live in
+   * the live lease store; they count only while the row is leased to the same token and worker.
+   */
+  async lastHeartbeat(task: Task): Promise<TaskHeartbeat> {
+    const written = { heartbeatAt: task.heartbeatAt ?? null, progress: task.progress ?? null };
+    if (task.status !== 'leased' || !task.leaseToken) return written;
+    const live = await this.live.load(task.id);
+    if (!live || live.token !== task.leaseToken || live.workerId !== task.worker?.id) return written;
+    if (written.heartbeatAt && written.heartbeatAt.getTime() > live.heartbeatAt) return written;
+    return { heartbeatAt: new Date(live.heartbeatAt), progress: live.progress };
   }
 
   /** The accepted result of a task the caller already holds. */

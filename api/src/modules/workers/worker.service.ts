@@ -13,10 +13,13 @@ import { requireViewer, requireWorker, type Viewer } from '../accounts/viewer.ts
 import type { EventBus } from '../events/event-bus.ts';
 import { LedgerService } from '../ledger/ledger.service.ts';
 import type { CursorPage } from '../pagination.ts';
+import type { RegistrationLimiter } from '../rate-limit/registration-limit.ts';
 import { parseInput, UUID_PATTERN } from '../validation.ts';
 
 /** A worker is online while it has been heard from (lease, heartbeat) within this window. */
 export const ONLINE_WINDOW_MS = 60_000;
+/** Leases and heartbeats rewrite last_seen_at only once it is this old: presence costs one row write per half window. */
+export const PRESENCE_WRITE_S = ONLINE_WINDOW_MS / 2000;
 
 export function isOnline(worker: Worker, now = Date.now()): boolean {
   return now - worker.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
@@ -49,6 +52,24 @@ export type RegisterWorkerInput = z.input<typeof registerSchema>;
 const updateSchema = registerSchema.omit({ simulated: true });
 export type UpdateWorkerInput = z.input<typeof updateSchema>;
 
+const speed = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .refine(Number.isFinite, `${what} must be finite`)
+    .refine((v) => v > 0, `${what} must be positive`)
+    .refine((v) => v <= 1e18, `${what} must be at most 1e18 per second`)
+    .nullish();
+
+const speedSchema = z
+  .object({
+    tokensPerS: speed('tokensPerS'),
+    flopsPerS: speed('flopsPerS'),
+    source: z.enum(['calibration', 'tasks']),
+  })
+  .refine((v) => v.tokensPerS != null || v.flopsPerS != null, { message: 'give tokensPerS, flopsPerS or both', path: ['tokensPerS'] });
+
+export type WorkerSpeedInput = z.input<typeof speedSchema>;
+
 export interface RegisteredWorker {
   worker: Worker;
   token: string;
@@ -58,22 +79,26 @@ export class WorkerService {
   private readonly em: Db;
   private readonly env: Env;
   private readonly events: EventBus;
+  private readonly limiter: RegistrationLimiter | null;
 
-  constructor(em: Db, env: Env, events: EventBus) {
+  constructor(em: Db, env: Env, events: EventBus, limiter: RegistrationLimiter | null = null) {
     this.em = em;
     this.env = env;
     this.events = events;
+    this.limiter = limiter;
   }
 
   /**
    * Registers a machine and returns its own token (shown once). Signed in, the machine joins the
    * caller's account; anonymous, a new volunteer account is created for it.
    */
-  async register(viewer: Viewer | null, input: RegisterWorkerInput): Promise<RegisteredWorker> {
+  async register(viewer: Viewer | null, input: RegisterWorkerInput, clientAddress: string | null = null): Promise<RegisteredWorker> {
     const data = parseInput(registerSchema, input);
     if (!viewer && !this.env.XEENET_OPEN_REGISTRATION) {
       throw new ForbiddenError('open registration is disabled on this server: ask an admin for a token');
     }
+    // Anonymous calls create an account each: limited per address and overall, before any write.
+    if (!viewer) await this.limiter?.check(clientAddress);
     const registered = await this.em.transactional(async (em) => {
       let accountId = viewer?.accountId;
       if (!accountId) {
@@ -106,6 +131,26 @@ export class WorkerService {
     const data = parseInput(updateSchema, input);
     const worker = await this.em.findOneOrFail(Worker, { id: self.workerId });
     this.em.assign(worker, { name: data.name, hardware: data.hardware, slots: data.slots });
+    await this.em.flush();
+    this.events.workerChanged(worker.id);
+    return worker;
+  }
+
+  /**
+   * The calling machine's measured training speed (a calibration at start, then its real tasks'
+   * throughput). The lease uses it to fit a compute task's wall-clock cap to this machine and to
+   * skip tasks it could not finish within their cap. A unit left out keeps its previous value.
+   */
+  async reportSpeed(viewer: Viewer | null, input: WorkerSpeedInput): Promise<Worker> {
+    const self = requireWorker(viewer);
+    const data = parseInput(speedSchema, input);
+    const worker = await this.em.findOneOrFail(Worker, { id: self.workerId });
+    this.em.assign(worker, {
+      tokensPerS: data.tokensPerS ?? worker.tokensPerS ?? null,
+      flopsPerS: data.flopsPerS ?? worker.flopsPerS ?? null,
+      speedSource: data.source,
+      speedMeasuredAt: new Date(),
+    });
     await this.em.flush();
     this.events.workerChanged(worker.id);
     return worker;

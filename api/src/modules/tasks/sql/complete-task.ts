@@ -15,18 +15,19 @@ export interface ResultRecord {
   metricsJson: string | null;
   stdoutTail: string | null;
   simulated: boolean;
+  hardwareClass: string | null;
 }
 
 const TEXT = `with done as (
-      update task set status = 'succeeded', val_bpb = $1, simulated = $2,
+      update task set status = 'succeeded', val_bpb = $1, simulated = $2, hardware_class = $13::text,
         finished_at = now(), updated_at = now(), progress = null, lease_expires_at = null
       where id = $3::uuid and lease_token = $4::uuid and worker_id = $5::uuid and status in ('leased', 'queued')
       returning id, campaign_id, attempts, reward
     ), recorded as (
       insert into run_result (id, task_id, campaign_id, worker_id, lease_token, attempt, outcome, accepted, simulated,
-        val_bpb, train_loss, steps, wall_s, metrics, stdout_tail, created_at)
+        val_bpb, train_loss, steps, wall_s, metrics, stdout_tail, hardware_class, created_at)
       select $6::uuid, d.id, d.campaign_id, $5::uuid, $4::uuid, d.attempts, 'succeeded', true, $2,
-        $1, $7, $8, $9, $10::jsonb, $11, now()
+        $1, $7, $8, $9, $10::jsonb, $11, $13::text, now()
       from done d
     ), payout as (
       ${transferSql(`select (select e.id from credit_account e where e.campaign_id = d.campaign_id) as from_account,
@@ -54,6 +55,7 @@ export function completeTask(claim: LeaseClaim, result: ResultRecord, wallet: st
       result.metricsJson,
       result.stdoutTail,
       wallet,
+      result.hardwareClass,
     ],
   };
 }

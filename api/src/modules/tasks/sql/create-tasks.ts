@@ -8,7 +8,7 @@ export interface Proposal {
   index: number;
   config: Record<string, unknown>;
   seed: number;
-  /** Defaults to the campaign's per-task budget. */
+  /** Defaults to the campaign's per-task budget (wall seconds, or a compute budget's cap). */
   budgetS?: number | null;
   /** Multiplier of the campaign's budget that budgetS includes (ASHA rungs); 1 by default. */
   budgetScale?: number;
@@ -19,11 +19,14 @@ export interface Proposal {
   /** Machine-readable provenance (strategy and inputs). */
   derivedFrom?: Record<string, unknown> | null;
   role?: 'explore' | 'confirm';
+  /** Compute campaigns: this task's amount of work in the campaign's unit; defaults to the campaign's. */
+  budgetAmount?: number | null;
 }
 
 /** Proposals with their budget and reward settled (the lifecycle prices them). */
 export interface PricedProposal extends Proposal {
   budgetS: number;
+  budgetAmount: number | null;
   reward: number;
 }
 
@@ -34,14 +37,16 @@ export interface PricedProposal extends Proposal {
 export function createTasks(campaignId: string, proposals: readonly PricedProposal[]): Query<{ id: string }> {
   return {
     name: 'xeenet_create_tasks',
-    text: `insert into task (id, campaign_id, index, config, seed, budget_s, status, priority, attempts, max_attempts, reward,
-          simulated, created_at, updated_at, budget_scale, description, parent_task_id, derived_from, role)
-        select gen_random_uuid(), c.id, p.index, p.config, p.seed, p.budget_s, 'queued', c.priority, 0,
-          c.max_attempts, p.reward, false, c.created_at, c.created_at, p.budget_scale, p.description, p.parent_task_id,
-          p.derived_from, p.role
+    text: `insert into task (id, campaign_id, index, config, seed, budget_s, budget_kind, budget_unit, budget_amount, device_class,
+          status, priority, attempts, max_attempts, reward, simulated, created_at, updated_at,
+          budget_scale, description, parent_task_id, derived_from, role)
+        select gen_random_uuid(), c.id, p.index, p.config, p.seed, p.budget_s, c.budget_kind, c.budget_unit, p.budget_amount,
+          c.budget_hardware, 'queued', c.priority, 0, c.max_attempts, p.reward, false, c.created_at, c.created_at,
+          p.budget_scale, p.description, p.parent_task_id, p.derived_from, p.role
         from campaign c
-        cross join unnest($2::int[], $3::jsonb[], $4::int[], $5::int[], $6::bigint[], $7::float8[], $8::text[], $9::uuid[],
-          $10::jsonb[], $11::text[]) as p(index, config, seed, budget_s, reward, budget_scale, description, parent_task_id, derived_from, role)
+        cross join unnest($2::int[], $3::jsonb[], $4::int[], $5::int[], $6::bigint[], $7::float8[], $8::float8[], $9::text[],
+          $10::uuid[], $11::jsonb[], $12::text[])
+          as p(index, config, seed, budget_s, reward, budget_amount, budget_scale, description, parent_task_id, derived_from, role)
         where c.id = $1::uuid and c.status = 'running'
         returning id`,
     values: [
@@ -51,6 +56,7 @@ export function createTasks(campaignId: string, proposals: readonly PricedPropos
       proposals.map((p) => p.seed),
       proposals.map((p) => p.budgetS),
       proposals.map((p) => p.reward),
+      proposals.map((p) => p.budgetAmount),
       proposals.map((p) => p.budgetScale ?? 1),
       proposals.map((p) => p.description ?? null),
       proposals.map((p) => p.parentTaskId ?? null),
@@ -60,7 +66,19 @@ export function createTasks(campaignId: string, proposals: readonly PricedPropos
   };
 }
 
+export interface CampaignBudgetRow {
+  budget_s: number;
+  budget_kind: 'wall' | 'compute';
+  budget_unit: 'tokens' | 'flops' | null;
+  budget_amount: number | null;
+  budget_hardware: 'cpu' | 'gpu' | null;
+}
+
 /** The campaign's per-task budget, the default for proposals that bring none. */
-export function campaignBudget(campaignId: string): Query<{ budget_s: number }> {
-  return { name: 'xeenet_campaign_budget', text: `select budget_s from campaign where id = $1::uuid`, values: [campaignId] };
+export function campaignBudget(campaignId: string): Query<CampaignBudgetRow> {
+  return {
+    name: 'xeenet_campaign_budget',
+    text: `select budget_s, budget_kind, budget_unit, budget_amount, budget_hardware from campaign where id = $1::uuid`,
+    values: [campaignId],
+  };
 }

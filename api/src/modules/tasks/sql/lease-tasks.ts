@@ -1,13 +1,28 @@
-// queued → leased: the queue head, skipping rows other leasers hold, in one statement.
+// queued → leased, in one statement for a whole batch of lease requests (LeaseBatcher coalesces
+// concurrent ones). Each request picks its own heads of the queue among the tasks its worker may
+// run: a wall task only on its hardware class (cpu or gpu), a compute task only on a worker whose
+// measured speed finishes it within the task's wall-clock cap (an uncalibrated worker gets every
+// compute task, with the whole cap). Request k skips the slots of the requests before it, so a
+// batch of alike workers gets distinct heads, as one shared queue would hand them out; when
+// workers differ, two requests may pick one task (the earlier request keeps it) and the batcher
+// runs a request that got nothing on its own. A calibrated worker's lease carries a cap fitted to
+// its speed (lease_cap_s), which it hands the script as budget_s. Presence is written only when
+// older than $5 seconds, so polling an empty queue writes no row.
 import type { Query } from '../../../db/sql.ts';
 
 export interface LeasedRow {
+  /** Which request of the batch (0-based) this task went to. */
+  request: number;
   id: string;
   campaign_id: string;
   index: number;
   config: Record<string, unknown>;
   seed: number;
   budget_s: number;
+  budget_kind: 'wall' | 'compute';
+  budget_unit: 'tokens' | 'flops' | null;
+  budget_amount: number | null;
+  lease_cap_s: number;
   attempts: number;
   max_attempts: number;
   lease_token: string;
@@ -16,27 +31,88 @@ export interface LeasedRow {
   dataset_sha256: string;
 }
 
-const TEXT = `with picked as (
-      select t.id from task t
-      where t.status = 'queued'
-        and (not $1::boolean or exists (select 1 from campaign c where c.id = t.campaign_id and c.allow_simulated))
-      order by t.priority desc, t.created_at, t.index
-      limit $2
-      for update of t skip locked
+export interface LeaseRequest {
+  workerId: string;
+  maxTasks: number;
+}
+
+/** A worker's class and speeds (from its calibration reports) as columns of `alias`. */
+const WORKER_PROFILE = `w.tokens_per_s, w.flops_per_s,
+        case when w.hardware->>'device' in ('cuda', 'mps') then 'gpu' else 'cpu' end as device_class`;
+
+/** Seconds the task's work takes at the worker's speed, or null (wall task, or no speed known). */
+const expectedS = (worker: string) =>
+  `(t.budget_amount / nullif(case t.budget_unit when 'tokens' then ${worker}.tokens_per_s when 'flops' then ${worker}.flops_per_s end, 0))`;
+
+const canTake = (worker: string) => `(not $1::boolean or exists (select 1 from campaign c where c.id = t.campaign_id and c.allow_simulated))
+        and (t.device_class is null or t.device_class = ${worker}.device_class)`;
+const fits = (worker: string, overhead: string) =>
+  `(t.budget_kind <> 'compute' or ${expectedS(worker)} is null or ${expectedS(worker)} + ${overhead}::float8 <= t.budget_s)`;
+
+const TEXT = `with req as (
+      select (r.request - 1)::int as request, r.worker_id, r.max_tasks,
+        (coalesce(sum(r.max_tasks) over (order by r.request rows between unbounded preceding and 1 preceding), 0))::int as skip,
+        ${WORKER_PROFILE}
+      from unnest($2::uuid[], $3::int[]) with ordinality as r(worker_id, max_tasks, request)
+      join worker w on w.id = r.worker_id
+    ), picked as (
+      select req.request, req.worker_id, c.id, c.expected_s
+      from req cross join lateral (
+        select t.id, ${expectedS('req')} as expected_s from task t
+        where t.status = 'queued' and ${canTake('req')} and ${fits('req', '$7')}
+        order by t.priority desc, t.created_at, t.index
+        offset req.skip limit req.max_tasks
+        for update of t skip locked
+      ) c
+    ), assigned as (
+      select distinct on (id) id, worker_id, request, expected_s from picked order by id, request
     ), leased as (
       update task t set status = 'leased', lease_token = gen_random_uuid(),
-        lease_expires_at = now() + make_interval(secs => $3), worker_id = $4::uuid,
-        attempts = t.attempts + 1, leased_at = now(), heartbeat_at = now(), progress = null, updated_at = now()
-      from picked where t.id = picked.id
-      returning t.id, t.campaign_id, t.index, t.config, t.seed, t.budget_s, t.attempts, t.max_attempts,
-        t.lease_token, t.lease_expires_at
+        lease_expires_at = now() + make_interval(secs => $4), worker_id = a.worker_id,
+        attempts = t.attempts + 1, leased_at = now(), heartbeat_at = now(), progress = null, updated_at = now(),
+        lease_cap_s = case when a.expected_s is null then t.budget_s
+          else least(t.budget_s, ceil(a.expected_s * $6::float8 + $7::float8))::int end
+      from assigned a where t.id = a.id
+      returning a.request, t.id, t.campaign_id, t.index, t.config, t.seed, t.budget_s, t.budget_kind, t.budget_unit,
+        t.budget_amount, t.lease_cap_s, t.attempts, t.max_attempts, t.lease_token, t.lease_expires_at
     ), seen as (
-      update worker set last_seen_at = now() where id = $4::uuid
+      update worker set last_seen_at = now() where id = any($2::uuid[]) and last_seen_at < now() - make_interval(secs => $5)
     )
     select l.*, c.script_sha256, c.dataset_sha256 from leased l join campaign c on c.id = l.campaign_id
-    order by l.index`;
+    order by l.request, l.index`;
 
-/** A simulating worker only gets tasks of campaigns that allow simulated results. */
-export function leaseTasks(p: { workerId: string; simulatedWorker: boolean; maxTasks: number; ttlS: number }): Query<LeasedRow> {
-  return { name: 'xeenet_lease', text: TEXT, values: [p.simulatedWorker, p.maxTasks, p.ttlS, p.workerId] };
+export interface LeaseParams {
+  requests: readonly LeaseRequest[];
+  /** Requests of workers that all simulate or all do not: a simulating worker only gets tasks of campaigns that allow simulated results. */
+  simulatedWorkers: boolean;
+  ttlS: number;
+  presenceS: number;
+  /** A calibrated cap is expected seconds × margin + overhead, at most the task's budget_s. */
+  capMargin: number;
+  capOverheadS: number;
+}
+
+export function leaseTasks(p: LeaseParams): Query<LeasedRow> {
+  const workerIds = p.requests.map((request) => request.workerId);
+  const maxTasks = p.requests.map((request) => request.maxTasks);
+  return {
+    name: 'xeenet_lease',
+    text: TEXT,
+    values: [p.simulatedWorkers, workerIds, maxTasks, p.ttlS, p.presenceS, p.capMargin, p.capOverheadS],
+  };
+}
+
+/**
+ * Why a lease found nothing: queued tasks this worker may take but is too slow for, or queued
+ * tasks only another hardware class may take. Asked only after an empty lease.
+ */
+export function whyNothingFits(p: { workerId: string; simulatedWorker: boolean; capOverheadS: number }): Query<{ too_slow: boolean; other_class: boolean }> {
+  return {
+    name: 'xeenet_lease_why_empty',
+    text: `with me as (select ${WORKER_PROFILE} from worker w where w.id = $2::uuid)
+      select
+        exists (select 1 from task t cross join me where t.status = 'queued' and ${canTake('me')} and not ${fits('me', '$3')}) as too_slow,
+        exists (select 1 from task t cross join me where t.status = 'queued' and t.device_class is not null and t.device_class <> me.device_class) as other_class`,
+    values: [p.simulatedWorker, p.workerId, p.capOverheadS],
+  };
 }
