@@ -111,6 +111,36 @@ describe('NewBriefPage', () => {
     expect(sent).toMatchObject({ script: 'char-transformer-sha', dataset: 'brown-sha', taskCount: 20, budgetS: 9, seed: 0 });
   });
 
+  it('sends the chosen strategy with its parameters and confirm before keep, and shows their API errors inline', async () => {
+    const { api } = setup(() => ({
+      __typename: 'ValidationError',
+      message: 'invalid brief',
+      fieldErrors: [{ __typename: 'FieldError', path: ['strategyOptions', 'eta'], message: 'at least 2' }],
+    }));
+    await screen.findByDisplayValue('lr');
+    await userEvent.selectOptions(screen.getByLabelText('How experiments are chosen'), 'ASHA');
+    expect(screen.getByText(/promoted to η× the budget/)).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('η (reduction factor)'), '1');
+    await userEvent.click(screen.getByLabelText(/Confirm before keep/));
+    await userEvent.clear(screen.getByLabelText('New seeds each'));
+    await userEvent.type(screen.getByLabelText('New seeds each'), '4');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    await waitFor(() => expect(screen.getByLabelText('η (reduction factor)')).toHaveAccessibleDescription(/at least 2/));
+    const sent = api.calls.find((call) => call.operationName === 'SubmitBrief')!.variables.input as Record<string, unknown>;
+    expect(sent).toMatchObject({ strategy: 'ASHA', strategyOptions: { eta: 1 }, confirm: { topK: 3, seeds: 4 } });
+    expect(within(screen.getByRole('alert')).getByRole('link', { name: 'Strategy parameters › eta' })).toBeInTheDocument();
+  });
+
+  it('refuses a LOCAL baseline that is not a JSON object before sending anything', async () => {
+    const { api } = setup(() => null);
+    await screen.findByDisplayValue('lr');
+    await userEvent.selectOptions(screen.getByLabelText('How experiments are chosen'), 'LOCAL');
+    await userEvent.type(screen.getByLabelText('Baseline config (JSON)'), 'lr=0.1');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    expect(await screen.findByText('This is not valid JSON.')).toBeInTheDocument();
+    expect(api.calls.some((call) => call.operationName === 'SubmitBrief')).toBe(false);
+  });
+
   it('explains insufficient credits in words', async () => {
     setup(() => ({ __typename: 'InsufficientCreditsError', message: 'not enough credits', required: 500, available: 120 }));
     await screen.findByDisplayValue('lr');

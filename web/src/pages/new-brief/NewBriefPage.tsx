@@ -12,6 +12,8 @@ import { DatasetPicker } from './DatasetPicker';
 import { type FieldError, FieldErrors } from './field-errors';
 import { localRowErrors, type ParamRow, rowsFromSpace, spaceFromRows } from './search-space';
 import { paramInputId, SearchSpaceEditor } from './SearchSpaceEditor';
+import { type OptionText, parseOptions } from './strategy-options';
+import { type ConfirmText, StrategyFields } from './StrategyFields';
 
 const NewBriefOptions = graphql(`
   query NewBriefOptions {
@@ -87,6 +89,8 @@ interface BriefForm {
   script: string;
   dataset: string;
   strategy: SearchStrategy;
+  strategyOptions: OptionText;
+  confirm: ConfirmText;
   taskCount: string;
   budgetS: string;
   seed: string;
@@ -101,6 +105,8 @@ const INITIAL: BriefForm = {
   script: '',
   dataset: '',
   strategy: 'RANDOM',
+  strategyOptions: {},
+  confirm: { enabled: false, topK: '3', seeds: '2' },
   taskCount: '20',
   budgetS: '60',
   seed: '0',
@@ -116,6 +122,8 @@ const FIELD_LABELS: Record<string, string> = {
   dataset: 'Dataset',
   searchSpace: 'Search space',
   strategy: 'Strategy',
+  strategyOptions: 'Strategy parameters',
+  confirm: 'Confirm before keep',
   taskCount: 'Tasks',
   budgetS: 'Budget per task',
   seed: 'Seed',
@@ -192,7 +200,7 @@ export function NewBriefPage() {
 
   const errors = useMemo(() => new FieldErrors(serverErrors), [serverErrors]);
   const rowErrors = useMemo(() => (submitted ? localRowErrors(rows) : new Map<string, string>()), [rows, submitted]);
-  const fieldError = (key: string) => localErrors[key] ?? errors.at(key);
+  const fieldError = (...path: string[]) => localErrors[path.join('.')] ?? errors.at(...path);
 
   // After a failed submission, bring the summary into view and focus it.
   useEffect(() => {
@@ -210,6 +218,12 @@ export function NewBriefPage() {
     if (budgetS === null) local.budgetS = 'Enter a whole number of seconds.';
     if (seed === null) local.seed = 'Enter a whole number (0 is fine).';
     if (maxAttempts === null) local.maxAttempts = 'Enter a whole number from 1 to 10.';
+    const parsedOptions = parseOptions(form.strategy, form.strategyOptions);
+    for (const [key, message] of Object.entries(parsedOptions.errors)) local[`strategyOptions.${key}`] = message;
+    const topK = wholeNumber(form.confirm.topK);
+    const confirmSeeds = wholeNumber(form.confirm.seeds);
+    if (form.confirm.enabled && topK === null) local['confirm.topK'] = 'Enter a whole number from 1 to 50.';
+    if (form.confirm.enabled && confirmSeeds === null) local['confirm.seeds'] = 'Enter a whole number from 1 to 20.';
     const rowProblems = localRowErrors(rows);
     setLocalErrors(local);
     setSubmitted((count) => count + 1);
@@ -225,6 +239,8 @@ export function NewBriefPage() {
             dataset: form.dataset,
             searchSpace: spaceFromRows(rows),
             strategy: form.strategy,
+            strategyOptions: parsedOptions.options,
+            confirm: form.confirm.enabled && topK !== null && confirmSeeds !== null ? { topK, seeds: confirmSeeds } : null,
             taskCount,
             budgetS,
             seed,
@@ -270,7 +286,7 @@ export function NewBriefPage() {
   if (!options.data) return <Loading what="scripts and datasets" />;
 
   const summaryItems = [
-    ...Object.entries(localErrors).map(([path, message]) => ({ path: [path], message })),
+    ...Object.entries(localErrors).map(([path, message]) => ({ path: path.split('.'), message })),
     ...[...rowErrors].map(([key, message]) => ({ path: ['searchSpace', key], message, rowKey: key })),
     ...errors.all(),
   ];
@@ -278,6 +294,7 @@ export function NewBriefPage() {
 
   function targetId(path: string[], rowKey?: string): string {
     if (rowKey) return paramInputId({ key: rowKey }, 'name');
+    if ((path[0] === 'strategyOptions' || path[0] === 'confirm') && path[1]) return `brief-${path[0]}-${path[1]}`;
     if (path[0] === 'searchSpace' && path[1]) {
       const row = rows.find((candidate) => candidate.name.trim() === path[1]);
       if (row) {
@@ -290,7 +307,9 @@ export function NewBriefPage() {
 
   function describe(path: string[]): string {
     if (path[0] === 'searchSpace' && path.length > 1) return `Search space › ${path.slice(1).join(' › ')}`;
-    return FIELD_LABELS[path[0] ?? ''] ?? path.join('.');
+    const label = FIELD_LABELS[path[0] ?? ''];
+    if (label && path.length > 1) return `${label} › ${path.slice(1).join(' › ')}`;
+    return label ?? path.join('.');
   }
 
   return (
@@ -376,13 +395,16 @@ export function NewBriefPage() {
 
         <div className="card brief__section">
           <h2>Budget</h2>
+          <StrategyFields
+            strategy={form.strategy}
+            options={form.strategyOptions}
+            confirm={form.confirm}
+            onStrategy={(strategy) => setForm((current) => ({ ...current, strategy, strategyOptions: {} }))}
+            onOption={(key, value) => setForm((current) => ({ ...current, strategyOptions: { ...current.strategyOptions, [key]: value } }))}
+            onConfirm={(confirm) => set('confirm', confirm)}
+            error={fieldError}
+          />
           <div className="grid-fields">
-            <Field id="brief-strategy" label="Strategy" error={fieldError('strategy')} hint="Grid needs “grid points” on continuous ranges.">
-              <select value={form.strategy} onChange={(event) => set('strategy', event.target.value as SearchStrategy)}>
-                <option value="RANDOM">Random sampling</option>
-                <option value="GRID">Grid</option>
-              </select>
-            </Field>
             <Field id="brief-taskCount" label="Tasks" error={fieldError('taskCount')}>
               <input type="number" min={1} step={1} inputMode="numeric" value={form.taskCount} onChange={(event) => set('taskCount', event.target.value)} />
             </Field>
