@@ -18,6 +18,8 @@ import { DatabaseGauges } from './modules/metrics/database-gauges.ts';
 import { Metrics } from './modules/metrics/metrics.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { openLiveLeases } from './modules/tasks/live-leases.ts';
+import { registerBuiltinScripts } from './modules/scripts/script-registry.ts';
+import { loadSigningKey } from './modules/signing/signing-key.ts';
 import { Reaper } from './modules/tasks/reaper.ts';
 import { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
 import { MemoryBuckets, RedisBuckets } from './modules/rate-limit/token-bucket.ts';
@@ -44,11 +46,13 @@ export async function startApp(env: Env): Promise<App> {
   const log = createLogger(env.XEENET_LOG_LEVEL);
   const target = databaseTarget(env);
   const artifactCache = new ArtifactCache();
+  const signer = loadSigningKey(env);
+  if (signer.source === 'generated') log.info('signing key generated', { keyId: signer.keyId, file: signer.file });
   const { orm, download, adminToken } = await withStartupLock(target, async () => {
     const orm = await openDatabase(target, env.XEENET_SQL_DEBUG);
     const em = orm.em.fork() as unknown as Db;
     const artifacts = new ArtifactRegistry(em, env);
-    await artifacts.registerTrainingScripts(log);
+    await registerBuiltinScripts(em, signer, await artifacts.registerTrainingScripts(log), log);
     const { download } = await artifacts.registerDatasets(log);
     const adminToken = await new AccountService(em, env).ensureAdmin();
     return { orm, download, adminToken };
@@ -71,7 +75,7 @@ export async function startApp(env: Env): Promise<App> {
   limiterRedis?.on('error', () => {});
   const registrationLimiter = new RegistrationLimiter(limiterRedis ? new RedisBuckets(limiterRedis, env.XEENET_REDIS_PREFIX) : new MemoryBuckets(), env, log);
   const leaseBatcher = TaskLifecycle.leaseBatcher(hotSql, () => orm.em.fork() as unknown as Db, env, (size) => metrics.leaseBatchSize.observe(size));
-  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle, liveLeases, leaseBatcher, registrationLimiter };
+  const deps: AppDeps = { env, orm, events, artifactCache, hotSql, log, metrics, lifecycle, liveLeases, leaseBatcher, registrationLimiter, signer };
 
   const http: HttpServer = createHttpServer(deps);
   await new Promise<void>((resolve, reject) => {

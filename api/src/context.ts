@@ -23,6 +23,8 @@ import type { LiveLeaseStore } from './modules/tasks/live-leases.ts';
 import type { LeaseBatcher } from './modules/tasks/lease-batcher.ts';
 import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
+import { ScriptService } from './modules/scripts/script.service.ts';
+import type { ScriptSigner } from './modules/signing/signing-key.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
 import type { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
 
@@ -43,6 +45,8 @@ export interface AppDeps {
   leaseBatcher: LeaseBatcher | null;
   /** Anonymous registerWorker limits (shared through Redis when configured). */
   registrationLimiter: RegistrationLimiter;
+  /** The platform's script-signing key (public half published, private half signs approvals). */
+  signer: ScriptSigner;
 }
 
 /** One unit of work's services, sharing its EntityManager. */
@@ -57,6 +61,7 @@ export class Services {
   readonly loop: CampaignLoop;
   readonly leases: LeaseService;
   readonly results: ResultsService;
+  readonly scripts: ScriptService;
   readonly tasks: TaskService;
   readonly workers: WorkerService;
 
@@ -66,7 +71,8 @@ export class Services {
     this.ledger = new LedgerService(em);
     this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger, { live: deps.liveLeases, leaseBatcher: deps.leaseBatcher });
     this.loop = new CampaignLoop(em, deps.env, deps.events, this.lifecycle, deps.log);
-    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.loop);
+    this.scripts = new ScriptService(em, deps.env, deps.signer, this.artifacts);
+    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.loop, this.scripts);
     this.explore = new ExploreService(em);
     this.agents = new AgentProposals(em, this.campaigns, this.lifecycle, this.loop);
     this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle, loop: this.loop });

@@ -82,6 +82,14 @@ const envSchema = z.object({
   XEENET_LOCAL_WORKER: booleanFlag.default(true),
   /** The local worker's folders (token, cache, spool); default <XEENET_DATA_DIR>/worker. */
   XEENET_WORKER_HOME: z.string().min(1).optional(),
+  /** The platform's Ed25519 signing key as a PEM (PKCS#8) text; else XEENET_SIGNING_KEY_FILE; else generated in XEENET_DATA_DIR. */
+  XEENET_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key (-----BEGIN PRIVATE KEY-----)' }).optional(),
+  /** A file holding the signing key as a PEM (a mounted secret). */
+  XEENET_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** Largest researcher training script accepted, in bytes. */
+  XEENET_MAX_SCRIPT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+  /** The Python that checks an uploaded script parses (ast.parse); unset or missing: the check says so. */
+  XEENET_PYTHON: z.string().min(1).default('/usr/bin/python3'),
   XEENET_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   XEENET_SQL_DEBUG: booleanFlag.default(false),
 });

@@ -1,7 +1,8 @@
 """Tabular search benchmark: every config of a discretised char-transformer space, trained for real.
 
-Runs the full grid of SPACE below (216 configs) with two seeds each at three compute budgets
-(budget_tokens b, 3b, 9b: the rungs of ASHA with eta = 3), and writes bench/search_table.json:
+Runs the full grid of SPACE below (216 configs) with two seeds each at compute budgets
+budget_tokens b, 3b, 9b, ... (--levels of them: the rungs of ASHA with eta = 3; the committed
+table has b and 3b), and writes bench/search_table.json:
 val_bpb (and train_loss, steps, wall time) for every (config, seed, budget), plus how the table
 was made (command, space, budgets, torch version, threads, dataset hash, date, wall time).
 `npm run bench:search` (api/bench/search.ts) then runs search strategies against this table: a
@@ -15,8 +16,9 @@ that for one config). Work is done budget by budget, smallest first, and every f
 appended to a progress file, so an interrupted table resumes where it stopped.
 
 Usage: scripts/python.sh bench/search_table.py [--threads 1] [--base-tokens 24576]
-           [--levels 3] [--dataset PATH] [--out bench/search_table.json] [--limit N] [--check-subprocess]
-Heavy (2 x 216 x 3 = 1296 runs, about 40 minutes on one core): run it under `nice -n 15`.
+           [--levels 3] [--workers 1] [--dataset PATH] [--out bench/search_table.json] [--limit N] [--check-subprocess]
+Heavy (2 x 216 x 2 = 864 runs with --levels 2: 54 minutes with 1-3 workers on a loaded 2-core machine): run it
+under `nice -n 15`.
 """
 
 import argparse

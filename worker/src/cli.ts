@@ -45,7 +45,8 @@ Start options:
                     The largest file a task may write (RLIMIT_FSIZE; default 2048)
   --tmp-size MB     Size of a sandboxed task's private /tmp and /dev/shm (default 512)
   --no-install      Never create a virtual environment or run apt-get to get PyTorch
-  --reregister      Register this machine again (e.g. after its token was revoked)
+  --reregister      Register this machine again (after its token was revoked, or to trust
+                    a signing key the server's operator rotated on purpose)
   --simulate        Demo/test mode: no Python, fake results marked SIMULATED end to end, excluded
                     from bests and leaderboards, earning nothing. Only campaigns created with
                     allowSimulated hand out tasks to a simulating worker.

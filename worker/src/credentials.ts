@@ -15,6 +15,19 @@ export interface Credential {
   slots: number;
   /** SHA-256 of the account token used to register (never the token itself), if one was given. */
   accountTokenSha256: string | null;
+  /** The account this machine belongs to (global id): its OWN scripts may run here unsigned. */
+  accountId?: string | null;
+  /**
+   * The platform signing key pinned when this machine registered (or first started after signing
+   * existed): scripts signed with any other key are refused until the machine registers again.
+   */
+  signingKey?: PinnedKey | null;
+}
+
+export interface PinnedKey {
+  keyId: string;
+  publicKeyPem: string;
+  pinnedAt: string;
 }
 
 interface CredentialsFile {

@@ -80,8 +80,9 @@ export async function runDoctor(options: { settings: Settings; log: Logger; serv
   if (server && !server.reachable) warnings.push(`the server ${server.url} is ${server.detail}`);
   if (!sandbox.status.available) {
     warnings.push(
-      `no sandbox: ${sandbox.status.reason}. \`start\` refuses to run training scripts unless it is given ${UNSANDBOXED_FLAG}, ` +
-        `which runs them with this user's rights, network and files${sandbox.status.fix ? `; to sandbox them: ${sandbox.status.fix}` : ''}`,
+      `no sandbox: ${sandbox.status.reason}. \`start\` runs only platform built-in scripts whose signature verifies (reviewed and ` +
+        `researchers' own scripts are refused) unless it is given ${UNSANDBOXED_FLAG}, which runs every script with this user's ` +
+        `rights, network and files${sandbox.status.fix ? `; to sandbox them: ${sandbox.status.fix}` : ''}`,
     );
   }
   return {

@@ -2,7 +2,7 @@
 // attempt (so a result from before a reconnection reaches the API before new work is asked for),
 // polling with a jittered, growing pause while nothing is queued. Also gives leases back.
 import type { ApiClient } from './api/client.ts';
-import { describeError, isSuccess, type Lease, LEASE_TASK, RELEASE_TASK } from './api/documents.ts';
+import { describeError, isSuccess, type Lease, LEASE_TASK, REFUSE_TASK, RELEASE_TASK, type TaskRefusalCode } from './api/documents.ts';
 import type { Logger } from './log.ts';
 import type { Reporter } from './reporter.ts';
 import type { SlotView } from './status-board.ts';
@@ -110,6 +110,30 @@ export class LeaseSource {
       }
     }
     if (!once && reason === 'TOO_SLOW') show({ phase: 'idle', note: 'queued tasks need a faster machine; polling' });
+  }
+
+  /**
+   * Refuses a lease with a typed reason (refuseTask): back to the queue, the attempt not counted,
+   * never leased to this machine again. Anything but a stale lease falls back to a release.
+   */
+  async refuse(lease: Lease, code: TaskRefusalCode, reason: string): Promise<void> {
+    const { client, log } = this.options;
+    try {
+      const { refuseTask } = await client.request(
+        REFUSE_TASK,
+        { input: { taskId: lease.taskId, leaseToken: lease.token, code, reason: reason.slice(0, 2000) } },
+        RELEASE_TIMEOUT_MS,
+      );
+      if (isSuccess(refuseTask)) {
+        log.info('task refused', { taskId: lease.taskId, code, reason });
+        return;
+      }
+      log.warn('refusal not accepted', { taskId: lease.taskId, code, error: describeError(refuseTask) });
+      if (refuseTask.__typename === 'StaleLeaseError') return;
+    } catch (error) {
+      log.warn('refusal not delivered; giving the lease back instead', { taskId: lease.taskId, code, error: (error as Error).message });
+    }
+    await this.release(lease, reason);
   }
 
   /** Gives a lease back (releaseTask: the attempt is not counted); a failure leaves it to expire. */

@@ -1,8 +1,9 @@
 // The check every lease passes after its artifacts are verified and before anything of it is
-// started (the warm interpreter included): may this machine run this script? Today that is the
-// sandbox policy (src/sandbox/policy.ts). Script signature verification and the volunteer's
-// preferences are further checks composed in front of it; a refusal goes to
-// TaskCycleDeps.refuse, which gives the lease back until a typed refusal report exists.
+// started (the warm interpreter included): may this machine run this script? The script's
+// signature (src/signature-check.ts) first, then the volunteer's preferences, then the sandbox
+// policy (src/sandbox/policy.ts); a refusal goes to TaskCycleDeps.refuse, which reports it with
+// refuseTask (not an attempt; the task is never leased to this machine again).
+import type { TaskRefusalCode } from './api/documents.ts';
 import type { PreparedTask } from './preparation.ts';
 import { acceptsTrust, type ScriptKind } from './preferences/preferences.ts';
 import { decideRun, type SandboxStatus, trustOf } from './sandbox/policy.ts';
@@ -42,4 +43,11 @@ export function scriptKindCheck(accepted: () => readonly ScriptKind[]): Prefligh
       reason: `refused to run: the volunteer accepts only ${accept.join(', ') || 'no'} scripts and this one is ${trust === 'UNKNOWN' ? 'of unknown kind (the server does not say)' : trust.toLowerCase()}`,
     };
   };
+}
+
+const REFUSAL_CODES: readonly TaskRefusalCode[] = ['UNSIGNED', 'BAD_SIGNATURE', 'UNKNOWN_KEY', 'NOT_OWN', 'NO_SANDBOX', 'PREFERENCES'];
+
+/** A verdict's code as the API's TaskRefusalCode; a check's own code outside that list reads as PREFERENCES. */
+export function refusalCode(code: string): TaskRefusalCode {
+  return (REFUSAL_CODES as readonly string[]).includes(code) ? (code as TaskRefusalCode) : 'PREFERENCES';
 }

@@ -12,6 +12,11 @@ export interface Speed {
   source: 'CALIBRATION' | 'TASKS';
 }
 
+/** The speed plus which units real tasks have measured yet (the calibration's guess goes at the first). */
+export interface SpeedEstimate extends Speed {
+  measured?: { tokens: boolean; flops: boolean };
+}
+
 /** How much of a new task's throughput goes into the estimate (the rest is history). */
 const SMOOTHING = 0.5;
 const RESEND_CHANGE = 0.1;
@@ -20,16 +25,29 @@ function positive(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }
 
+/**
+ * Seconds a compute task should take at this speed: its training plus a start-up and evaluation
+ * allowance. Null for wall tasks and units without a figure (their budgetS is their length).
+ */
+export function expectedSeconds(speed: Speed | null, lease: Pick<Lease, 'budget'>): number | null {
+  const budget = lease.budget;
+  if (budget?.kind !== 'COMPUTE' || budget.amount == null) return null;
+  const perS = budget.unit === 'TOKENS' ? speed?.tokensPerS : budget.unit === 'FLOPS' ? speed?.flopsPerS : null;
+  return perS ? (budget.amount / perS) * 1.2 + 2 : null;
+}
+
 /** The estimate after one task: the unit its compute budget counts, from its result line. */
-export function refreshedSpeed(speed: Speed | null, lease: Pick<Lease, 'budget'>, metrics: Record<string, unknown>): Speed | null {
+export function refreshedSpeed(speed: SpeedEstimate | null, lease: Pick<Lease, 'budget'>, metrics: Record<string, unknown>): SpeedEstimate | null {
   const unit = lease.budget?.kind === 'COMPUTE' ? lease.budget.unit : null;
-  const measured = unit === 'TOKENS' ? positive(metrics.tokens_per_s) : unit === 'FLOPS' ? positive(metrics.model_flops_per_s) : null;
-  if (!unit || measured == null) return null;
+  const value = unit === 'TOKENS' ? positive(metrics.tokens_per_s) : unit === 'FLOPS' ? positive(metrics.model_flops_per_s) : null;
+  if (!unit || value == null) return null;
   const key = unit === 'TOKENS' ? 'tokensPerS' : 'flopsPerS';
-  const previous = speed?.[key] ?? null;
-  // The first real task replaces the calibration's guess for its unit outright.
-  const value = previous == null || speed?.source === 'CALIBRATION' ? measured : previous * (1 - SMOOTHING) + measured * SMOOTHING;
-  return { tokensPerS: speed?.tokensPerS ?? null, flopsPerS: speed?.flopsPerS ?? null, [key]: value, source: 'TASKS' };
+  const seen = unit === 'TOKENS' ? 'tokens' : 'flops';
+  const measured = { tokens: speed?.measured?.tokens ?? false, flops: speed?.measured?.flops ?? false };
+  const previous = measured[seen] ? (speed?.[key] ?? null) : null;
+  // The first real task of a unit replaces the calibration's guess for it outright.
+  const next = previous == null ? value : previous * (1 - SMOOTHING) + value * SMOOTHING;
+  return { tokensPerS: speed?.tokensPerS ?? null, flopsPerS: speed?.flopsPerS ?? null, [key]: next, source: 'TASKS', measured: { ...measured, [seen]: true } };
 }
 
 function changed(a: Speed | null, b: Speed): boolean {
@@ -41,7 +59,7 @@ function changed(a: Speed | null, b: Speed): boolean {
 export class SpeedReporter {
   private readonly client: ApiClient;
   private readonly log: Logger;
-  private current: Speed | null;
+  private current: SpeedEstimate | null;
   private sent: Speed | null = null;
   private inflight: Promise<void> | null = null;
   private refused = false;
@@ -84,10 +102,11 @@ export class SpeedReporter {
 
   private async deliver(speed: Speed): Promise<void> {
     try {
-      const { reportWorkerSpeed } = await this.client.request(REPORT_WORKER_SPEED, { input: speed }, 10_000);
+      const input = { tokensPerS: speed.tokensPerS, flopsPerS: speed.flopsPerS, source: speed.source };
+      const { reportWorkerSpeed } = await this.client.request(REPORT_WORKER_SPEED, { input }, 10_000);
       if (isSuccess(reportWorkerSpeed)) {
         this.sent = speed;
-        this.log.info('reported this machine’s training speed', { ...speed });
+        this.log.info('reported this machine’s training speed', input);
       } else {
         this.refused = true;
         this.log.warn('the server refused this machine’s speed', { error: describeError(reportWorkerSpeed) });

@@ -2,6 +2,7 @@
 // worker until it stops — and what each signal does meanwhile.
 import { TransportError } from './api/client.ts';
 import { type HardwareInput, RegistrationRefusedError, registerWorker } from './api/register.ts';
+import { fetchAccountId, fetchSigningKey } from './api/signing-key.ts';
 import type { ServerUrls } from './api/server.ts';
 import { type Credential, CredentialStore, fingerprint, type Mode } from './credentials.ts';
 import { shareableDirs } from './execution.ts';
@@ -104,6 +105,9 @@ async function ensureRegistered(request: RegistrationRequest): Promise<Credentia
         registeredAt: new Date().toISOString(),
         slots: request.slots,
         accountTokenSha256: accountSha,
+        accountId: registered.accountId,
+        // Pinned now: scripts signed with any other key are refused until the machine registers again.
+        signingKey: registered.signingKey ? { ...registered.signingKey, pinnedAt: new Date().toISOString() } : null,
       };
       await store.set(urls.base, mode, credential);
       log.info('registered this machine', { server: urls.base, workerId: registered.workerId, name: registered.name, file: store.file });
@@ -117,6 +121,41 @@ async function ensureRegistered(request: RegistrationRequest): Promise<Credentia
     }
   }
   return null;
+}
+
+/**
+ * The pinned signing key against the one the server publishes now. A credential from before
+ * script signing pins the current key (and learns its account) on this start; a different key
+ * than the pinned one is refused until the machine registers again on purpose.
+ */
+async function checkSigningKey(
+  request: Pick<RegistrationRequest, 'store' | 'urls' | 'mode' | 'log' | 'signal'>,
+  credential: Credential,
+): Promise<{ credential: Credential } | { refused: string }> {
+  const { store, urls, mode, log, signal } = request;
+  const published = await fetchSigningKey(urls, signal);
+  const pinned = credential.signingKey ?? null;
+  if (pinned) {
+    if (published && published.keyId !== pinned.keyId) {
+      return {
+        refused:
+          `the server's script-signing key changed: this machine pinned ${pinned.keyId} (${pinned.pinnedAt}), and ${urls.base} now publishes ` +
+          `${published.keyId}. Scripts signed with a key this machine did not pin are never run. If the server's operator rotated the ` +
+          `key on purpose, register this machine again to trust the new key: xeenet-worker start --server ${urls.base} --reregister`,
+      };
+    }
+    return { credential };
+  }
+  let updated = credential;
+  if (published) {
+    updated = { ...updated, signingKey: { ...published, pinnedAt: new Date().toISOString() } };
+    log.info('pinned the platform signing key', { server: urls.base, keyId: published.keyId });
+  } else {
+    log.warn('no script-signing key to pin (the server publishes none, or cannot be reached now): signed scripts are refused until one is pinned on a later start', { server: urls.base });
+  }
+  if (!updated.accountId) updated = { ...updated, accountId: await fetchAccountId(urls, credential.token, signal) };
+  if (updated !== credential) await store.set(urls.base, mode, updated);
+  return { credential: updated };
 }
 
 function refusal(runtimeAttempts: string[], fixes: string[]): string {
@@ -282,7 +321,7 @@ export async function start(options: StartOptions, settings: Settings): Promise<
     const credentials = new CredentialStore(settings.configDir);
     const mode: Mode = simulate ? 'simulated' : 'real';
     const hardware = hardwareInput(machine, runtime, simulate);
-    const credential = await ensureRegistered({
+    const registeredCredential = await ensureRegistered({
       store: credentials,
       urls,
       mode,
@@ -300,7 +339,14 @@ export async function start(options: StartOptions, settings: Settings): Promise<
       }
       throw error;
     });
-    if (!credential) return startup.signal.aborted ? signalExit(lastSignal) : 1;
+    if (!registeredCredential) return startup.signal.aborted ? signalExit(lastSignal) : 1;
+    const keyCheck = simulate ? { credential: registeredCredential } : await checkSigningKey({ store: credentials, urls, mode, log, signal: startup.signal }, registeredCredential);
+    if ('refused' in keyCheck) {
+      console.error(`xeenet-worker: ${keyCheck.refused}`);
+      log.error('signing key changed', { server: urls.base, pinned: registeredCredential.signingKey?.keyId });
+      return 1;
+    }
+    const credential = keyCheck.credential;
 
     worker = new Worker({
       urls,

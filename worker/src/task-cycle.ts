@@ -69,6 +69,8 @@ export interface TaskCycleDeps {
   onTaskEnded?(ended: TaskEnded): void;
   /** A task completed with this result line (refreshes the machine's measured speed). */
   onCompleted?(lease: Lease, metrics: Record<string, unknown>): void;
+  /** How long a task should take here (a compute task: from the measured speed); default its budgetS. */
+  expectedS?(lease: Lease): number;
 }
 
 export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
@@ -121,7 +123,12 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
     return next;
   };
 
-  aheadInMs = (task: ReadyTask): number => Math.max(0, task.prepared.lease.budgetS * 0.9 - this.deps.prefetchLeadS) * 1000;
+  aheadInMs = (task: ReadyTask): number => Math.max(0, this.expectedS(task.prepared.lease) * 0.9 - this.deps.prefetchLeadS) * 1000;
+
+  /** A compute task's budgetS is only its cap: prefetch and warm start follow the expected time. */
+  private expectedS(lease: Lease): number {
+    return Math.min(lease.budgetS, this.deps.expectedS?.(lease) ?? lease.budgetS);
+  }
 
   mayFetchAhead = (): AheadDecision => (this.deps.leasing.exhausted ? 'never' : this.deps.leasing.waiting > 0 ? 'later' : 'now');
 
@@ -175,7 +182,7 @@ export class TaskCycle implements SlotLoopOptions<ReadyTask, RunResult> {
       const running = handle;
       leased.reportProgress(() => progressInput(running, this.deps.identity.simulate));
       context.started();
-      this.scheduleWarm(lease.budgetS);
+      this.scheduleWarm(this.expectedS(lease));
       const label = taskLabel(lease);
       const view = () => ({ phase: 'running' as const, task: label, startedAtMs, budgetS: lease.budgetS, step: running.progress?.step, loss: running.progress?.trainLoss });
       this.deps.show(view());

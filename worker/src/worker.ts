@@ -10,14 +10,15 @@ import type { Credential } from './credentials.ts';
 import { type Executor, RealExecutor } from './execution.ts';
 import { LeaseSource } from './leasing.ts';
 import type { Logger } from './log.ts';
-import { composePreflight, type Preflight, sandboxPolicyCheck, scriptKindCheck } from './preflight.ts';
+import { composePreflight, type Preflight, refusalCode, sandboxPolicyCheck, scriptKindCheck } from './preflight.ts';
+import { signatureCheck } from './signature-check.ts';
 import type { RunDecision } from './preferences/decide.ts';
 import type { RunGate } from './preferences/gate.ts';
 import type { PreferenceStore } from './preferences/store.ts';
 import type { UsageStore } from './preferences/usage.ts';
 import { Preparer } from './preparation.ts';
 import { ProfileUpdater, type WorkerProfile } from './profile.ts';
-import { type Speed, SpeedReporter } from './speed.ts';
+import { expectedSeconds, type Speed, SpeedReporter } from './speed.ts';
 import type { PythonRuntime } from './python/discover.ts';
 import { Reporter } from './reporter.ts';
 import { SimulatedExecutor } from './simulation.ts';
@@ -167,7 +168,9 @@ export class Worker {
         });
     const controls = config.controls ?? null;
     const preferenceChecks = controls ? [scriptKindCheck(() => controls.store.preferences.acceptScripts)] : [];
-    const preflight = composePreflight(...(config.preflight ?? []), ...preferenceChecks, sandboxPolicyCheck(config.sandboxStatus, config.allowUnsandboxed));
+    // Signatures first: the sandbox policy trusts a BUILTIN only once its signature verified.
+    const signatures = config.simulate ? [] : [signatureCheck({ pinned: config.credential.signingKey ?? null, accountId: config.credential.accountId ?? null })];
+    const preflight = composePreflight(...signatures, ...(config.preflight ?? []), ...preferenceChecks, sandboxPolicyCheck(config.sandboxStatus, config.allowUnsandboxed));
     for (let slot = 0; slot < config.slots; slot++) {
       const cycle = new TaskCycle({
         slot,
@@ -175,8 +178,8 @@ export class Worker {
         leasing: this.leasing,
         preparer,
         preflight,
-        // Until refusals have their own report, a refused lease is given back (not counted).
-        refuse: (task, refusal) => this.leasing.release(task.lease, refusal.reason),
+        // refuseTask: not counted as an attempt, and never leased to this machine again.
+        refuse: (task, refusal) => this.leasing.refuse(task.lease, refusalCode(refusal.code), refusal.reason),
         executor,
         reporter: this.reporter,
         stats: this.stats,
@@ -188,6 +191,7 @@ export class Worker {
         onFatal: (error) => this.fail(error),
         onTaskEnded: (ended) => this.taskEnded(ended),
         onCompleted: (lease, metrics) => this.speed.observe(lease, metrics),
+        expectedS: (lease) => expectedSeconds(this.speed.speed, lease) ?? lease.budgetS,
       });
       this.cycles.push(cycle);
       this.loops.push(new SlotLoop(cycle));

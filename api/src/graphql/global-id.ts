@@ -9,6 +9,7 @@ const ID_SHAPES: Record<string, RegExp> = {
   Campaign: UUID_PATTERN,
   Task: UUID_PATTERN,
   Worker: UUID_PATTERN,
+  Script: UUID_PATTERN,
   Artifact: SHA256_PATTERN,
 };
 

@@ -13,6 +13,7 @@ import { schema } from '../graphql/schema/index.ts';
 import { AccountService } from '../modules/accounts/account.service.ts';
 import { tokenFromAuthorization } from '../modules/accounts/tokens.ts';
 import type { Viewer } from '../modules/accounts/viewer.ts';
+import { SIGNING_KEY_PATH } from '../modules/signing/signing-key.ts';
 import { ArtifactService } from '../modules/artifacts/artifact.service.ts';
 import { serveHealth, serveMetrics, serveReadiness } from './operations.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
@@ -111,6 +112,7 @@ function routeOf(pathname: string): string {
   if (pathname === GRAPHQL_PATH) return 'graphql';
   if (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') return pathname.slice(1);
   if (pathname.startsWith('/artifacts/')) return 'artifacts';
+  if (pathname === SIGNING_KEY_PATH) return 'signing_key';
   return 'dashboard';
 }
 
@@ -172,6 +174,11 @@ export function createHttpServer(deps: AppDeps): HttpServer {
     if (pathname === '/healthz') return serveHealth(res);
     if (pathname === '/readyz') return serveReadiness(deps, res);
     if (pathname === '/metrics') return serveMetrics(deps, res);
+    if (pathname === SIGNING_KEY_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      const body = JSON.stringify(deps.signer.publicKey);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
+      return res.end(req.method === 'HEAD' ? undefined : body);
+    }
     const artifact = /^\/artifacts\/([0-9a-f]{64})(?:\/[^/]*)?$/.exec(pathname);
     if (artifact && (req.method === 'GET' || req.method === 'HEAD')) {
       const sha256 = artifact[1]!;

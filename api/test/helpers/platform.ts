@@ -9,7 +9,7 @@ export const SEARCH_SPACE = {
   dropout: 0.0,
 };
 
-export async function createAccount(url: string, name: string, role: 'RESEARCHER' | 'WORKER' | 'ADMIN' = 'RESEARCHER') {
+export async function createAccount(url: string, name: string, role: 'RESEARCHER' | 'WORKER' | 'ADMIN' | 'REVIEWER' = 'RESEARCHER') {
   const data = await gql(
     url,
     `mutation ($input: CreateAccountInput!) {

@@ -131,6 +131,10 @@ describe('local strategy', () => {
     const [restart] = local.propose(context(SPACE), history, 1);
     expect(restart!.derivedFrom).toMatchObject({ action: 'restart' });
     expect(history.map((o) => configKey(o.config))).not.toContain(configKey(restart!.config));
+    const restarts = local.propose(context(SPACE, 1, { parallel: 3 }), history, 5);
+    expect(restarts.map((p) => p.derivedFrom.action)).toEqual(['restart', 'restart', 'restart']);
+    expect(new Set(restarts.map((p) => configKey(p.config))).size).toBe(3);
+    expect(local.propose(context(SPACE, 1, { parallel: 3 }), [...history, ran(restarts[0]!, null, 'r')], 5)).toEqual([]);
     const parallel = local.propose(context(SPACE, 1, { parallel: 3 }), [ran(base!, 1, 'base')], 5);
     expect(parallel.map((p) => p.config.depth)).toEqual([3, 1, 2]);
     expect(local.propose(context(SPACE), history, 1)).toEqual(local.propose(context(SPACE), structuredClone(history), 1));

@@ -3,16 +3,22 @@
 import { graphql } from '../gql/index.ts';
 import type { LeaseTaskMutation } from '../gql/graphql.ts';
 
-export type { CompleteTaskInput, FailTaskInput, HardwareInput, ProgressInput } from '../gql/graphql.ts';
+export type { CompleteTaskInput, FailTaskInput, HardwareInput, ProgressInput, TaskRefusalCode } from '../gql/graphql.ts';
 
 export const REGISTER_WORKER = graphql(`
   mutation RegisterWorker($input: RegisterWorkerInput!) {
     registerWorker(input: $input) {
       __typename
-      ... on MutationRegisterWorkerSuccess { data { token worker { id name } } }
+      ... on MutationRegisterWorkerSuccess { data { token worker { id name owner { id } } signingKey { keyId publicKeyPem } } }
       ... on ValidationError { message fieldErrors { path message } }
       ... on Error { message }
     }
+  }
+`);
+
+export const ME = graphql(`
+  query Me {
+    me { id }
   }
 `);
 
@@ -47,7 +53,8 @@ export const LEASE_TASK = graphql(`
           lease {
             token taskId campaignId index config seed budgetS attempt maxAttempts expiresAt
             budget { kind unit amount capS maxWallS }
-            script { sha256 url name sizeBytes }
+            campaignOwnerId ownMachinesOnly
+            script { sha256 url name sizeBytes scriptId version trust signature signingKeyId }
             dataset { sha256 url name sizeBytes }
           }
           reason
@@ -97,6 +104,18 @@ export const FAIL_TASK = graphql(`
   }
 `);
 
+export const REFUSE_TASK = graphql(`
+  mutation RefuseTask($input: RefuseTaskInput!) {
+    refuseTask(input: $input) {
+      __typename
+      ... on MutationRefuseTaskSuccess { data { task { id status } } }
+      ... on ValidationError { message fieldErrors { path message } }
+      ... on StaleLeaseError { message reason }
+      ... on Error { message }
+    }
+  }
+`);
+
 export const RELEASE_TASK = graphql(`
   mutation ReleaseTask($input: ReleaseTaskInput!) {
     releaseTask(input: $input) {
@@ -120,7 +139,8 @@ export const VOLUNTEER_STANDING = graphql(`
 type LeaseTaskSuccess = Extract<LeaseTaskMutation['leaseTask'], { __typename: 'MutationLeaseTaskSuccess' }>;
 /** A lease as the API hands it out; `config` is the task's JSON (checked when it is prepared). */
 export type Lease = NonNullable<LeaseTaskSuccess['data']['lease']>;
-export type LeasedArtifact = Lease['script'];
+export type LeasedArtifact = Lease['script'] | Lease['dataset'];
+export type LeasedScript = Lease['script'];
 
 /** Any member of a mutation's result union, as far as describing it goes. */
 export interface UnionMember {

@@ -23,7 +23,7 @@ export async function registerWorker(
   input: RegistrationInput,
   accountToken: string | null,
   signal?: AbortSignal,
-): Promise<{ token: string; workerId: string; name: string }> {
+): Promise<{ token: string; workerId: string; name: string; accountId: string; signingKey: { keyId: string; publicKeyPem: string } | null }> {
   const variables: RegisterWorkerMutationVariables = { input };
   const body = JSON.stringify({ query: String(REGISTER_WORKER), variables });
   let response: Response;
@@ -59,5 +59,11 @@ export async function registerWorker(
   const result = payload.data?.registerWorker;
   if (!result) throw new ServerError([{ message: 'registerWorker returned nothing' }]);
   if (!isSuccess(result)) throw new RegistrationRefusedError(`registration refused: ${describeError(result)}`);
-  return { token: result.data.token, workerId: result.data.worker.id, name: result.data.worker.name };
+  return {
+    token: result.data.token,
+    workerId: result.data.worker.id,
+    name: result.data.worker.name,
+    accountId: result.data.worker.owner.id,
+    signingKey: result.data.signingKey,
+  };
 }

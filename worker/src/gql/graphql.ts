@@ -112,6 +112,18 @@ export type ProgressInput = {
   trainLoss?: number | null | undefined;
 };
 
+/** A lease the worker will not run, with a typed reason. */
+export type RefuseTaskInput = {
+  /** Why, as a code. */
+  code: TaskRefusalCode;
+  /** The lease’s token. */
+  leaseToken: string;
+  /** Why, in a sentence (at most 2,000 characters). */
+  reason: string;
+  /** The leased task. */
+  taskId: string | number;
+};
+
 /** A machine joining the grid. */
 export type RegisterWorkerInput = {
   /** What the worker found on its machine. */
@@ -150,12 +162,36 @@ export type ResultInput = {
   wallS?: number | null | undefined;
 };
 
+/** What the platform vouches for about a script; workers decide what to run from it (and the signature). */
+export type ScriptTrust =
+  /** Shipped with the platform (training-scripts/); signed at every start. */
+  | 'BUILTIN'
+  /** Not reviewed (pending or rejected): unsigned, leased only to workers of the campaign owner’s own account. */
+  | 'OWN'
+  /** A researcher’s script that a reviewer approved; signed at approval. */
+  | 'REVIEWED';
+
 /** Where a worker’s measured speed comes from. */
 export type SpeedSource =
   /** A short training-shaped benchmark the worker runs at start (a few seconds). */
   | 'CALIBRATION'
   /** The throughput of its recent real tasks (tokens_per_s, model_flops_per_s of their results). */
   | 'TASKS';
+
+/** Why a worker would not run a leased task. None of them counts as an attempt. */
+export type TaskRefusalCode =
+  /** The signature does not verify under the pinned platform key for these bytes and identity. */
+  | 'BAD_SIGNATURE'
+  /** An OWN (unreviewed) script of a campaign whose owner is not this worker’s account. */
+  | 'NOT_OWN'
+  /** The machine has no sandbox and its volunteer allows only built-in scripts unsandboxed. */
+  | 'NO_SANDBOX'
+  /** The volunteer’s preferences exclude this kind of script. */
+  | 'PREFERENCES'
+  /** The lease names a signing key other than the one the worker pinned at registration. */
+  | 'UNKNOWN_KEY'
+  /** The script is not OWN but the lease carries no signature. */
+  | 'UNSIGNED';
 
 /** Where a task is in its lifecycle (see api/src/modules/tasks/lease-state.ts). */
 export type TaskStatus =
@@ -197,10 +233,15 @@ export type RegisterWorkerMutationVariables = Exact<{
 
 export type RegisterWorkerMutation = { registerWorker:
     | { __typename: 'ForbiddenError', message: string }
-    | { __typename: 'MutationRegisterWorkerSuccess', data: { token: string, worker: { id: string, name: string } } }
+    | { __typename: 'MutationRegisterWorkerSuccess', data: { token: string, worker: { id: string, name: string, owner: { id: string } }, signingKey: { keyId: string, publicKeyPem: string } } }
     | { __typename: 'RateLimitedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string } | null };
 
 export type UpdateWorkerMutationVariables = Exact<{
   input: UpdateWorkerInput;
@@ -231,7 +272,7 @@ export type LeaseTaskMutationVariables = Exact<{ [key: string]: never; }>;
 
 export type LeaseTaskMutation = { leaseTask:
     | { __typename: 'ForbiddenError', message: string }
-    | { __typename: 'MutationLeaseTaskSuccess', data: { reason: EmptyLeaseReason | null, lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, budget: { kind: BudgetKind, unit: ComputeUnit | null, amount: number | null, capS: number, maxWallS: number }, script: { sha256: string, url: string, name: string, sizeBytes: number }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
+    | { __typename: 'MutationLeaseTaskSuccess', data: { reason: EmptyLeaseReason | null, lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, campaignOwnerId: string, ownMachinesOnly: boolean, budget: { kind: BudgetKind, unit: ComputeUnit | null, amount: number | null, capS: number, maxWallS: number }, script: { sha256: string, url: string, name: string, sizeBytes: number, scriptId: string, version: number, trust: ScriptTrust, signature: string | null, signingKeyId: string | null }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
     | { __typename: 'UnauthenticatedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };
@@ -275,6 +316,20 @@ export type FailTaskMutation = { failTask:
     | { __typename: 'MutationFailTaskSuccess', data: { duplicate: boolean, willRetry: boolean, status: TaskStatus } }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PayloadTooLargeError', message: string, limitBytes: number }
+    | { __typename: 'StaleLeaseError', message: string, reason: LeaseRejection }
+    | { __typename: 'UnauthenticatedError', message: string }
+    | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
+   };
+
+export type RefuseTaskMutationVariables = Exact<{
+  input: RefuseTaskInput;
+}>;
+
+
+export type RefuseTaskMutation = { refuseTask:
+    | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'MutationRefuseTaskSuccess', data: { task: { id: string, status: TaskStatus } } }
+    | { __typename: 'NotFoundError', message: string }
     | { __typename: 'StaleLeaseError', message: string, reason: LeaseRejection }
     | { __typename: 'UnauthenticatedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
@@ -328,6 +383,13 @@ export const RegisterWorkerDocument = new TypedDocumentString(`
         worker {
           id
           name
+          owner {
+            id
+          }
+        }
+        signingKey {
+          keyId
+          publicKeyPem
         }
       }
     }
@@ -344,6 +406,13 @@ export const RegisterWorkerDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RegisterWorkerMutation, RegisterWorkerMutationVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const UpdateWorkerDocument = new TypedDocumentString(`
     mutation UpdateWorker($input: UpdateWorkerInput!) {
   updateWorker(input: $input) {
@@ -419,11 +488,18 @@ export const LeaseTaskDocument = new TypedDocumentString(`
             capS
             maxWallS
           }
+          campaignOwnerId
+          ownMachinesOnly
           script {
             sha256
             url
             name
             sizeBytes
+            scriptId
+            version
+            trust
+            signature
+            signingKeyId
           }
           dataset {
             sha256
@@ -542,6 +618,35 @@ export const FailTaskDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FailTaskMutation, FailTaskMutationVariables>;
+export const RefuseTaskDocument = new TypedDocumentString(`
+    mutation RefuseTask($input: RefuseTaskInput!) {
+  refuseTask(input: $input) {
+    __typename
+    ... on MutationRefuseTaskSuccess {
+      data {
+        task {
+          id
+          status
+        }
+      }
+    }
+    ... on ValidationError {
+      message
+      fieldErrors {
+        path
+        message
+      }
+    }
+    ... on StaleLeaseError {
+      message
+      reason
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RefuseTaskMutation, RefuseTaskMutationVariables>;
 export const ReleaseTaskDocument = new TypedDocumentString(`
     mutation ReleaseTask($input: ReleaseTaskInput!) {
   releaseTask(input: $input) {

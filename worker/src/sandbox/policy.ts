@@ -6,9 +6,9 @@
 //   - Without one (no bubblewrap, no user namespaces, macOS, Windows), a script runs unsandboxed
 //     only if it is a platform built-in (trust BUILTIN, its signature already verified) or the
 //     volunteer started the worker with --allow-unsandboxed. Anything else is refused.
-//   - Leases do not say yet what a script is (the trust level and signature come with script
-//     signing): until they do, every script's trust is UNKNOWN, so an unsandboxed worker without
-//     --allow-unsandboxed could run nothing, and `start` refuses to begin (see startupDecision).
+//   - Leases say what a script is (BUILTIN, REVIEWED, OWN) and carry its signature; the signature
+//     check (src/signature-check.ts) runs before this policy, so a BUILTIN here is a verified one.
+//     A lease from a server that names no trust reads as UNKNOWN (refused unsandboxed).
 
 export type ScriptTrust = 'BUILTIN' | 'REVIEWED' | 'OWN' | 'UNKNOWN';
 
@@ -18,8 +18,8 @@ export type SandboxStatus =
 
 export type RunDecision = { run: true; sandboxed: boolean } | { run: false; code: 'NO_SANDBOX'; reason: string };
 
-/** True once leases carry the script's trust level (script signing): flip it with that change. */
-export const LEASES_CARRY_TRUST = false;
+/** Leases carry the script's trust level and signature (script signing). */
+export const LEASES_CARRY_TRUST = true;
 
 export const UNSANDBOXED_FLAG = '--allow-unsandboxed';
 
@@ -36,7 +36,7 @@ export function decideRun(input: { trust: ScriptTrust; sandbox: SandboxStatus; a
   };
 }
 
-/** The trust a lease names for its script: UNKNOWN until leases carry one. */
+/** The trust a lease names for its script: UNKNOWN when it names none (an older server). */
 export function trustOf(lease: { script: object }): ScriptTrust {
   const trust = (lease.script as { trust?: unknown }).trust;
   return trust === 'BUILTIN' || trust === 'REVIEWED' || trust === 'OWN' ? trust : 'UNKNOWN';

@@ -1,12 +1,12 @@
 // The command line: doctor's report and exit status, the refusal without PyTorch, usage errors,
 // one worker per home folder, and the live status line on a terminal.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiProcess, startApi } from '../helpers/api.ts';
+import { ADMIN_TOKEN, type ApiProcess, startApi } from '../helpers/api.ts';
 import { credentialsFile } from '../helpers/files.ts';
-import { sandboxHere } from '../helpers/executor.ts';
+import { FIXTURES, sandboxHere } from '../helpers/executor.ts';
 import { campaign, cancelCampaign, gql, submitBrief, TRAIN_BUDGET_S } from '../helpers/platform.ts';
 import { WORKER_BIN } from '../helpers/paths.ts';
 import { noTorchPythonDir } from '../helpers/python.ts';
@@ -54,7 +54,8 @@ describe('xeenet-worker doctor', () => {
     expect(exit.code, doctor.stderr()).toBe(0);
     expect(doctor.stdout()).toMatch(/Sandbox\s+NONE: \/nonexistent\/bwrap does not run/);
     expect(doctor.stdout()).toContain('Warning: no sandbox');
-    expect(doctor.stdout()).toContain('`start` refuses to run training scripts unless it is given --allow-unsandboxed');
+    expect(doctor.stdout()).toContain('`start` runs only platform built-in scripts whose signature verifies');
+    expect(doctor.stdout()).toContain('unless it is given --allow-unsandboxed');
   });
 
   it('exits non-zero without PyTorch and prints the exact fix', async () => {
@@ -86,22 +87,49 @@ describe('xeenet-worker start', () => {
     await cancelCampaign(api, created.id);
   });
 
-  it('without a sandbox refuses to start unless --allow-unsandboxed is given, and then runs unsandboxed', async () => {
-    const created = await submitBrief(api, { taskCount: 1, budgetS: TRAIN_BUDGET_S });
+  it('without a sandbox runs verified built-ins only, refuses a reviewed script (NO_SANDBOX, not an attempt), and runs it with --allow-unsandboxed', async () => {
+    // A researcher's script, approved (so signed and REVIEWED): the admin uploads and approves it.
+    const form = new FormData();
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: `mutation ($file: File!, $input: UploadScriptInput!) { uploadScript(input: $input, file: $file) { __typename
+          ... on MutationUploadScriptSuccess { data { id } } ... on Error { message } } }`,
+        variables: { file: null, input: { name: 'reviewed-probe', description: 'Prints its environment.', searchSpace: { x: 1 }, budgetKinds: ['WALL'] } },
+      }),
+    );
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new Blob([readFileSync(path.join(FIXTURES, 'env_probe.py'))]), 'env_probe.py');
+    const uploaded = (await (await fetch(api.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: form })).json()) as {
+      data: { uploadScript: { __typename: string; data: { id: string } } };
+    };
+    const scriptId = uploaded.data.uploadScript.data.id;
+    const approved = await gql(api, 'mutation ($id: ID!) { approveScript(id: $id) { __typename } }', { id: scriptId });
+    expect(approved.approveScript.__typename).toBe('MutationApproveScriptSuccess');
+
     const env = { XEENET_BWRAP: '/nonexistent/bwrap' };
     const home = newHome();
-    const refused = startWorker({ server: api.url, home, env });
-    expect((await refused.exited).code).toBe(1);
-    expect(refused.stderr()).toContain('this machine has no sandbox for training scripts');
-    expect(refused.stderr()).toContain('xeenet-worker start --allow-unsandboxed');
-    expect(existsSync(credentialsFile(home))).toBe(false);
-    expect((await campaign(api, created.id)).tasks[0]).toMatchObject({ status: 'QUEUED', attempts: 0 });
+    const reviewed = await submitBrief(api, { script: scriptId, taskCount: 1, budgetS: 2, searchSpace: { x: 1 } });
+    const refusing = startWorker({ server: api.url, home, env, args: ['--max-tasks', '1'] });
+    expect((await refusing.exited).code, refusing.stderr()).toBe(0);
+    expect(refusing.logs.some((line) => line.level === 'warn' && line.msg.includes('only platform built-in scripts will run'))).toBe(true);
+    expect(refusing.logs.find((line) => line.msg === 'refusing the task')).toMatchObject({ code: 'NO_SANDBOX' });
+    expect(refusing.logs.find((line) => line.msg === 'task refused')).toMatchObject({ code: 'NO_SANDBOX' });
+    expect(refusing.logs.filter((line) => line.msg === 'task started')).toEqual([]);
+    expect((await campaign(api, reviewed.id)).tasks[0]).toMatchObject({ status: 'QUEUED', attempts: 0 });
 
-    const opted = startWorker({ server: api.url, home, env, args: ['--allow-unsandboxed', '--max-tasks', '1'] });
+    // A built-in (char-tiny), signed: it runs unsandboxed without the flag.
+    const builtin = await submitBrief(api, { taskCount: 1, budgetS: TRAIN_BUDGET_S });
+    const plain = startWorker({ server: api.url, home, env, args: ['--max-tasks', '1'] });
+    expect((await plain.exited).code, plain.stderr()).toBe(0);
+    expect(plain.logs.find((line) => line.msg === 'worker ready')!.sandboxed).toBe(false);
+    expect((await campaign(api, builtin.id)).stats.succeeded).toBe(1);
+
+    // With the opt-in, a fresh machine (the refusal excludes the task for the first one) runs the reviewed script.
+    const opted = startWorker({ server: api.url, home: newHome(), env, args: ['--allow-unsandboxed', '--max-tasks', '1'] });
     expect((await opted.exited).code, opted.stderr()).toBe(0);
     expect(opted.logs.some((line) => line.level === 'warn' && line.msg.startsWith('NO SANDBOX'))).toBe(true);
-    expect(opted.logs.find((line) => line.msg === 'worker ready')!.sandboxed).toBe(false);
-    expect((await campaign(api, created.id)).stats.succeeded).toBe(1);
+    expect((await campaign(api, reviewed.id)).stats.succeeded).toBe(1);
   });
 
   it('rejects bad usage with exit status 2', async () => {

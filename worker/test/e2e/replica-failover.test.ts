@@ -2,7 +2,7 @@
 // stopped (SIGTERM) while a real worker trains: the replica closes the worker's WebSocket with
 // 1012, the worker reconnects through the balancer to the other replica, keeps its running task
 // and delivers the result there.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, postgresReachable, startApi } from '../helpers/api.ts';
 import { campaign, submitBrief, task } from '../helpers/platform.ts';
@@ -10,7 +10,14 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { startWorker, type WorkerProcess } from '../helpers/worker.ts';
 
 const REDIS_URL = process.env.XEENET_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const shared = { REDIS_URL, XEENET_REDIS_PREFIX: `xeenet-test-${randomBytes(6).toString('hex')}:`, XEENET_SHUTDOWN_GRACE_MS: '5000' };
+// Replicas share one signing key (as a deployment must): the worker pins it through either one.
+const SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const shared = {
+  REDIS_URL,
+  XEENET_REDIS_PREFIX: `xeenet-test-${randomBytes(6).toString('hex')}:`,
+  XEENET_SHUTDOWN_GRACE_MS: '5000',
+  XEENET_SIGNING_KEY: SIGNING_KEY,
+};
 
 describe.skipIf(!(await postgresReachable()))('a replica shutting down while a worker trains', () => {
   let a: ApiProcess;

@@ -78,7 +78,9 @@ export function fixtureTask(script: string, budgetS: number, config: Record<stri
     maxAttempts: 1,
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
     budget: { kind: 'WALL', unit: null, amount: null, capS: budgetS, maxWallS: budgetS },
-    script: { sha256: 'a'.repeat(64), url: '/artifacts/a', name: script, sizeBytes: 1 },
+    campaignOwnerId: 'QWNjb3VudDpvd25lcg==',
+    ownMachinesOnly: false,
+    script: { sha256: 'a'.repeat(64), url: '/artifacts/a', name: script, sizeBytes: 1, scriptId: 'script', version: 1, trust: 'BUILTIN', signature: null, signingKeyId: null },
     dataset: { sha256: 'b'.repeat(64), url: '/artifacts/b', name: 'dataset', sizeBytes: 1 },
   } satisfies Lease;
   return { lease, script: readFileSync(path.join(FIXTURES, script)), datasetPath, config: { ...config, budget_s: budgetS, seed: 1 } };

@@ -204,14 +204,17 @@ describe('the run policy', () => {
     }
   });
 
-  it('a lease’s script trust is UNKNOWN until leases carry one', () => {
+  it('a lease’s script trust is UNKNOWN when it names none', () => {
     expect(trustOf({ script: { sha256: 'x' } })).toBe('UNKNOWN');
     expect(trustOf({ script: { trust: 'BUILTIN' } })).toBe('BUILTIN');
     expect(trustOf({ script: { trust: 'root please' } })).toBe('UNKNOWN');
   });
 
-  it('start: refuses to begin without a sandbox or the opt-in while leases cannot say what is built in', () => {
-    const refused = startupDecision({ sandbox: none, allowUnsandboxed: false, simulate: false });
+  it('start: without a sandbox, runs only built-ins (leases say which); refused against a server whose leases cannot say', () => {
+    const builtinsOnly = startupDecision({ sandbox: none, allowUnsandboxed: false, simulate: false });
+    expect(builtinsOnly).toMatchObject({ start: true, sandboxed: false });
+    expect(builtinsOnly.start && builtinsOnly.warning).toContain('only platform built-in scripts will run');
+    const refused = startupDecision({ sandbox: none, allowUnsandboxed: false, simulate: false, leasesCarryTrust: false });
     expect(refused.start).toBe(false);
     expect(refused.start === false && refused.message).toContain('--allow-unsandboxed');
     expect(refused.start === false && refused.message).toContain('apt-get install bubblewrap');

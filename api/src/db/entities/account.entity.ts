@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export const ROLES = ['researcher', 'worker', 'admin'] as const;
+export const ROLES = ['researcher', 'worker', 'admin', 'reviewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 const AccountSchema = defineEntity({

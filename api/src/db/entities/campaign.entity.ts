@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Account } from './account.entity.ts';
 import { Artifact } from './artifact.entity.ts';
+import { Script } from './script.entity.ts';
 
 export const CAMPAIGN_STATUSES = ['running', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -19,6 +20,8 @@ const CampaignSchema = defineEntity({
     name: p.string().length(200),
     hypothesis: p.text(),
     script: () => p.manyToOne(Artifact).ref(),
+    // The script row (review state, signature); null only for campaigns older than script review.
+    trainingScript: () => p.manyToOne(Script).ref().nullable(),
     dataset: () => p.manyToOne(Artifact).ref(),
     searchSpace: p.json<Record<string, unknown>>(),
     strategy: p.enum([...SEARCH_STRATEGIES]),
@@ -41,6 +44,8 @@ const CampaignSchema = defineEntity({
     priority: p.integer().default(0),
     visibility: p.enum([...VISIBILITIES]).default('private'),
     allowSimulated: p.boolean().default(false),
+    // Leased only to workers of the owner's own account (the only way a pending script runs).
+    ownMachinesOnly: p.boolean().default(false),
     status: p.enum([...CAMPAIGN_STATUSES]).default('running').index(),
     costCredits: p.bigint('number'),
     createdAt: p.datetime().onCreate(() => new Date()).index(),

@@ -6,7 +6,9 @@ export { Campaign } from './campaign.entity.ts';
 export { CreditAccount } from './credit-account.entity.ts';
 export { LedgerEntry } from './ledger-entry.entity.ts';
 export { RunResult } from './run-result.entity.ts';
+export { Script } from './script.entity.ts';
 export { Task } from './task.entity.ts';
+export { TaskRefusal } from './task-refusal.entity.ts';
 export { Worker } from './worker.entity.ts';
 
 import { Account } from './account.entity.ts';
@@ -17,7 +19,9 @@ import { Campaign } from './campaign.entity.ts';
 import { CreditAccount } from './credit-account.entity.ts';
 import { LedgerEntry } from './ledger-entry.entity.ts';
 import { RunResult } from './run-result.entity.ts';
+import { Script } from './script.entity.ts';
 import { Task } from './task.entity.ts';
+import { TaskRefusal } from './task-refusal.entity.ts';
 import { Worker } from './worker.entity.ts';
 
-export const entities = [Account, ApiToken, Artifact, ArtifactUpload, Campaign, CreditAccount, LedgerEntry, RunResult, Task, Worker];
+export const entities = [Account, ApiToken, Artifact, ArtifactUpload, Campaign, CreditAccount, LedgerEntry, RunResult, Script, Task, TaskRefusal, Worker];

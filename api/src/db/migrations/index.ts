@@ -5,6 +5,7 @@ import { Migration20261122080903_initial } from './Migration20261122080903_initi
 import { Migration20261201195431_ledger_balanced } from './Migration20261201195431_ledger_balanced.ts';
 import { Migration20261201200115_artifact_uploads } from './Migration20261201200115_artifact_uploads.ts';
 import { Migration20261201231636_adaptive_campaigns } from './Migration20261201231636_adaptive_campaigns.ts';
+import { Migration20261201231724_script_review } from './Migration20261201231724_script_review.ts';
 import { Migration20261201231810_compute_budgets } from './Migration20261201231810_compute_budgets.ts';
 
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
@@ -12,5 +13,6 @@ export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = 
   { name: 'Migration20261201195431_ledger_balanced', class: Migration20261201195431_ledger_balanced },
   { name: 'Migration20261201200115_artifact_uploads', class: Migration20261201200115_artifact_uploads },
   { name: 'Migration20261201231636_adaptive_campaigns', class: Migration20261201231636_adaptive_campaigns },
+  { name: 'Migration20261201231724_script_review', class: Migration20261201231724_script_review },
   { name: 'Migration20261201231810_compute_budgets', class: Migration20261201231810_compute_budgets },
 ];

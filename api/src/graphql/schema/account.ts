@@ -6,13 +6,16 @@ import { builder } from '../builder.ts';
 import { describedValues } from '../described-enum.ts';
 import { AUTH_ERRORS } from './errors.ts';
 
+const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  researcher: 'Submits briefs and uploads datasets and training scripts.',
+  worker: 'A volunteer: owns worker machines and earns credits.',
+  admin: 'Everything, including reviewing scripts and creating accounts.',
+  reviewer: 'Reviews researchers’ training scripts: sees the review queue, approves (signs) or rejects.',
+};
+
 export const RoleEnum = builder.enumType('Role', {
-  description: 'What an account may do. Roles are fixed at creation.',
-  values: describedValues<Role>({
-    researcher: 'Submits briefs, pays for campaigns from its credits and sees its own private campaigns.',
-    worker: 'A volunteer: registers machines that lease tasks and earns credits for accepted results.',
-    admin: 'Operates the platform: creates accounts and sees every campaign, wallet and worker.',
-  }),
+  description: 'What an account may do.',
+  values: describedValues<Role>(ROLE_DESCRIPTIONS),
 });
 
 export const AccountRef = builder.objectRef<Account>('Account');

@@ -131,6 +131,7 @@ builder.node(CampaignRef, {
     maxAttempts: t.exposeInt('maxAttempts', { description: 'How often a task may be leased before it fails for good.' }),
     visibility: t.field({ type: VisibilityEnum, description: 'Who may see it.', resolve: (campaign) => campaign.visibility }),
     allowSimulated: t.exposeBoolean('allowSimulated', { description: 'Whether --simulate workers may take its tasks.' }),
+    ownMachinesOnly: t.exposeBoolean('ownMachinesOnly', { description: 'Leased only to workers of its owner’s account.' }),
     status: t.field({ type: CampaignStatusEnum, description: 'Where it is in its life.', resolve: (campaign) => campaign.status }),
     costCredits: t.float({ description: 'Credits reserved at submission.', resolve: (campaign) => campaign.costCredits }),
     createdAt: t.field({ type: 'DateTime', description: 'When the brief was submitted.', resolve: (campaign) => campaign.createdAt }),
@@ -239,7 +240,12 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'Short name (1 to 200 characters).' }),
     hypothesis: t.string({ required: true, description: 'The question the campaign answers, in the researcher’s words.' }),
-    script: t.string({ required: true, description: 'SHA-256 or name of a registered training script (e.g. "char-transformer").' }),
+    script: t.string({
+      required: true,
+      description:
+        'A training script: its id (Script global id or UUID), the SHA-256 of its bytes, or a name (a built-in such as "char-transformer", ' +
+        'else your own newest script of that name). A script not approved needs ownMachinesOnly.',
+    }),
     dataset: t.string({ required: true, description: 'SHA-256 of a dataset, or the name of a platform one ("tinyshakespeare", "brown").' }),
     searchSpace: t.field({
       type: 'JSON',
@@ -262,6 +268,10 @@ const SubmitBriefInput = builder.inputType('SubmitBriefInput', {
     maxAttempts: t.int({ defaultValue: 3, description: 'How often a task may be leased before it fails for good.' }),
     visibility: t.field({ type: VisibilityEnum, defaultValue: 'private', description: 'Who may see the campaign.' }),
     allowSimulated: t.boolean({ defaultValue: false, description: 'Let --simulate workers (demos, tests) take its tasks.' }),
+    ownMachinesOnly: t.boolean({
+      defaultValue: false,
+      description: 'Lease its tasks only to workers of your own account; required for a script that is not approved yet.',
+    }),
   }),
 });
 
@@ -281,6 +291,7 @@ builder.mutationFields((t) => ({
         allowSimulated: input.allowSimulated ?? undefined,
         strategyOptions: input.strategyOptions ?? undefined,
         confirm: input.confirm ?? null,
+        ownMachinesOnly: input.ownMachinesOnly ?? undefined,
       }),
   }),
   cancelCampaign: t.field({

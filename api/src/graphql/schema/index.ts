@@ -12,5 +12,7 @@ import './worker.ts';
 import './lease.ts';
 import './credits.ts';
 import './explore.ts';
+import './signing.ts';
+import './script.ts';
 
 export const schema = builder.toSchema();

@@ -36,6 +36,36 @@ const LeaseBudgetRef = builder.objectRef<LeaseGrant>('LeaseBudget').implement({
   }),
 });
 
+export const ScriptTrustEnum = builder.enumType('ScriptTrust', {
+  description: 'What the platform vouches for about a script; workers decide what to run from it (and the signature).',
+  values: {
+    BUILTIN: { value: 'BUILTIN', description: 'Shipped with the platform (training-scripts/); signed at every start.' },
+    REVIEWED: { value: 'REVIEWED', description: 'A researcher’s script that a reviewer approved; signed at approval.' },
+    OWN: { value: 'OWN', description: 'Not reviewed (pending or rejected): unsigned, leased only to workers of the campaign owner’s own account.' },
+  } as const,
+});
+
+const LeasedScriptRef = builder.objectRef<LeaseGrant['script']>('LeasedScript').implement({
+  description:
+    'The training script a task runs: download it from url, refuse it unless it hashes to sha256, and (unless it is the ' +
+    'worker owner’s OWN script) unless signature verifies under the pinned platform key.',
+  fields: (t) => ({
+    sha256: t.exposeString('sha256', { description: 'SHA-256 of the script’s bytes (lowercase hex).' }),
+    name: t.exposeString('name', { description: 'The script’s name; part of the signed identity.' }),
+    sizeBytes: t.exposeInt('sizeBytes', { description: 'Size of the script in bytes.' }),
+    url: t.string({ description: 'Where to download the bytes (relative to the API when no public URL is set).', resolve: (script, _args, ctx) => ctx.services.artifacts.url(script.sha256) }),
+    scriptId: t.exposeString('scriptId', { description: 'The script’s id (a UUID, not a global id): part of the signed identity.' }),
+    version: t.exposeInt('version', { description: 'Version of the name: part of the signed identity.' }),
+    trust: t.field({ type: ScriptTrustEnum, description: 'BUILTIN, REVIEWED or OWN: part of the signed identity.', resolve: (script) => script.trust }),
+    signature: t.string({
+      nullable: true,
+      description: 'Base64 Ed25519 signature over the message of @xeenet/contract/signing (sha256, scriptId, name, version, trust); null for OWN.',
+      resolve: (script) => script.signature,
+    }),
+    signingKeyId: t.string({ nullable: true, description: 'Id of the key that made the signature (see SigningKey.keyId).', resolve: (script) => script.signingKeyId }),
+  }),
+});
+
 const LeaseRef = builder.objectRef<LeaseGrant>('Lease').implement({
   description: 'A task handed to this worker until expiresAt; heartbeats extend it.',
   fields: (t) => ({
@@ -58,7 +88,12 @@ const LeaseRef = builder.objectRef<LeaseGrant>('Lease').implement({
     }),
     attempt: t.exposeInt('attempt', { description: 'Which lease of the task this is (1 = first).' }),
     maxAttempts: t.exposeInt('maxAttempts', { description: 'Leases allowed before the task fails for good.' }),
-    script: t.field({ description: 'The training script to run.', type: LeasedArtifactRef, resolve: (lease) => lease.script }),
+    script: t.field({ type: LeasedScriptRef, description: 'The training script, with its identity, trust and signature.', resolve: (lease) => lease.script }),
+    campaignOwnerId: t.id({
+      description: 'The campaign owner’s account (global id): an OWN script runs only on workers of this account.',
+      resolve: (lease) => encodeGlobalID('Account', lease.campaignOwnerId),
+    }),
+    ownMachinesOnly: t.exposeBoolean('ownMachinesOnly', { description: 'The campaign is leased only to workers of its owner’s account.' }),
     dataset: t.field({ description: 'The dataset to train on.', type: LeasedArtifactRef, resolve: (lease) => lease.dataset }),
   }),
 });
@@ -143,6 +178,35 @@ const EmptyLeaseReasonEnum = builder.enumType('EmptyLeaseReason', {
     },
     OTHER_HARDWARE: { value: 'other_hardware', description: 'Queued tasks exist only for another hardware class (wall budgets on GPU or CPU).' },
   } as const,
+});
+
+export const TaskRefusalCodeEnum = builder.enumType('TaskRefusalCode', {
+  description: 'Why a worker would not run a leased task. None of them counts as an attempt.',
+  values: {
+    UNSIGNED: { value: 'unsigned', description: 'The script is not OWN but the lease carries no signature.' },
+    BAD_SIGNATURE: { value: 'bad_signature', description: 'The signature does not verify under the pinned platform key for these bytes and identity.' },
+    UNKNOWN_KEY: { value: 'unknown_key', description: 'The lease names a signing key other than the one the worker pinned at registration.' },
+    NOT_OWN: { value: 'not_own', description: 'An OWN (unreviewed) script of a campaign whose owner is not this worker’s account.' },
+    NO_SANDBOX: { value: 'no_sandbox', description: 'The machine has no sandbox and its volunteer allows only built-in scripts unsandboxed.' },
+    PREFERENCES: { value: 'preferences', description: 'The volunteer’s preferences exclude this kind of script.' },
+  } as const,
+});
+
+const RefuseTaskInput = builder.inputType('RefuseTaskInput', {
+  description: 'A lease the worker will not run, with a typed reason.',
+  fields: (t) => ({
+    taskId: t.id({ ...LeaseClaimFields.taskId, description: 'The leased task.' }),
+    leaseToken: t.string({ ...LeaseClaimFields.leaseToken, description: 'The lease’s token.' }),
+    code: t.field({ type: TaskRefusalCodeEnum, required: true, description: 'Why, as a code.' }),
+    reason: t.string({ required: true, description: 'Why, in a sentence (at most 2,000 characters).' }),
+  }),
+});
+
+const RefuseTaskPayload = builder.objectRef<{ taskId: string }>('RefuseTaskPayload').implement({
+  description: 'The refused task, back in the queue.',
+  fields: (t) => ({
+    task: t.field({ type: TaskRef, description: 'The task, queued again.', resolve: (p, _args, ctx) => ctx.services.tasks.reported(p.taskId) }),
+  }),
 });
 
 const LeaseTaskPayload = builder
@@ -238,6 +302,21 @@ builder.mutationFields((t) => ({
     errors: { types: [...LEASE_ERRORS, PayloadTooLargeError], dataField: { description: 'What became of the task.' } },
     resolve: (_root, { input }, ctx) =>
       ctx.services.leases.fail(ctx.viewer, { ...input, taskId: decodeId(String(input.taskId), 'Task') }),
+  }),
+  refuseTask: t.field({
+    type: RefuseTaskPayload,
+    description:
+      'The worker will not run this task (bad or missing signature, no sandbox, its volunteer’s terms): the task goes back ' +
+      'to the queue without counting the attempt, and is never leased to this worker again.',
+    args: { input: t.arg({ type: RefuseTaskInput, required: true, description: 'The lease and the reason.' }) },
+    errors: { types: LEASE_ERRORS, dataField: { description: 'The refused task, queued again.' } },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.leases.refuse(ctx.viewer, {
+        taskId: decodeId(String(input.taskId), 'Task'),
+        leaseToken: input.leaseToken,
+        code: input.code,
+        reason: input.reason,
+      }),
   }),
   releaseTask: t.field({
     type: ReleaseTaskPayload,

@@ -6,6 +6,7 @@ import { builder } from '../builder.ts';
 import { AUTH_ERRORS } from './errors.ts';
 import { connectionComplexity, pageOptions, paginate } from '../connection.ts';
 import { AccountRef } from './account.ts';
+import { SigningKeyRef } from './signing.ts';
 import { TaskRef } from './task.ts';
 import { toNumber } from './scalars.ts';
 
@@ -113,6 +114,11 @@ const RegisterWorkerPayload = builder.objectRef<{ worker: Worker; token: string 
   fields: (t) => ({
     worker: t.field({ description: 'The registered worker.', type: WorkerRef, resolve: (payload) => payload.worker }),
     token: t.exposeString('token', { description: 'This machine’s own API token, shown only once.' }),
+    signingKey: t.field({
+      type: SigningKeyRef,
+      description: 'The platform key script signatures are made with: the worker pins it now and refuses scripts signed with any other.',
+      resolve: (_payload, _args, ctx) => ctx.deps.signer.publicKey,
+    }),
   }),
 });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
 import { Artifact } from '../../db/entities/artifact.entity.ts';
+import type { BuiltinScript } from '../scripts/script-registry.ts';
 import { type Db, firstRow, sql } from '../../db/sql.ts';
 import type { Logger } from '../../logger.ts';
 import { sha256Hex, type StoreInput, storeArtifact } from './artifact-store.ts';
@@ -53,17 +54,18 @@ export class ArtifactRegistry {
     this.env = env;
   }
 
-  /** Reads training-scripts/manifest.json and registers every script by its SHA-256. */
-  async registerTrainingScripts(log: Logger): Promise<number> {
+  /** Reads training-scripts/manifest.json and registers every script by its SHA-256; returns them for signing. */
+  async registerTrainingScripts(log: Logger): Promise<BuiltinScript[]> {
     const dir = this.env.XEENET_TRAINING_SCRIPTS_DIR;
     let manifestText: string;
     try {
       manifestText = await readFile(path.join(dir, 'manifest.json'), 'utf8');
     } catch {
       log.warn('no training-scripts manifest found; no scripts registered', { dir });
-      return 0;
+      return [];
     }
     const manifest = manifestSchema.parse(JSON.parse(manifestText));
+    const registered: BuiltinScript[] = [];
     for (const entry of manifest.scripts) {
       const bytes = await readFile(path.join(dir, entry.file));
       const searchSpace = entry.searchSpace
@@ -90,8 +92,15 @@ export class ArtifactRegistry {
         },
       });
       log.info('training script registered', { name: entry.name, sha256 });
+      registered.push({
+        sha256,
+        name: entry.name,
+        description: entry.description ?? entry.title ?? entry.name,
+        searchSpace: searchSpace ?? {},
+        budgetKinds: entry.budgets?.kinds ?? ['wall'],
+      });
     }
-    return manifest.scripts.length;
+    return registered;
   }
 
   /**

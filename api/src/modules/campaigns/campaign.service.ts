@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Env } from '../../env.ts';
 import { Account } from '../../db/entities/account.entity.ts';
 import { Artifact } from '../../db/entities/artifact.entity.ts';
+import { Script } from '../../db/entities/script.entity.ts';
+import { canReview, type ScriptService } from '../scripts/script.service.ts';
 import {
   Campaign,
   type CampaignStatus,
@@ -69,6 +71,7 @@ const briefSchema = z.object({
   maxAttempts: z.number().int().min(1, 'at least 1').max(10, 'at most 10').default(3),
   visibility: z.enum(VISIBILITIES).default('private'),
   allowSimulated: z.boolean().default(false),
+  ownMachinesOnly: z.boolean().default(false),
 });
 
 export type BriefInput = Omit<z.input<typeof briefSchema>, 'searchSpace'> & {
@@ -112,10 +115,12 @@ export class CampaignService {
   private readonly events: EventBus;
   private readonly artifacts: ArtifactService;
   private readonly lifecycle: TaskLifecycle;
+  private readonly scripts: ScriptService;
   private readonly statsLoader: DataLoader<string, CampaignStats>;
   private readonly loop: CampaignLoop | null;
 
-  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle, loop: CampaignLoop | null = null) {
+  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle, loop: CampaignLoop | null, scripts: ScriptService) {
+    this.scripts = scripts;
     this.em = em;
     this.loop = loop;
     this.env = env;
@@ -184,11 +189,22 @@ export class CampaignService {
     const options = strategy ? parseStrategyOptions(strategy, input.strategyOptions, space.ok ? space.space : null) : null;
     if (options && !options.ok) errors.push(...options.errors);
     errors.push(...confirmErrors(input.confirm, input.taskCount ?? 0));
-    const [script, dataset] = await Promise.all([
-      typeof input.script === 'string' && input.script.trim() ? this.artifacts.resolve(owner, 'script', input.script) : null,
+    const [resolved, dataset] = await Promise.all([
+      typeof input.script === 'string' && input.script.trim() ? this.scripts.resolveForBrief(owner, input.script) : null,
       typeof input.dataset === 'string' && input.dataset.trim() ? this.artifacts.resolve(owner, 'dataset', input.dataset) : null,
     ]);
-    if (input.script?.trim() && !script) errors.push({ path: ['script'], message: 'no registered training script has this SHA-256 or name' });
+    const script = resolved?.artifact ?? null;
+    if (input.script?.trim() && !resolved) errors.push({ path: ['script'], message: 'no training script you may use has this id, SHA-256 or name' });
+    if (resolved && resolved.script.reviewState !== 'approved' && !(input.ownMachinesOnly ?? false)) {
+      errors.push({
+        path: ['script'],
+        message: `the script "${resolved.script.name}" is ${resolved.script.reviewState.replace('_', ' ')}: until a reviewer approves it, it runs only in an own-machines campaign (ownMachinesOnly: true) on your own workers`,
+      });
+    }
+    // A reviewer checking a script runs it on their own machines too (an own-machines campaign of theirs).
+    if (resolved && resolved.script.reviewState !== 'approved' && resolved.script.owner?.id !== owner.accountId && !canReview(owner)) {
+      errors.push({ path: ['script'], message: 'only its owner (or a reviewer) may run a script that is not approved' });
+    }
     if (input.dataset?.trim() && !dataset) errors.push({ path: ['dataset'], message: 'no dataset has this SHA-256 or name' });
     if (dataset && !dataset.available) {
       errors.push({ path: ['dataset'], message: `the dataset "${dataset.name}" is registered but its content has not arrived yet` });
@@ -203,7 +219,7 @@ export class CampaignService {
       const top = budget.budget.kind === 'wall' ? budget.budget.seconds * scale : budget.budget.maxWallS;
       if (top > MAX_BUDGET_S) errors.push({ path: [input.budget ? 'budget' : 'budgetS'], message: `the top rung's budget (${Math.round(top)} s) must be at most 24 hours` });
     }
-    if (errors.length || !parsed.success || !space.ok || !options?.ok || !script || !dataset || !budget?.ok) throw new ValidationError(errors);
+    if (errors.length || !parsed.success || !space.ok || !options?.ok || !script || !resolved || !dataset || !budget?.ok) throw new ValidationError(errors);
 
     const brief = parsed.data;
     const confirm = input.confirm ?? { topK: 0, seeds: 0 };
@@ -223,6 +239,7 @@ export class CampaignService {
         name: brief.name,
         hypothesis: brief.hypothesis,
         script: em.getReference(Artifact, script.sha256),
+        trainingScript: em.getReference(Script, resolved.script.id),
         dataset: em.getReference(Artifact, dataset.sha256),
         searchSpace: input.searchSpace as Record<string, unknown>,
         strategy: brief.strategy,
@@ -239,6 +256,7 @@ export class CampaignService {
         maxAttempts: brief.maxAttempts,
         visibility: brief.visibility,
         allowSimulated: brief.allowSimulated,
+        ownMachinesOnly: brief.ownMachinesOnly,
         costCredits: cost,
       });
       await em.flush();

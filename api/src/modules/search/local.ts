@@ -153,6 +153,7 @@ export const localStrategy: Strategy = {
     };
     const queue = neighbourMoves(space, centre);
     let next = 0;
+    let proposedNeighbour = false;
 
     while (proposals.length < wanted) {
       if (!tried.has(configKey(baseline))) {
@@ -175,6 +176,7 @@ export const localStrategy: Strategy = {
         }
       }
       if (config && move) {
+        proposedNeighbour = true;
         const from = centre[move.name] ?? null;
         const around = centreTask?.value != null ? `the best (${centreTask.value.toFixed(4)})` : 'the baseline';
         push({
@@ -185,8 +187,9 @@ export const localStrategy: Strategy = {
         });
         continue;
       }
-      // Neighbourhood exhausted: wait for what is running (it may move the centre), else restart.
-      if (running > 0 || proposals.length > 0) break;
+      // Neighbourhood exhausted: wait for what is running (it may move the centre), else restart
+      // (as many random draws as there are free slots).
+      if (running > 0 || proposedNeighbour) break;
       let restart: { config: TaskConfig } | null = null;
       for (let attempt = 0; attempt < LOCAL_DEFAULTS.restartAttempts && !restart; attempt++) {
         const draw = randomDraw(space, seed, working.length + attempt);

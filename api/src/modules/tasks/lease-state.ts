@@ -6,6 +6,7 @@
 //                ▲                 │ ├──fail (retryable, attempts left)──▶ queued
 //                │                 │ ├──fail (final or out of attempts)──▶ failed
 //                │                 │ ├──release (worker shutting down)───▶ queued (attempt not counted)
+//                │                 │ ├──refuse (worker will not run it)──▶ queued (not counted; never again to that worker)
 //                └──expire (attempts left)─┘ └──expire (out of attempts)──▶ failed
 //   queued | leased ──cancel──▶ cancelled
 //   queued (expired, not yet re-leased) ──heartbeat or complete by its last holder──▶ leased | succeeded

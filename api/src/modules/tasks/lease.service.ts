@@ -9,7 +9,8 @@ import { toDate } from '../../db/sql.ts';
 import type { Lifecycle } from '../../lifecycle.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { CompletionAck, EmptyLeaseReason, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
-import { parseClaim, parseFailure, parseProgress, parseResult } from './report-input.ts';
+import { parseClaim, parseFailure, parseProgress, parseRefusal, parseResult } from './report-input.ts';
+import { type ScriptTrust, trustOf } from '../scripts/script-trust.ts';
 
 export const MAX_TASKS_PER_LEASE = 16;
 
@@ -30,8 +31,20 @@ export interface LeaseGrant {
   maxAttempts: number;
   leaseToken: string;
   expiresAt: Date;
-  script: ArtifactInfo;
+  script: LeasedScriptInfo;
   dataset: ArtifactInfo;
+  campaignOwnerId: string;
+  ownMachinesOnly: boolean;
+}
+
+/** The script's bytes and what the platform says about them: its identity, trust and signature. */
+export interface LeasedScriptInfo extends ArtifactInfo {
+  scriptId: string;
+  version: number;
+  trust: ScriptTrust;
+  /** Base64 Ed25519 over @xeenet/contract/signing's message; null for an OWN script. */
+  signature: string | null;
+  signingKeyId: string | null;
 }
 
 interface ClaimInput {
@@ -86,6 +99,7 @@ export class LeaseService {
       leased.map(async (row) => {
         const [script, dataset] = await Promise.all([this.artifacts.info(row.script_sha256), this.artifacts.info(row.dataset_sha256)]);
         if (!script || !dataset) throw new Error(`campaign ${row.campaign_id} references a missing artifact`);
+        const trust = trustOf({ origin: row.script_origin, reviewState: row.script_review_state });
         return {
           taskId: row.id,
           campaignId: row.campaign_id,
@@ -101,8 +115,18 @@ export class LeaseService {
           maxAttempts: row.max_attempts,
           leaseToken: row.lease_token,
           expiresAt: toDate(row.lease_expires_at)!,
-          script,
+          script: {
+            ...script,
+            name: row.script_name,
+            scriptId: row.script_id,
+            version: row.script_version,
+            trust,
+            signature: trust === 'OWN' ? null : row.script_signature,
+            signingKeyId: trust === 'OWN' ? null : row.script_signing_key_id,
+          },
           dataset,
+          campaignOwnerId: row.campaign_owner_id,
+          ownMachinesOnly: row.own_machines_only,
         };
       }),
     );
@@ -147,6 +171,16 @@ export class LeaseService {
     // A final failure is a crash to mark, and frees a slot the strategy may fill.
     if (!ack.duplicate && !ack.willRetry) await this.loop?.afterResult(ack.campaignId);
     return ack;
+  }
+
+  /**
+   * The worker will not run this task (its script's signature, its sandbox, its volunteer's terms):
+   * back to the queue uncounted, never leased to this worker again.
+   */
+  async refuse(viewer: Viewer | null, input: ClaimInput & { code: string; reason: string }): Promise<{ taskId: string }> {
+    const worker = requireWorker(viewer);
+    const claim = parseClaim(worker.workerId, input);
+    return this.lifecycle.refuse(claim, parseRefusal({ code: input.code, reason: input.reason }));
   }
 
   /** Gives a task back without counting the attempt (the worker is shutting down). */

@@ -24,6 +24,7 @@ import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
 import { type LeasedRow, leaseTasks, whyNothingFits } from './sql/lease-tasks.ts';
 import { LeaseBatcher } from './lease-batcher.ts';
+import { type RefusalCode, refuseTask } from './sql/refuse-task.ts';
 import { releaseTask } from './sql/release-task.ts';
 import { taskState } from './sql/task-state.ts';
 
@@ -276,6 +277,18 @@ export class TaskLifecycle {
     const row = await this.hot.first(this.em, releaseTask(claim));
     if (!row) throw rejection(await this.state(claim.taskId), claim);
     await this.live.forget([claim.taskId]);
+    this.events.taskChanged(row.campaign_id, claim.taskId);
+    this.events.workerChanged(claim.workerId);
+    return { taskId: claim.taskId };
+  }
+
+  /**
+   * refuse: back to the queue without counting the attempt, and excluded for this worker from now
+   * on (the lease statement skips tasks it refused), so other workers' attempts are untouched.
+   */
+  async refuse(claim: LeaseClaim, refusal: { code: RefusalCode; reason: string }): Promise<{ taskId: string }> {
+    const row = await this.hot.first(this.em, refuseTask(claim, refusal));
+    if (!row) throw rejection(await this.state(claim.taskId), claim);
     this.events.taskChanged(row.campaign_id, claim.taskId);
     this.events.workerChanged(claim.workerId);
     return { taskId: claim.taskId };

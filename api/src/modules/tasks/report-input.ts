@@ -14,6 +14,7 @@ import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../erro
 import { parseInput, ruled, UUID_PATTERN } from '../validation.ts';
 import { hardwareClassOf } from './hardware-class.ts';
 import type { LeaseClaim } from './lease-state.ts';
+import { REFUSAL_CODES, type RefusalCode } from './sql/refuse-task.ts';
 
 const claimSchema = z.object({
   taskId: z.string().regex(UUID_PATTERN, 'is not a task id'),
@@ -101,4 +102,13 @@ export function parseFailure(input: unknown): ReportedFailure {
   checkTail(failure.stdoutTail, 'stdoutTail');
   checkTail(failure.stderrTail, 'stderrTail');
   return { reason: failure.reason, stdoutTail: failure.stdoutTail ?? null, stderrTail: failure.stderrTail ?? null, retryable: failure.retryable };
+}
+
+const refusalSchema = z.object({
+  code: z.enum(REFUSAL_CODES),
+  reason: ruled<string>('reason', checkReason).transform((reason) => reason.trim()),
+});
+
+export function parseRefusal(input: unknown): { code: RefusalCode; reason: string } {
+  return parseInput(refusalSchema, input);
 }
