@@ -75,7 +75,7 @@ describe('the dashboard against a real API and worker', () => {
       Credits: { first: 50 },
       EstimateCost: { taskCount: 10, budget: { kind: 'WALL', seconds: 10 } },
       CampaignConfirmations: { id: campaignId },
-      Scripts: { reviewer: true },
+      Scripts: { reviewer: false },
       ScriptDetail: {
         id: (await gql<{ scripts: { edges: { node: { id: string } }[] } }>(api.url, researcherToken, '{ scripts(first: 1) { edges { node { id } } } }')).scripts.edges[0]!.node.id,
       },
@@ -329,7 +329,7 @@ describe('the dashboard against a real API and worker', () => {
     const group = page.getByTestId('explore-group').filter({ hasText: 'char-tiny' });
     await group.waitFor();
     const top = group.getByTestId('explore-config').first();
-    await expect.poll(() => top.textContent()).toMatch(/\d\.\d{4} ± \d\.\d{4}/);
+    await expect.poll(() => top.textContent()).toMatch(/\d+\.\d{4} ± \d+\.\d{4}/);
     await top.getByText('(2 seeds)').waitFor();
     expect(await top.getByTestId('noise-band-interval').count()).toBe(1);
     await group.getByTestId('noise-floor').getByText(/pooled std/).waitFor();
