@@ -69,7 +69,7 @@ export class ResultsService {
           from task t
           left join task p on p.id = t.parent_task_id and p.campaign_id = t.campaign_id
           left join task a on a.id = t.mark_against_task_id and a.campaign_id = t.campaign_id
-          where t.campaign_id = ${campaign.id}::uuid
+          where t.campaign_id = ${campaign.id}::uuid and t.replica_of_id is null
           order by t.index`,
     );
     return found.map((row) => ({
