@@ -73,7 +73,12 @@ describe('the dashboard against a real API and worker', () => {
       CampaignRecentTasks: { id: campaignId, first: RESYNC_TASKS },
       CampaignList: { first: 25 },
       Credits: { first: 50 },
-      EstimateCost: { taskCount: 10, budgetS: 10 },
+      EstimateCost: { taskCount: 10, budget: { kind: 'WALL', seconds: 10 } },
+      CampaignConfirmations: { id: campaignId },
+      Scripts: { reviewer: false },
+      ScriptDetail: {
+        id: (await gql<{ scripts: { edges: { node: { id: string } }[] } }>(api.url, researcherToken, '{ scripts(first: 1) { edges { node { id } } } }')).scripts.edges[0]!.node.id,
+      },
     };
     const queries = Object.entries(documents).filter(
       ([name, doc]) => name.endsWith('Document') && (doc as unknown as { definitions: readonly { operation?: string }[] }).definitions.some((d) => d.operation === 'query'),
@@ -125,6 +130,9 @@ describe('the dashboard against a real API and worker', () => {
     await page.getByLabel('Training script').waitFor();
     const tiny = await page.locator('#brief-script option', { hasText: '(char-tiny)' }).getAttribute('value');
     await page.getByLabel('Training script').selectOption(tiny!);
+    // The script accepts compute budgets (the default); this run uses wall seconds for a short e2e.
+    await expect.poll(() => page.getByLabel('Budget kind').inputValue()).toBe('COMPUTE');
+    await page.getByLabel('Budget kind').selectOption('WALL');
     await expect.poll(() => page.getByLabel('Budget per task (seconds)').inputValue()).toBe('3');
 
     // Upload a dataset through the form; it becomes selectable and selected.
@@ -213,7 +221,7 @@ describe('the dashboard against a real API and worker', () => {
     // Sorting the live table by val_bpb puts the best task first.
     await page.getByRole('button', { name: /^val_bpb/ }).click();
     const best = Math.min(...rows.map((row) => Number(row[col('val_bpb')])));
-    await expect.poll(() => page.locator('tr[data-status] td:nth-child(4)').first().textContent()).toContain(best.toFixed(4));
+    await expect.poll(() => page.locator('tr[data-status] td:nth-child(6)').first().textContent()).toContain(best.toFixed(4));
 
     // Phone width: nothing overflows the page sideways; the table scrolls inside its own box.
     await page.setViewportSize({ width: 375, height: 812 });
@@ -235,6 +243,16 @@ describe('the dashboard against a real API and worker', () => {
     // The worker was paid for its accepted results.
     await page.getByTestId('leaderboard').getByText('e2e-worker').waitFor();
     await shot(page, 'credits');
+
+    // Scripts: the built-in ones are approved and signed; a script page shows its source.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Scripts' }).click();
+    await page.getByRole('link', { name: 'char-tiny', exact: true }).first().click();
+    await page.getByRole('heading', { name: /char-tiny/ }).getByText('approved').waitFor();
+    await expect.poll(() => page.getByTestId('script-source').textContent()).toMatch(/import /);
+    await page.getByText(/signed \(key /).waitFor();
+    await shot(page, 'script');
+    await page.getByRole('link', { name: 'Credits' }).click();
+    await page.getByTestId('balance').waitFor();
 
     // Keyboard: on a fresh load the first Tab reaches the skip link, which jumps to the content.
     await page.reload();
@@ -311,7 +329,7 @@ describe('the dashboard against a real API and worker', () => {
     const group = page.getByTestId('explore-group').filter({ hasText: 'char-tiny' });
     await group.waitFor();
     const top = group.getByTestId('explore-config').first();
-    await expect.poll(() => top.textContent()).toMatch(/\d\.\d{4} ± \d\.\d{4}/);
+    await expect.poll(() => top.textContent()).toMatch(/\d+\.\d{4} ± \d+\.\d{4}/);
     await top.getByText('(2 seeds)').waitFor();
     expect(await top.getByTestId('noise-band-interval').count()).toBe(1);
     await group.getByTestId('noise-floor').getByText(/pooled std/).waitFor();

@@ -6,6 +6,7 @@ import { Loading } from './components/Loading';
 import { CampaignsPage } from './pages/CampaignsPage';
 import { CreditsPage } from './pages/CreditsPage';
 import { ExplorePage } from './pages/explore/ExplorePage';
+import { ScriptsPage } from './pages/scripts/ScriptsPage';
 import { NewBriefPage } from './pages/new-brief/NewBriefPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInPage } from './pages/SignInPage';
@@ -13,6 +14,7 @@ import { WorkersPage } from './pages/WorkersPage';
 
 // The campaign page carries the charts (recharts): loaded on demand to keep the first load small.
 const CampaignPage = lazy(() => import('./pages/campaign/CampaignPage'));
+const ScriptPage = lazy(() => import('./pages/scripts/ScriptPage'));
 
 /** Signed out, pages that act (or show a fleet or wallet) ask for a token and then open in place. */
 function SignedIn({ children, reason }: { children: ReactNode; reason: string }) {
@@ -45,6 +47,15 @@ export function App() {
           }
         />
         <Route path="explore" element={<ExplorePage />} />
+        <Route path="scripts" element={<ScriptsPage />} />
+        <Route
+          path="scripts/:id"
+          element={
+            <Suspense fallback={<Loading what="the script" />}>
+              <ScriptPage />
+            </Suspense>
+          }
+        />
         <Route
           path="workers"
           element={

@@ -179,6 +179,8 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
       [true, baseline.campaignResults.id],
       [false, baseline.campaignResults.id],
     ]);
+    // parentId names the same task without reading it (the dashboard's table resolves it itself).
+    expect(children.data.tasks.map((task: { parentId: string }) => task.parentId)).toEqual([baseline.campaignResults.id, baseline.campaignResults.id]);
     const full = await propose(url, researcher.token, campaign.id, [{ config: base, description: 'one more' }]);
     expect(full).toMatchObject({ __typename: 'TaskBudgetExceededError', remaining: 0 });
 

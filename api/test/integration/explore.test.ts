@@ -2,6 +2,7 @@
 // seed noise; private campaigns never count, for anyone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, startTestApp, type TestApp } from '../helpers/app.ts';
+import { noiseFloor } from '../../src/modules/search/confirm.ts';
 import { gql } from '../helpers/graphql.ts';
 import { complete, createAccount, lease, registerWorker, submitBrief } from '../helpers/platform.ts';
 
@@ -50,16 +51,17 @@ describe.each(DATABASES)('explore on %s', (database) => {
     expect(explore).toHaveLength(1);
     const [group] = explore;
     expect(group).toMatchObject({ script: { name: 'fixture-script' }, dataset: { name: 'brown' }, budgetS: 5, resultCount: 4, configCount: 2, campaignCount: 2 });
-    // Pooled within-config std: only the replicated config contributes (std of 2.1, 2.2, 2.3).
+    // Pooled within-config std (the campaign loop's noiseFloor): only the replicated config contributes.
+    expect(group.noiseFloorStd).toBeCloseTo(noiseFloor([[2.1, 2.2, 2.3], [2.4]])!.sd, 9);
     expect(group.noiseFloorStd).toBeCloseTo(0.1, 9);
     const [top, second] = group.bestConfigs;
     expect(top).toMatchObject({ rank: 1, runs: 3, seeds: 3, bestValBpb: 2.1, campaignCount: 1, campaigns: [{ id: replicated.id, name: 'three seeds' }] });
     expect(top.config).toMatchObject(fixed(0.001));
     expect(top.meanValBpb).toBeCloseTo(2.2, 9);
     expect(top.stdValBpb).toBeCloseTo(0.1, 9);
-    // t(0.975, 2) = 4.303: 4.303 × 0.1 / √3.
+    // t(0.975, 2) = 4.3027: 4.3027 × 0.1 / √3.
     expect(top.interval.level).toBe(0.95);
-    expect(top.interval.halfWidth).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 9);
+    expect(top.interval.halfWidth).toBeCloseTo((4.3027 * 0.1) / Math.sqrt(3), 4);
     expect(top.interval.low).toBeCloseTo(2.2 - top.interval.halfWidth, 9);
     expect(top.overlapsTop).toBe(true);
     expect(second).toMatchObject({ rank: 2, runs: 1, seeds: 1, meanValBpb: 2.4, stdValBpb: null, interval: null, overlapsTop: null });

@@ -61,6 +61,7 @@ export function Layout() {
             Campaigns
           </NavLink>
           <NavLink to="/explore">Explore</NavLink>
+          <NavLink to="/scripts">Scripts</NavLink>
           {signedIn && (
             <>
               <NavLink to="/campaigns/new">New brief</NavLink>

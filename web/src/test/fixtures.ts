@@ -15,6 +15,11 @@ export function task(index: number, patch: Record<string, unknown> = {}) {
     failureReason: null,
     finishedAt: null,
     updatedAt: '2026-11-22T07:59:00.000Z',
+    description: null,
+    parentId: null,
+    mark: null,
+    role: 'EXPLORE',
+    budgetScale: 1,
     progress: null,
     worker: null,
     result: null,
@@ -26,6 +31,7 @@ export function succeeded(index: number, valBpb: number, patch: Record<string, u
   const finishedAt = new Date(Date.UTC(2026, 10, 22, 8, 0, index)).toISOString();
   return task(index, {
     status: 'SUCCEEDED',
+    mark: 'KEEP',
     valBpb,
     attempts: 1,
     finishedAt,
@@ -80,6 +86,8 @@ export function campaignDetail(patch: Record<string, unknown> = {}) {
     hypothesis: 'Cosine beats linear at small budgets.',
     searchSpace: { lr: { type: 'loguniform', low: 0.001, high: 0.01 }, schedule: { type: 'choice', values: ['cosine', 'linear'] }, n_head: 4 },
     strategy: 'RANDOM',
+    strategyOptions: {},
+    confirm: null,
     seed: 0,
     budgetS: 3,
     maxAttempts: 3,

@@ -48,6 +48,12 @@ builder.objectFields(TaskRef, (t) => ({
     description: 'The task this one was derived from (local’s current best, an ASHA promotion, the config a replicate confirms).',
     resolve: (task, _args, ctx) => (task.parentTaskId ? ctx.services.tasks.find(ctx.viewer, task.parentTaskId) : null),
   }),
+  parentId: t.id({
+    nullable: true,
+    description:
+      'The parent’s global id, without reading the parent: lists of thousands of tasks resolve it against the tasks they hold (parent reads each one).',
+    resolve: (task) => (task.parentTaskId ? encodeGlobalID('Task', task.parentTaskId) : null),
+  }),
   derivedFrom: t.field({
     type: 'JSON',
     nullable: true,

@@ -1,6 +1,6 @@
 // The Explore page's query: what works across all public campaigns.
 import { EXPLORE_MAX_CONFIGS, EXPLORE_MAX_GROUPS, type ExploreConfig, type ExploreGroup } from '../../modules/explore/explore.service.ts';
-import type { NoiseBand } from '../../modules/explore/noise-band.ts';
+import type { Interval } from '../../modules/explore/noise-band.ts';
 import { builder } from '../builder.ts';
 import { ArtifactRef } from './artifact.ts';
 import { CampaignRef } from './campaign.ts';
@@ -10,10 +10,10 @@ const CAMPAIGNS_PER_CONFIG = 10;
 
 const clamp = (value: number | null | undefined, fallback: number, max: number) => Math.min(Math.max(value ?? fallback, 1), max);
 
-const NoiseBandRef = builder.objectRef<NoiseBand>('NoiseBand').implement({
+const NoiseBandRef = builder.objectRef<Interval>('NoiseBand').implement({
   description: 'A confidence interval of a mean val_bpb over seed replicates (Student t).',
   fields: (t) => ({
-    level: t.exposeFloat('level', { description: 'The confidence level: 0.95.' }),
+    level: t.float({ description: 'The confidence level: 0.95.', resolve: (band) => band.confidence }),
     low: t.exposeFloat('low', { description: 'Lower end of the interval.' }),
     high: t.exposeFloat('high', { description: 'Upper end of the interval.' }),
     halfWidth: t.exposeFloat('halfWidth', { description: 'Half the interval’s width: the mean is shown as mean ± halfWidth.' }),

@@ -4,7 +4,7 @@
 // results (never simulated ones).
 import { type Db, rows, sql } from '../../db/sql.ts';
 import { visibleCampaignSql } from '../campaigns/visibility.ts';
-import { meanInterval, type NoiseBand, overlaps } from './noise-band.ts';
+import { type Interval, meanInterval, overlaps } from './noise-band.ts';
 
 export interface ExploreFilter {
   /** A script's SHA-256 or name. */
@@ -22,7 +22,7 @@ export interface ExploreConfig {
   stdValBpb: number | null;
   bestValBpb: number;
   /** 95% interval of the mean over seed replicates; null for a single run. */
-  interval: NoiseBand | null;
+  interval: Interval | null;
   /** Whether its interval overlaps the top config's (not shown to be worse); null without both intervals. */
   overlapsTop: boolean | null;
   campaignIds: string[];
@@ -56,6 +56,7 @@ interface Row {
   std: number | null;
   best: number;
   campaign_ids: string[];
+  vals: number[];
 }
 
 export const EXPLORE_MAX_GROUPS = 50;
@@ -92,6 +93,7 @@ export class ExploreService {
               stddev_samp(val_bpb) as std,
               min(val_bpb) as best,
               jsonb_agg(distinct campaign_id::text) as campaign_ids,
+              jsonb_agg(val_bpb order by val_bpb) as vals,
               row_number() over (partition by script_id, dataset_id, budget_s order by avg(val_bpb), min(val_bpb), count(*) desc)::int as rank
             from results
             group by script_id, dataset_id, budget_s, config
@@ -100,6 +102,7 @@ export class ExploreService {
             select script_id, dataset_id, budget_s,
               sum(runs)::int as result_count,
               count(*)::int as config_count,
+              -- The pooled within-config std of search/confirm.ts's noiseFloor, over every config of the group.
               sqrt(sum((runs - 1) * std * std) filter (where runs > 1) / nullif(sum(runs - 1) filter (where runs > 1), 0)) as noise_floor
             from configs
             group by script_id, dataset_id, budget_s
@@ -116,7 +119,7 @@ export class ExploreService {
             join campaigns k using (script_id, dataset_id, budget_s)
           )
           select g.script_id, g.dataset_id, g.budget_s, g.result_count, g.config_count, g.campaign_count, g.noise_floor,
-            c.rank, c.config, c.runs, c.seeds, c.mean, c.std, c.best, c.campaign_ids
+            c.rank, c.config, c.runs, c.seeds, c.mean, c.std, c.best, c.campaign_ids, c.vals
           from ranked_groups g
           join configs c using (script_id, dataset_id, budget_s)
           where g.group_rank <= ${groups} and c.rank <= ${configsPerGroup}
@@ -140,7 +143,7 @@ export class ExploreService {
       }
       const mean = Number(row.mean);
       const std = row.std == null ? null : Number(row.std);
-      const interval = meanInterval(mean, std, row.runs);
+      const interval = meanInterval(row.vals.map(Number));
       const top = group.bestConfigs[0]?.interval ?? null;
       group.bestConfigs.push({
         rank: row.rank,

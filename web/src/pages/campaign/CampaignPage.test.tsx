@@ -157,6 +157,43 @@ describe('CampaignPage', () => {
     expect(screen.getByText(/Best so far 2\.2000 \(task #1\)/)).toBeInTheDocument();
   });
 
+  it('shows ASHA rungs with promotions, and the confirm-before-keep replicates with their error bars', async () => {
+    const tasks = [
+      succeeded(0, 2.4),
+      succeeded(1, 2.2),
+      task(2, { budgetScale: 3, parentId: 'task-1', description: 'promote #1', status: 'LEASED', attempts: 1 }),
+    ];
+    const detail = campaignDetail({ strategy: 'ASHA', strategyOptions: { eta: 3, rungs: 2 }, confirm: { __typename: 'ConfirmSettings', topK: 1, seeds: 2 } });
+    const { api } = setup(tasks, detail, [point(tasks[0]!), point(tasks[1]!)]);
+    api.on('CampaignConfirmations', () => ({
+      campaign: {
+        __typename: 'Campaign',
+        id: CAMPAIGN_ID,
+        confirmations: {
+          __typename: 'ConfirmReport',
+          noiseFloor: 0.02,
+          configs: [
+            { __typename: 'Confirmation', rank: 1, config: { lr: 0.002, schedule: 'linear' }, n: 3, mean: 2.21, low: 2.16, high: 2.26, values: [2.2, 2.19, 2.24], distinguishable: true },
+            { __typename: 'Confirmation', rank: 2, config: { lr: 0.001, schedule: 'cosine' }, n: 1, mean: 2.4, low: null, high: null, values: [2.4], distinguishable: false },
+          ],
+        },
+      },
+    }));
+    await screen.findByText('3 tasks');
+    expect(screen.getByText(/asha \(eta=3, rungs=2\)/)).toBeInTheDocument();
+    const rungs = await screen.findAllByTestId('rung');
+    const cells = (row: HTMLElement) => within(row).getAllByRole('cell').map((cell) => cell.textContent);
+    // Rung, budget, configs, finished, promoted, best.
+    expect(cells(rungs[0]!)).toEqual(['1', '3.0 s (×1)', '2', '2', '1', '2.2000']);
+    expect(cells(rungs[1]!)).toEqual(['2', '9.0 s (×3)', '1', '0', '—', '—']);
+    const replicates = await screen.findAllByTestId('replicate-row');
+    expect(replicates[0]).toHaveTextContent('2.2100 ± 0.0500');
+    expect(replicates[0]).toHaveTextContent('3 seeds');
+    expect(replicates[0]).toHaveTextContent('better than every other');
+    expect(replicates[1]).toHaveTextContent('no interval');
+    expect(screen.getByTestId('replicates-noise')).toHaveTextContent('0.0200');
+  });
+
   it('cancels only after confirmation, then reloads the campaign and its tasks', async () => {
     const { api } = setup();
     await screen.findByText('3 tasks');

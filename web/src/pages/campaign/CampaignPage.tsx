@@ -1,5 +1,5 @@
 import { useQuery } from '@apollo/client/react';
-import { useDeferredValue, useMemo } from 'react';
+import { useDeferredValue, useEffect, useMemo } from 'react';
 import { Link, useParams } from 'react-router';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -9,12 +9,14 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { graphql } from '../../gql';
 import { useThrottled } from '../../lib/use-throttled';
 import { formatBpb, formatCredits, formatDateTime, formatInt, formatParam, formatSeconds } from '../../lib/format';
+import { AshaRungs } from './AshaRungs';
 import { CancelCampaign } from './CancelCampaign';
 import { paramAxes, type Point } from './chart-data';
 import { download, exportFileName, resultsTable, toCsv, toTsv } from './export-results';
 import { ParallelCoordinates } from './ParallelCoordinates';
 import { ParamChart } from './ParamChart';
 import { ProgressChart } from './ProgressChart';
+import { ReplicatesPanel } from './ReplicatesPanel';
 import { TaskTable } from './TaskTable';
 import { useCampaignData } from './use-campaign-data';
 
@@ -58,6 +60,11 @@ const CampaignDetail = graphql(`
       hypothesis
       searchSpace
       strategy
+      strategyOptions
+      confirm {
+        topK
+        seeds
+      }
       seed
       budgetS
       maxAttempts
@@ -82,9 +89,41 @@ const CampaignDetail = graphql(`
   }
 `);
 
+/** Confirm-before-keep verdicts, read again as results arrive (they change with every replicate). */
+const CampaignConfirmations = graphql(`
+  query CampaignConfirmations($id: ID!) {
+    campaign(id: $id) {
+      id
+      confirmations {
+        noiseFloor
+        configs {
+          rank
+          config
+          n
+          mean
+          low
+          high
+          values
+          distinguishable
+        }
+      }
+    }
+  }
+`);
+
+/** How long the verdicts wait for further results before being read again. */
+const CONFIRMATIONS_REFRESH_MS = 2000;
+
 const NO_POINTS: Point[] = [];
 /** Redraws of the charts while results stream in; a lone result still shows at once. */
 const CHART_REFRESH_MS = 500;
+
+/** The strategy's parameters as " (eta=3, rungs=3)"; nothing when it has none. */
+function strategyOptionsText(options: unknown): string {
+  if (typeof options !== 'object' || options === null) return '';
+  const entries = Object.entries(options as Record<string, unknown>);
+  return entries.length ? ` (${entries.map(([key, value]) => `${key}=${formatParam(value)}`).join(', ')})` : '';
+}
 
 function constants(space: unknown): [string, unknown][] {
   if (typeof space !== 'object' || space === null) return [];
@@ -110,6 +149,25 @@ export default function CampaignPage() {
   const chartPoints = useDeferredValue(useThrottled(points, CHART_REFRESH_MS), NO_POINTS);
   const axes = useMemo(() => paramAxes(chartPoints, campaign?.searchSpace), [chartPoints, campaign?.searchSpace]);
   const paramKeys = useMemo(() => searchedKeys(campaign?.searchSpace), [campaign?.searchSpace]);
+
+  // Replicates: only campaigns that asked to confirm before keep have them; re-read as results land.
+  const confirming = campaign?.confirm != null;
+  const confirmations = useQuery(CampaignConfirmations, { variables: { id }, skip: !confirming, fetchPolicy: 'cache-and-network' });
+  const succeededCount = campaign?.stats.succeeded ?? 0;
+  const { refetch: refetchConfirmations } = confirmations;
+  useEffect(() => {
+    if (!confirming || succeededCount === 0) return;
+    const timer = setTimeout(() => void refetchConfirmations(), CONFIRMATIONS_REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [confirming, succeededCount, refetchConfirmations]);
+  const replicateRows = useMemo(
+    () =>
+      (confirmations.data?.campaign?.confirmations.configs ?? []).map((row) => ({
+        ...row,
+        config: typeof row.config === 'object' && row.config !== null ? (row.config as Record<string, unknown>) : {},
+      })),
+    [confirmations.data],
+  );
 
   if (detail.error && !campaign) return <ErrorNotice error={detail.error} what="the campaign" onRetry={() => void detail.refetch()} />;
   if (!detail.data) return <Loading what="the campaign" />;
@@ -218,8 +276,17 @@ export default function CampaignPage() {
           <dd>{campaign.dataset.title}</dd>
           <dt>Strategy</dt>
           <dd>
-            {campaign.strategy.toLowerCase()}, seed {campaign.seed}, up to {campaign.maxAttempts} attempts per task
+            {campaign.strategy.toLowerCase()}
+            {strategyOptionsText(campaign.strategyOptions)}, seed {campaign.seed}, up to {campaign.maxAttempts} attempts per task
           </dd>
+          {campaign.confirm && (
+            <>
+              <dt>Confirm before keep</dt>
+              <dd>
+                the best {campaign.confirm.topK} configs re-run with {campaign.confirm.seeds} new {campaign.confirm.seeds === 1 ? 'seed' : 'seeds'} each
+              </dd>
+            </>
+          )}
           <dt>Visibility</dt>
           <dd>
             {campaign.visibility.toLowerCase()}
@@ -239,6 +306,11 @@ export default function CampaignPage() {
         <ParamChart points={chartPoints} axes={axes} />
         <ParallelCoordinates points={chartPoints} axes={axes} />
       </div>
+
+      {campaign.strategy === 'ASHA' && <AshaRungs tasks={data.tasks} budgetS={campaign.budgetS} />}
+      {replicateRows.length > 0 && (
+        <ReplicatesPanel rows={replicateRows} noiseFloor={confirmations.data?.campaign?.confirmations.noiseFloor ?? null} paramKeys={paramKeys} />
+      )}
 
       {data.error != null && <ErrorNotice error={data.error} what="the tasks" onRetry={data.reload} />}
       <TaskTable tasks={data.tasks} paramKeys={paramKeys} totalCount={data.totalCount} complete={data.complete} budgetS={campaign.budgetS} />

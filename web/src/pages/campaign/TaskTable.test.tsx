@@ -11,6 +11,30 @@ const many = (n: number) =>
 const rowIndexes = () => [...document.querySelectorAll('tr[data-task-index]')].map((row) => Number(row.getAttribute('data-task-index')));
 
 describe('TaskTable', () => {
+  it('shows each proposal with its description, parent, rung and replicate role, and its keep / discard mark', async () => {
+    const tasks = [
+      succeeded(0, 2.5, { description: 'baseline' }),
+      succeeded(1, 2.3, { description: 'lr ×3: the loss was still falling', parentId: 'task-0', mark: 'KEEP' }),
+      succeeded(2, 2.6, { description: 'dropout 0.1', parentId: 'task-1', mark: 'DISCARD' }),
+      task(3, { description: 'promoted to the next rung', parentId: 'task-1', budgetScale: 3 }),
+      task(4, { role: 'CONFIRM', parentId: 'task-1', status: 'FAILED', mark: 'CRASH' }),
+    ] as unknown as TaskRowFragment[];
+    render(<TaskTable tasks={tasks} paramKeys={['lr']} totalCount={5} complete budgetS={3} />);
+    const row = (index: number) => document.querySelector(`tr[data-task-index="${index}"]`) as HTMLElement;
+    expect(within(row(1)).getByText('lr ×3: the loss was still falling')).toBeInTheDocument();
+    expect(within(row(1)).getByText('from #0')).toBeInTheDocument();
+    expect(within(row(1)).getByTestId('mark')).toHaveTextContent('keep');
+    expect(within(row(2)).getByTestId('mark')).toHaveTextContent('discard');
+    expect(within(row(3)).getByText('×3 budget · from #1')).toBeInTheDocument();
+    expect(within(row(4)).getByText('replicate · from #1')).toBeInTheDocument();
+    expect(within(row(4)).getByTestId('mark')).toHaveTextContent('crash');
+    // Sorting by mark puts kept results first; finding "discard" finds the discarded one.
+    await userEvent.click(screen.getByRole('button', { name: /^Mark/ }));
+    expect(rowIndexes().slice(0, 1)).toEqual([0]);
+    await userEvent.type(screen.getByLabelText('Find'), 'discard');
+    expect(rowIndexes()).toEqual([2]);
+  });
+
   it('renders a window of rows, not ten thousand', () => {
     render(<TaskTable tasks={many(10_000)} paramKeys={['lr', 'schedule']} totalCount={10_000} complete budgetS={3} height={400} />);
     const rendered = rowIndexes();

@@ -2,8 +2,11 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
 import { SimulatedMarker, StatusBadge } from '../../components/StatusBadge';
 import { graphql } from '../../gql';
-import type { TaskRowFragment, TaskStatus } from '../../gql/graphql';
+import type { TaskMark, TaskRowFragment } from '../../gql/graphql';
 import { formatBpb, formatInt, formatParam, formatSeconds } from '../../lib/format';
+import { configOf, type FixedSortKey, filterTasks, type Sort, type SortKey, sortTasks, type TaskFilter } from './task-sort';
+
+export { filterTasks, sortTasks };
 
 export const TaskRow = graphql(`
   fragment TaskRow on Task {
@@ -17,6 +20,11 @@ export const TaskRow = graphql(`
     failureReason
     finishedAt
     updatedAt
+    description
+    parentId
+    mark
+    role
+    budgetScale
     progress {
       step
       elapsedS
@@ -34,78 +42,6 @@ export const TaskRow = graphql(`
 
 export const ROW_HEIGHT = 40;
 
-type FixedSortKey = 'index' | 'status' | 'worker' | 'valBpb' | 'steps' | 'wallS' | 'trainLoss';
-export type SortKey = FixedSortKey | `config:${string}`;
-export interface Sort {
-  key: SortKey;
-  direction: 'asc' | 'desc';
-}
-
-const STATUS_ORDER: Record<TaskStatus, number> = { LEASED: 0, QUEUED: 1, SUCCEEDED: 2, FAILED: 3, CANCELLED: 4 };
-
-function configOf(task: TaskRowFragment): Record<string, unknown> {
-  return typeof task.config === 'object' && task.config !== null ? (task.config as Record<string, unknown>) : {};
-}
-
-function sortValue(task: TaskRowFragment, key: SortKey): number | string | null {
-  switch (key) {
-    case 'index':
-      return task.index;
-    case 'status':
-      return STATUS_ORDER[task.status];
-    case 'worker':
-      return task.worker?.name ?? null;
-    case 'valBpb':
-      return task.valBpb;
-    case 'steps':
-      return task.result?.steps ?? task.progress?.step ?? null;
-    case 'wallS':
-      return task.result?.wallS ?? null;
-    case 'trainLoss':
-      return task.result?.trainLoss ?? null;
-    default: {
-      const value = configOf(task)[key.slice('config:'.length)];
-      return typeof value === 'number' || typeof value === 'string' ? value : value == null ? null : JSON.stringify(value);
-    }
-  }
-}
-
-/** One collator for every sort: `localeCompare` builds a new one per comparison. */
-const collator = new Intl.Collator();
-
-/** Sorted copy; missing values always last, ties broken by task index. */
-export function sortTasks(tasks: readonly TaskRowFragment[], sort: Sort): TaskRowFragment[] {
-  const sign = sort.direction === 'asc' ? 1 : -1;
-  const keyed = tasks.map((task) => ({ task, value: sortValue(task, sort.key) }));
-  keyed.sort((a, b) => {
-    if (a.value === null || b.value === null) {
-      if (a.value === b.value) return a.task.index - b.task.index;
-      return a.value === null ? 1 : -1;
-    }
-    const order =
-      typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : collator.compare(String(a.value), String(b.value));
-    return order !== 0 ? sign * order : a.task.index - b.task.index;
-  });
-  return keyed.map((entry) => entry.task);
-}
-
-export interface TaskFilter {
-  status: TaskStatus | 'ALL';
-  text: string;
-  hideSimulated: boolean;
-}
-
-export function filterTasks(tasks: readonly TaskRowFragment[], filter: TaskFilter): TaskRowFragment[] {
-  const needle = filter.text.trim().toLowerCase();
-  return tasks.filter((task) => {
-    if (filter.status !== 'ALL' && task.status !== filter.status) return false;
-    if (filter.hideSimulated && task.simulated) return false;
-    if (!needle) return true;
-    if (String(task.index) === needle || task.worker?.name.toLowerCase().includes(needle)) return true;
-    return Object.entries(configOf(task)).some(([key, value]) => `${key}=${formatParam(value)}`.toLowerCase().includes(needle));
-  });
-}
-
 interface Props {
   tasks: readonly TaskRowFragment[];
   /** Hyperparameters shown as columns (the searched ones). */
@@ -121,6 +57,8 @@ interface Props {
 const COLUMNS: { key: FixedSortKey; label: string; numeric?: boolean; width: number }[] = [
   { key: 'index', label: '#', numeric: true, width: 64 },
   { key: 'status', label: 'Status', width: 190 },
+  { key: 'mark', label: 'Mark', width: 90 },
+  { key: 'proposal', label: 'Proposal', width: 260 },
   { key: 'worker', label: 'Worker', width: 140 },
   { key: 'valBpb', label: 'val_bpb', numeric: true, width: 100 },
   { key: 'steps', label: 'Steps', numeric: true, width: 80 },
@@ -135,6 +73,8 @@ export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, hei
   const deferredFilter = useDeferredValue(filter);
   const deferredSort = useDeferredValue(sort);
   const rows = useMemo(() => sortTasks(filterTasks(tasks, deferredFilter), deferredSort), [tasks, deferredFilter, deferredSort]);
+  // Parents are named by index: resolved against the loaded tasks, not read one by one.
+  const indexOf = useMemo(() => new Map(tasks.map((task) => [task.id, task.index])), [tasks]);
   const scroller = useRef<HTMLDivElement>(null);
 
   const virtualizer = useVirtualizer({
@@ -153,7 +93,7 @@ export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, hei
     setSort((current) =>
       current.key === key
         ? { key, direction: current.direction === 'asc' ? 'desc' : 'asc' }
-        : { key, direction: key === 'index' || key === 'valBpb' || key.startsWith('config:') ? 'asc' : 'desc' },
+        : { key, direction: key === 'index' || key === 'valBpb' || key === 'mark' || key === 'proposal' || key.startsWith('config:') ? 'asc' : 'desc' },
     );
   }
 
@@ -267,7 +207,7 @@ export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, hei
             )}
             {items.map((item) => {
               const task = rows[item.index]!;
-              return <Row key={item.key} task={task} paramKeys={paramKeys} budgetS={budgetS} rowIndex={item.index + 2} />;
+              return <Row key={item.key} task={task} paramKeys={paramKeys} budgetS={budgetS} rowIndex={item.index + 2} indexOf={indexOf} />;
             })}
             {padBottom > 0 && (
               <tr aria-hidden="true" className="spacer">
@@ -312,13 +252,59 @@ function StatusCell({ task, budgetS }: { task: TaskRowFragment; budgetS: number 
   );
 }
 
-function Row({ task, paramKeys, budgetS, rowIndex }: { task: TaskRowFragment; paramKeys: readonly string[]; budgetS: number; rowIndex: number }) {
+const MARK_LABEL: Record<TaskMark, string> = { KEEP: 'keep', DISCARD: 'discard', CRASH: 'crash' };
+
+/** autoresearch's results.tsv status: kept (better than its reference), discarded, or crashed. */
+export function MarkBadge({ mark }: { mark: TaskMark | null | undefined }) {
+  if (!mark) return <span className="muted">—</span>;
+  return (
+    <span className={`mark mark--${mark.toLowerCase()}`} data-testid="mark">
+      {MARK_LABEL[mark]}
+    </span>
+  );
+}
+
+/** What the strategy or agent proposed and why, its parent, and whether it is a replicate or an ASHA promotion. */
+function ProposalCell({ task, indexOf }: { task: TaskRowFragment; indexOf: ReadonlyMap<string, number> }) {
+  const parent = task.parentId ? indexOf.get(task.parentId) : undefined;
+  const tags: string[] = [];
+  if (task.role === 'CONFIRM') tags.push('replicate');
+  if (task.budgetScale !== 1) tags.push(`×${Number(task.budgetScale.toPrecision(3))} budget`);
+  if (task.parentId) tags.push(parent !== undefined ? `from #${parent}` : 'from a task not loaded yet');
+  const text = task.description ?? '';
+  return (
+    <span className="proposal-cell" title={[text, ...tags].filter(Boolean).join(' · ') || undefined}>
+      <span className="truncate">{text || <span className="muted">—</span>}</span>
+      {tags.length > 0 && <span className="muted small truncate">{tags.join(' · ')}</span>}
+    </span>
+  );
+}
+
+function Row({
+  task,
+  paramKeys,
+  budgetS,
+  rowIndex,
+  indexOf,
+}: {
+  task: TaskRowFragment;
+  paramKeys: readonly string[];
+  budgetS: number;
+  rowIndex: number;
+  indexOf: ReadonlyMap<string, number>;
+}) {
   const config = configOf(task);
   return (
     <tr aria-rowindex={rowIndex} data-task-index={task.index} data-status={task.status} style={{ height: ROW_HEIGHT }}>
       <td className="num">{task.index}</td>
       <td>
         <StatusCell task={task} budgetS={budgetS} />
+      </td>
+      <td>
+        <MarkBadge mark={task.mark} />
+      </td>
+      <td>
+        <ProposalCell task={task} indexOf={indexOf} />
       </td>
       <td className="truncate">{task.worker?.name ?? '—'}</td>
       <td className="num">

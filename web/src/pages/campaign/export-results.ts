@@ -2,9 +2,29 @@
 import type { TaskRowFragment } from '../../gql/graphql';
 
 /** The task table's rows (TaskRow), narrowed to what an export reads. */
-export type ExportTask = Pick<TaskRowFragment, 'index' | 'status' | 'valBpb' | 'simulated' | 'attempts' | 'config' | 'worker' | 'result' | 'failureReason'>;
+export type ExportTask = Pick<
+  TaskRowFragment,
+  'id' | 'index' | 'status' | 'valBpb' | 'simulated' | 'attempts' | 'config' | 'worker' | 'result' | 'failureReason' | 'mark' | 'description' | 'parentId' | 'role' | 'budgetScale'
+>;
 
-export const FIXED_COLUMNS = ['index', 'status', 'val_bpb', 'train_loss', 'steps', 'wall_s', 'simulated', 'worker', 'attempts', 'failure_reason'] as const;
+/** The campaign loop's columns come last: `parent` is the parent task's index, `mark` keep / discard / crash. */
+export const FIXED_COLUMNS = [
+  'index',
+  'status',
+  'val_bpb',
+  'train_loss',
+  'steps',
+  'wall_s',
+  'simulated',
+  'worker',
+  'attempts',
+  'failure_reason',
+  'mark',
+  'description',
+  'parent',
+  'role',
+  'budget_scale',
+] as const;
 
 function configOf(task: ExportTask): Record<string, unknown> {
   return typeof task.config === 'object' && task.config !== null && !Array.isArray(task.config) ? (task.config as Record<string, unknown>) : {};
@@ -23,6 +43,7 @@ export function resultsTable(tasks: readonly ExportTask[]): { header: string[]; 
   const keys = new Set<string>();
   for (const task of tasks) for (const key of Object.keys(configOf(task))) keys.add(key);
   const configKeys = [...keys].sort();
+  const indexOf = new Map(tasks.map((task) => [task.id, task.index]));
   const header = [...FIXED_COLUMNS, ...configKeys.map((key) => (FIXED_COLUMNS as readonly string[]).includes(key) ? `config.${key}` : key)];
   const rows = [...tasks]
     .sort((a, b) => a.index - b.index)
@@ -39,6 +60,11 @@ export function resultsTable(tasks: readonly ExportTask[]): { header: string[]; 
         cell(task.worker?.name),
         cell(task.attempts),
         cell(task.failureReason),
+        task.mark ? task.mark.toLowerCase() : '',
+        cell(task.description),
+        cell(task.parentId ? indexOf.get(task.parentId) : null),
+        task.role.toLowerCase(),
+        cell(task.budgetScale),
         ...configKeys.map((key) => cell(config[key])),
       ];
     });

@@ -1,4 +1,5 @@
 import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeApi } from '../../test/fake-api';
 import { renderPage } from '../../test/render';
@@ -36,9 +37,15 @@ const group = (bestConfigs: unknown[], noiseFloorStd: number | null) => ({
   bestConfigs,
 });
 
+const filterOptions = {
+  scripts: { __typename: 'QueryArtifactsConnection', edges: [{ __typename: 'QueryArtifactsConnectionEdge', node: { ...artifact('s1', 'char-tiny', 'Char transformer'), sha256: 'sha-s1' } }] },
+  datasets: { __typename: 'QueryArtifactsConnection', edges: [{ __typename: 'QueryArtifactsConnectionEdge', node: { ...artifact('d1', 'brown', 'Brown'), sha256: 'sha-d1' } }] },
+};
+
 describe('ExplorePage', () => {
   it('shows each group’s best configs with their bands, says "single run" where there is none, and links the campaigns', async () => {
     const api = new FakeApi({
+      ExploreFilters: () => filterOptions,
       Explore: () => ({
         explore: [
           group(
@@ -67,12 +74,21 @@ describe('ExplorePage', () => {
   });
 
   it('says what would fill it when no public campaign has results', async () => {
-    renderPage(<ExplorePage />, new FakeApi({ Explore: () => ({ explore: [] }) }), { signedOut: true });
+    renderPage(<ExplorePage />, new FakeApi({ Explore: () => ({ explore: [] }), ExploreFilters: () => filterOptions }), { signedOut: true });
     expect(await screen.findByText('No public results yet')).toBeInTheDocument();
   });
 
+  it('asks the API for one script and dataset from the filters, kept in the URL', async () => {
+    const api = new FakeApi({ Explore: () => ({ explore: [] }), ExploreFilters: () => filterOptions });
+    renderPage(<ExplorePage />, api, { signedOut: true });
+    await screen.findByText('No public results yet');
+    await userEvent.selectOptions(await screen.findByLabelText('Script'), 'sha-s1');
+    expect(await screen.findByText('No public results for this script and dataset')).toBeInTheDocument();
+    expect(api.calls.filter((call) => call.operationName === 'Explore').at(-1)?.variables).toMatchObject({ script: 'sha-s1', dataset: null });
+  });
+
   it('says the seed noise is unknown when no config was replicated', async () => {
-    renderPage(<ExplorePage />, new FakeApi({ Explore: () => ({ explore: [group([config(1, {})], null)] }) }), { signedOut: true });
+    renderPage(<ExplorePage />, new FakeApi({ Explore: () => ({ explore: [group([config(1, {})], null)] }), ExploreFilters: () => filterOptions }), { signedOut: true });
     expect(await screen.findByTestId('noise-floor')).toHaveTextContent('seed noise unknown');
   });
 });

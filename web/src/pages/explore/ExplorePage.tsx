@@ -3,18 +3,18 @@
 // campaigns that ran them. Open to everyone, signed in or not.
 import { useQuery } from '@apollo/client/react';
 import { useId } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Loading';
 import { graphql } from '../../gql';
 import type { ExploreQuery } from '../../gql/graphql';
 import { formatBpb, formatInt, formatParam, formatSeconds, plural } from '../../lib/format';
-import { NoiseBandBar, bandDomain } from './NoiseBandBar';
+import { NoiseBandBar, bandDomain } from '../../components/NoiseBandBar';
 
 const Explore = graphql(`
-  query Explore {
-    explore(first: 20, configsPerGroup: 5) {
+  query Explore($script: String, $dataset: String) {
+    explore(script: $script, dataset: $dataset, first: 20, configsPerGroup: 5) {
       script {
         id
         name
@@ -48,6 +48,31 @@ const Explore = graphql(`
         campaigns {
           id
           name
+        }
+      }
+    }
+  }
+`);
+
+const ExploreFilters = graphql(`
+  query ExploreFilters {
+    scripts: artifacts(kind: SCRIPT, first: 100) {
+      edges {
+        node {
+          id
+          sha256
+          name
+          title
+        }
+      }
+    }
+    datasets: artifacts(kind: DATASET, first: 100) {
+      edges {
+        node {
+          id
+          sha256
+          name
+          title
         }
       }
     }
@@ -175,8 +200,20 @@ function GroupCard({ group }: { group: Group }) {
 
 export function ExplorePage() {
   const id = useId();
-  const { data, error, refetch } = useQuery(Explore);
+  const [params, setParams] = useSearchParams();
+  const script = params.get('script');
+  const dataset = params.get('dataset');
+  const { data, error, refetch } = useQuery(Explore, { variables: { script, dataset } });
+  const filters = useQuery(ExploreFilters);
   const groups = data?.explore;
+  const filtered = script !== null || dataset !== null;
+
+  function setFilter(key: 'script' | 'dataset', value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  }
   return (
     <section aria-labelledby={`${id}-title`}>
       <div className="page-head">
@@ -187,9 +224,38 @@ export function ExplorePage() {
         (simulated ones never count). A mean comes with its 95% interval when the config was run with several seeds; two configs whose
         intervals overlap are not shown to differ.
       </p>
+      <form className="filters" aria-label="Filter results" onSubmit={(event) => event.preventDefault()}>
+        <div className="field field--inline">
+          <label htmlFor={`${id}-script`}>Script</label>
+          <select id={`${id}-script`} value={script ?? ''} onChange={(event) => setFilter('script', event.target.value)}>
+            <option value="">Any</option>
+            {filters.data?.scripts.edges.map(({ node }) => (
+              <option key={node.id} value={node.sha256}>
+                {node.title} ({node.name})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field field--inline">
+          <label htmlFor={`${id}-dataset`}>Dataset</label>
+          <select id={`${id}-dataset`} value={dataset ?? ''} onChange={(event) => setFilter('dataset', event.target.value)}>
+            <option value="">Any</option>
+            {filters.data?.datasets.edges.map(({ node }) => (
+              <option key={node.id} value={node.sha256}>
+                {node.title}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
       {error && !groups && <ErrorNotice error={error} what="the public results" onRetry={() => void refetch()} />}
       {!groups && !error && <Loading what="the public results" />}
-      {groups && groups.length === 0 && (
+      {groups && groups.length === 0 && filtered && (
+        <EmptyState title="No public results for this script and dataset" action={<Link className="button" to="/explore">Clear filters</Link>}>
+          <p>No public campaign has real results for this choice yet.</p>
+        </EmptyState>
+      )}
+      {groups && groups.length === 0 && !filtered && (
         <EmptyState title="No public results yet" action={<Link className="button" to="/campaigns">Browse campaigns</Link>}>
           <p>Results appear here once a public campaign has finished tasks on real workers.</p>
         </EmptyState>

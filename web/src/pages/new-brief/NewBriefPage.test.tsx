@@ -5,7 +5,7 @@ import { FakeApi } from '../../test/fake-api';
 import { renderPage } from '../../test/render';
 import { NewBriefPage } from './NewBriefPage';
 
-const script = (name: string, searchSpace: unknown, defaultBudgetS: number) => ({
+const script = (name: string, searchSpace: unknown, defaultBudgetS: number, compute: Record<string, unknown> = {}) => ({
   __typename: 'Artifact',
   id: `script-${name}`,
   sha256: `${name}-sha`,
@@ -14,6 +14,10 @@ const script = (name: string, searchSpace: unknown, defaultBudgetS: number) => (
   description: `${name} description`,
   searchSpace,
   defaultBudgetS,
+  budgetKinds: null,
+  computeUnit: null,
+  defaultCompute: null,
+  ...compute,
 });
 
 function options(balance = 100_000) {
@@ -23,6 +27,10 @@ function options(balance = 100_000) {
       edges: [
         { __typename: 'QueryArtifactsConnectionEdge', node: script('char-transformer', { lr: { type: 'loguniform', low: 0.002, high: 0.012 }, n_head: 4 }, 9) },
         { __typename: 'QueryArtifactsConnectionEdge', node: script('char-tiny', { lr: { type: 'loguniform', low: 0.01, high: 0.06 }, schedule: { type: 'choice', values: ['cosine', 'linear'] } }, 3) },
+        {
+          __typename: 'QueryArtifactsConnectionEdge',
+          node: script('char-compute', { lr: { type: 'loguniform', low: 0.01, high: 0.06 } }, 5, { budgetKinds: ['COMPUTE', 'WALL'], computeUnit: 'TOKENS', defaultCompute: 2_000_000 }),
+        },
       ],
     },
     datasets: {
@@ -39,15 +47,21 @@ function options(balance = 100_000) {
 function setup(submitBrief: (variables: Record<string, unknown>) => unknown, balance?: number) {
   const api = new FakeApi({
     NewBriefOptions: () => options(balance),
-    EstimateCost: (variables) => ({
-      estimateCampaignCost: {
-        __typename: 'CostEstimate',
-        taskCount: variables.taskCount,
-        budgetS: variables.budgetS,
-        creditsPerTaskSecond: 1,
-        total: Number(variables.taskCount) * Number(variables.budgetS),
-      },
-    }),
+    EstimateCost: (variables) => {
+      const budget = variables.budget as { kind: string; seconds?: number; amount?: number; maxWallS?: number };
+      const perTask = budget.kind === 'WALL' ? Number(budget.seconds) : Number(budget.amount) / 1e6;
+      return {
+        estimateCampaignCost: {
+          __typename: 'CostEstimate',
+          taskCount: variables.taskCount,
+          budgetS: budget.seconds ?? budget.maxWallS ?? 120,
+          budget: { __typename: 'Budget', kind: budget.kind, seconds: budget.seconds ?? null, amount: budget.amount ?? null, unit: budget.kind === 'COMPUTE' ? 'TOKENS' : null, maxWallS: budget.kind === 'COMPUTE' ? (budget.maxWallS ?? 120) : null },
+          creditsPerTaskSecond: budget.kind === 'WALL' ? 1 : 0,
+          perTask,
+          total: Number(variables.taskCount) * perTask,
+        },
+      };
+    },
     SubmitBrief: (variables) => ({ submitBrief: submitBrief(variables) }),
     LayoutMe: () => ({ me: { __typename: 'Account', id: 'acc-1', name: 'Ada', role: 'RESEARCHER', balance: 1 } }),
   });
@@ -108,7 +122,57 @@ describe('NewBriefPage', () => {
 
     const sent = api.calls.find((call) => call.operationName === 'SubmitBrief')!.variables.input as Record<string, unknown>;
     expect(sent.searchSpace).toEqual({ lr: { type: 'loguniform', low: -1, high: 0.012 }, n_head: 4 });
-    expect(sent).toMatchObject({ script: 'char-transformer-sha', dataset: 'brown-sha', taskCount: 20, budgetS: 9, seed: 0 });
+    expect(sent).toMatchObject({ script: 'char-transformer-sha', dataset: 'brown-sha', taskCount: 20, budget: { kind: 'WALL', seconds: 9, hardware: 'CPU' }, seed: 0 });
+  });
+
+  it('sends the chosen strategy with its parameters and confirm before keep, and shows their API errors inline', async () => {
+    const { api } = setup(() => ({
+      __typename: 'ValidationError',
+      message: 'invalid brief',
+      fieldErrors: [{ __typename: 'FieldError', path: ['strategyOptions', 'eta'], message: 'at least 2' }],
+    }));
+    await screen.findByDisplayValue('lr');
+    await userEvent.selectOptions(screen.getByLabelText('How experiments are chosen'), 'ASHA');
+    expect(screen.getByText(/promoted to η× the budget/)).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('η (reduction factor)'), '1');
+    await userEvent.click(screen.getByLabelText(/Confirm before keep/));
+    await userEvent.clear(screen.getByLabelText('New seeds each'));
+    await userEvent.type(screen.getByLabelText('New seeds each'), '4');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    await waitFor(() => expect(screen.getByLabelText('η (reduction factor)')).toHaveAccessibleDescription(/at least 2/));
+    const sent = api.calls.find((call) => call.operationName === 'SubmitBrief')!.variables.input as Record<string, unknown>;
+    expect(sent).toMatchObject({ strategy: 'ASHA', strategyOptions: { eta: 1 }, confirm: { topK: 3, seeds: 4 } });
+    expect(within(screen.getByRole('alert')).getByRole('link', { name: 'Strategy parameters › eta' })).toBeInTheDocument();
+  });
+
+  it('refuses a LOCAL baseline that is not a JSON object before sending anything', async () => {
+    const { api } = setup(() => null);
+    await screen.findByDisplayValue('lr');
+    await userEvent.selectOptions(screen.getByLabelText('How experiments are chosen'), 'LOCAL');
+    await userEvent.type(screen.getByLabelText('Baseline config (JSON)'), 'lr=0.1');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    expect(await screen.findByText('This is not valid JSON.')).toBeInTheDocument();
+    expect(api.calls.some((call) => call.operationName === 'SubmitBrief')).toBe(false);
+  });
+
+  it('offers a compute budget where the script accepts one, with its default amount and the quote for the work', async () => {
+    const { api } = setup(() => null);
+    await screen.findByDisplayValue('lr');
+    // A wall-only script: the kind cannot change.
+    expect(screen.getByLabelText('Budget kind')).toBeDisabled();
+    await userEvent.selectOptions(screen.getByLabelText('Training script'), 'char-compute-sha');
+    expect(screen.getByLabelText('Budget kind')).toHaveValue('COMPUTE');
+    expect(screen.getByLabelText('Compute per task (training tokens)')).toHaveValue('2000000');
+    expect(await screen.findByText(/20 tasks × 2 cr for the work each contains/)).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('Wall-clock cap (seconds)'), '30');
+    await userEvent.click(screen.getByRole('button', { name: /Submit brief/ }));
+    await waitFor(() => expect(api.calls.some((call) => call.operationName === 'SubmitBrief')).toBe(true));
+    const sent = api.calls.find((call) => call.operationName === 'SubmitBrief')!.variables.input as Record<string, unknown>;
+    expect(sent.budget).toEqual({ kind: 'COMPUTE', amount: 2_000_000, maxWallS: 30 });
+    // Back to wall seconds on a GPU.
+    await userEvent.selectOptions(screen.getByLabelText('Budget kind'), 'WALL');
+    await userEvent.selectOptions(screen.getByLabelText('Hardware class'), 'GPU');
+    expect(screen.getByLabelText('Budget per task (seconds)')).toHaveValue(5);
   });
 
   it('explains insufficient credits in words', async () => {

@@ -6,12 +6,16 @@ import { Field } from '../../components/Field';
 import { Loading } from '../../components/Loading';
 import { graphql } from '../../gql';
 import type { SearchStrategy, Visibility } from '../../gql/graphql';
-import { formatCredits, formatInt } from '../../lib/format';
-import { useDebounced } from '../../lib/use-debounced';
+import { formatCredits } from '../../lib/format';
+import { type BudgetText, budgetKindsOf, parseBudget } from './budget';
+import { BudgetFields } from './BudgetFields';
+import { CostQuote, useCostQuote } from './CostQuote';
 import { DatasetPicker } from './DatasetPicker';
 import { type FieldError, FieldErrors } from './field-errors';
 import { localRowErrors, type ParamRow, rowsFromSpace, spaceFromRows } from './search-space';
 import { paramInputId, SearchSpaceEditor } from './SearchSpaceEditor';
+import { type OptionText, parseOptions } from './strategy-options';
+import { type ConfirmText, StrategyFields } from './StrategyFields';
 
 const NewBriefOptions = graphql(`
   query NewBriefOptions {
@@ -25,6 +29,9 @@ const NewBriefOptions = graphql(`
           description
           searchSpace
           defaultBudgetS
+          budgetKinds
+          computeUnit
+          defaultCompute
         }
       }
     }
@@ -39,17 +46,6 @@ const NewBriefOptions = graphql(`
       id
       role
       balance
-    }
-  }
-`);
-
-const EstimateCost = graphql(`
-  query EstimateCost($taskCount: Int!, $budgetS: Int!) {
-    estimateCampaignCost(taskCount: $taskCount, budgetS: $budgetS) {
-      taskCount
-      budgetS
-      creditsPerTaskSecond
-      total
     }
   }
 `);
@@ -87,8 +83,10 @@ interface BriefForm {
   script: string;
   dataset: string;
   strategy: SearchStrategy;
+  strategyOptions: OptionText;
+  confirm: ConfirmText;
   taskCount: string;
-  budgetS: string;
+  budget: BudgetText;
   seed: string;
   maxAttempts: string;
   visibility: Visibility;
@@ -101,8 +99,10 @@ const INITIAL: BriefForm = {
   script: '',
   dataset: '',
   strategy: 'RANDOM',
+  strategyOptions: {},
+  confirm: { enabled: false, topK: '3', seeds: '2' },
   taskCount: '20',
-  budgetS: '60',
+  budget: { kind: 'WALL', seconds: '60', hardware: 'CPU', amount: '', maxWallS: '' },
   seed: '0',
   maxAttempts: '3',
   visibility: 'PRIVATE',
@@ -116,8 +116,11 @@ const FIELD_LABELS: Record<string, string> = {
   dataset: 'Dataset',
   searchSpace: 'Search space',
   strategy: 'Strategy',
+  strategyOptions: 'Strategy parameters',
+  confirm: 'Confirm before keep',
   taskCount: 'Tasks',
   budgetS: 'Budget per task',
+  budget: 'Budget',
   seed: 'Seed',
   maxAttempts: 'Attempts per task',
   visibility: 'Visibility',
@@ -154,10 +157,17 @@ export function NewBriefPage() {
 
   function chooseScript(sha256: string) {
     const chosen = scripts.find((candidate) => candidate.sha256 === sha256);
+    // The script's own defaults: a compute budget when it accepts one, its default seconds otherwise.
+    const kinds = budgetKindsOf(chosen);
     setForm((current) => ({
       ...current,
       script: sha256,
-      budgetS: chosen?.defaultBudgetS != null ? String(chosen.defaultBudgetS) : current.budgetS,
+      budget: {
+        ...current.budget,
+        kind: kinds.includes('COMPUTE') ? 'COMPUTE' : 'WALL',
+        seconds: chosen?.defaultBudgetS != null ? String(chosen.defaultBudgetS) : current.budget.seconds,
+        amount: chosen?.defaultCompute != null ? String(chosen.defaultCompute) : current.budget.amount,
+      },
     }));
     if (chosen?.searchSpace) {
       setRows(rowsFromSpace(chosen.searchSpace));
@@ -179,20 +189,15 @@ export function NewBriefPage() {
   }, [datasets, form.dataset]);
 
   const taskCount = wholeNumber(form.taskCount);
-  const budgetS = wholeNumber(form.budgetS);
-  const costInput = useDebounced({ taskCount, budgetS }, 250);
-  const estimate = useQuery(EstimateCost, {
-    variables: { taskCount: costInput.taskCount ?? 0, budgetS: costInput.budgetS ?? 0 },
-    skip: !costInput.taskCount || !costInput.budgetS || costInput.taskCount < 1 || costInput.budgetS < 1,
-    fetchPolicy: 'cache-first',
-  });
-  const cost = estimate.data?.estimateCampaignCost;
-  const costIsCurrent = cost && cost.taskCount === taskCount && cost.budgetS === budgetS;
-  const overBudget = Boolean(costIsCurrent && me?.balance != null && cost.total > me.balance);
+  const parsedBudget = parseBudget(form.budget);
+  const budget = parsedBudget.budget;
+  const quote = useCostQuote(taskCount, budget, form.script || null);
+  const cost = quote.cost;
+  const overBudget = Boolean(cost && me?.balance != null && cost.total > me.balance);
 
   const errors = useMemo(() => new FieldErrors(serverErrors), [serverErrors]);
   const rowErrors = useMemo(() => (submitted ? localRowErrors(rows) : new Map<string, string>()), [rows, submitted]);
-  const fieldError = (key: string) => localErrors[key] ?? errors.at(key);
+  const fieldError = (...path: string[]) => localErrors[path.join('.')] ?? errors.at(...path);
 
   // After a failed submission, bring the summary into view and focus it.
   useEffect(() => {
@@ -207,13 +212,19 @@ export function NewBriefPage() {
     const seed = wholeNumber(form.seed);
     const maxAttempts = wholeNumber(form.maxAttempts);
     if (taskCount === null) local.taskCount = 'Enter a whole number of tasks.';
-    if (budgetS === null) local.budgetS = 'Enter a whole number of seconds.';
+    Object.assign(local, parsedBudget.errors);
     if (seed === null) local.seed = 'Enter a whole number (0 is fine).';
     if (maxAttempts === null) local.maxAttempts = 'Enter a whole number from 1 to 10.';
+    const parsedOptions = parseOptions(form.strategy, form.strategyOptions);
+    for (const [key, message] of Object.entries(parsedOptions.errors)) local[`strategyOptions.${key}`] = message;
+    const topK = wholeNumber(form.confirm.topK);
+    const confirmSeeds = wholeNumber(form.confirm.seeds);
+    if (form.confirm.enabled && topK === null) local['confirm.topK'] = 'Enter a whole number from 1 to 50.';
+    if (form.confirm.enabled && confirmSeeds === null) local['confirm.seeds'] = 'Enter a whole number from 1 to 20.';
     const rowProblems = localRowErrors(rows);
     setLocalErrors(local);
     setSubmitted((count) => count + 1);
-    if (Object.keys(local).length || rowProblems.size || taskCount === null || budgetS === null || seed === null || maxAttempts === null) return;
+    if (Object.keys(local).length || rowProblems.size || taskCount === null || budget === null || seed === null || maxAttempts === null) return;
 
     try {
       const { data } = await submit({
@@ -225,8 +236,10 @@ export function NewBriefPage() {
             dataset: form.dataset,
             searchSpace: spaceFromRows(rows),
             strategy: form.strategy,
+            strategyOptions: parsedOptions.options,
+            confirm: form.confirm.enabled && topK !== null && confirmSeeds !== null ? { topK, seeds: confirmSeeds } : null,
             taskCount,
-            budgetS,
+            budget,
             seed,
             maxAttempts,
             visibility: form.visibility,
@@ -270,7 +283,7 @@ export function NewBriefPage() {
   if (!options.data) return <Loading what="scripts and datasets" />;
 
   const summaryItems = [
-    ...Object.entries(localErrors).map(([path, message]) => ({ path: [path], message })),
+    ...Object.entries(localErrors).map(([path, message]) => ({ path: path.split('.'), message })),
     ...[...rowErrors].map(([key, message]) => ({ path: ['searchSpace', key], message, rowKey: key })),
     ...errors.all(),
   ];
@@ -278,6 +291,8 @@ export function NewBriefPage() {
 
   function targetId(path: string[], rowKey?: string): string {
     if (rowKey) return paramInputId({ key: rowKey }, 'name');
+    if ((path[0] === 'strategyOptions' || path[0] === 'confirm') && path[1]) return `brief-${path[0]}-${path[1]}`;
+    if (path[0] === 'budget' && path[1]) return path[1] === 'seconds' ? 'brief-budgetS' : `brief-budget-${path[1]}`;
     if (path[0] === 'searchSpace' && path[1]) {
       const row = rows.find((candidate) => candidate.name.trim() === path[1]);
       if (row) {
@@ -290,7 +305,9 @@ export function NewBriefPage() {
 
   function describe(path: string[]): string {
     if (path[0] === 'searchSpace' && path.length > 1) return `Search space › ${path.slice(1).join(' › ')}`;
-    return FIELD_LABELS[path[0] ?? ''] ?? path.join('.');
+    const label = FIELD_LABELS[path[0] ?? ''];
+    if (label && path.length > 1) return `${label} › ${path.slice(1).join(' › ')}`;
+    return label ?? path.join('.');
   }
 
   return (
@@ -376,19 +393,26 @@ export function NewBriefPage() {
 
         <div className="card brief__section">
           <h2>Budget</h2>
+          <StrategyFields
+            strategy={form.strategy}
+            options={form.strategyOptions}
+            confirm={form.confirm}
+            onStrategy={(strategy) => setForm((current) => ({ ...current, strategy, strategyOptions: {} }))}
+            onOption={(key, value) => setForm((current) => ({ ...current, strategyOptions: { ...current.strategyOptions, [key]: value } }))}
+            onConfirm={(confirm) => set('confirm', confirm)}
+            error={fieldError}
+          />
           <div className="grid-fields">
-            <Field id="brief-strategy" label="Strategy" error={fieldError('strategy')} hint="Grid needs “grid points” on continuous ranges.">
-              <select value={form.strategy} onChange={(event) => set('strategy', event.target.value as SearchStrategy)}>
-                <option value="RANDOM">Random sampling</option>
-                <option value="GRID">Grid</option>
-              </select>
-            </Field>
             <Field id="brief-taskCount" label="Tasks" error={fieldError('taskCount')}>
               <input type="number" min={1} step={1} inputMode="numeric" value={form.taskCount} onChange={(event) => set('taskCount', event.target.value)} />
             </Field>
-            <Field id="brief-budgetS" label="Budget per task (seconds)" error={fieldError('budgetS')}>
-              <input type="number" min={1} step={1} inputMode="numeric" value={form.budgetS} onChange={(event) => set('budgetS', event.target.value)} />
-            </Field>
+            <BudgetFields
+              budget={form.budget}
+              kinds={budgetKindsOf(script)}
+              unit={script?.computeUnit}
+              onChange={(next) => set('budget', next)}
+              error={fieldError}
+            />
             <Field id="brief-seed" label="Seed" error={fieldError('seed')} hint="Same brief and seed, same task configs.">
               <input type="number" min={0} step={1} inputMode="numeric" value={form.seed} onChange={(event) => set('seed', event.target.value)} />
             </Field>
@@ -407,34 +431,12 @@ export function NewBriefPage() {
             <label htmlFor="brief-allowSimulated">Let simulated workers take tasks (demos and tests; their results are marked and left out of the statistics)</label>
           </div>
 
-          <div className="cost" aria-live="polite">
-            {costIsCurrent ? (
-              <>
-                <p className="cost__total">
-                  Cost: <strong>{formatCredits(cost.total)}</strong>
-                </p>
-                <p className="muted small">
-                  {formatInt(cost.taskCount)} tasks × {formatInt(cost.budgetS)} s × {formatInt(cost.creditsPerTaskSecond)} credit per task-second,
-                  reserved now; what is not spent comes back.
-                  {me?.balance != null && ` Your balance: ${formatCredits(me.balance)}.`}
-                </p>
-                {overBudget && (
-                  <p className="field__error">This costs more than your balance. Reduce the tasks or the budget per task.</p>
-                )}
-              </>
-            ) : estimate.error ? (
-              <p className="field__error">The cost could not be estimated: {estimate.error.message}</p>
-            ) : taskCount && budgetS && taskCount > 0 && budgetS > 0 ? (
-              <p className="muted">Estimating the cost…</p>
-            ) : (
-              <p className="muted">Enter the number of tasks and the budget to see the cost.</p>
-            )}
-          </div>
+          <CostQuote quote={quote} balance={me?.balance ?? null} overBudget={overBudget} waiting={Boolean(taskCount && budget && taskCount > 0)} />
         </div>
 
         <div className="brief__actions">
           <button type="submit" className="button button--primary" disabled={submission.loading || cannotResearch}>
-            {submission.loading ? 'Submitting…' : costIsCurrent ? `Submit brief (${formatCredits(cost.total)})` : 'Submit brief'}
+            {submission.loading ? 'Submitting…' : cost ? `Submit brief (${formatCredits(cost.total)})` : 'Submit brief'}
           </button>
           <Link to="/campaigns" className="button button--quiet">
             Cancel

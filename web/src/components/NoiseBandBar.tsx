@@ -22,7 +22,15 @@ export function bandDomain(configs: readonly { meanValBpb: number; interval?: Ba
 const WIDTH = 120;
 const HEIGHT = 14;
 
-export function NoiseBandBar({ mean, interval, domain }: { mean: number; interval: Band | null | undefined; domain: [number, number] }) {
+interface Props {
+  mean: number;
+  interval: Band | null | undefined;
+  domain: [number, number];
+  /** Each run's own value, drawn as a small tick (seed replicates). */
+  values?: readonly number[];
+}
+
+export function NoiseBandBar({ mean, interval, domain, values = [] }: Props) {
   const [from, to] = domain;
   const x = (value: number) => ((value - from) / (to - from)) * WIDTH;
   const label = interval
@@ -38,6 +46,9 @@ export function NoiseBandBar({ mean, interval, domain }: { mean: number; interva
           <line x1={x(interval.high)} x2={x(interval.high)} y1={3} y2={HEIGHT - 3} />
         </g>
       )}
+      {values.map((value, i) => (
+        <line key={i} x1={x(value)} x2={x(value)} y1={2} y2={HEIGHT - 2} className="noise-band__run" />
+      ))}
       <circle cx={x(mean)} cy={HEIGHT / 2} r={3} className={interval ? 'noise-band__mean' : 'noise-band__mean noise-band__mean--single'} />
     </svg>
   );
