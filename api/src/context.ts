@@ -25,6 +25,8 @@ import { TaskLifecycle } from './modules/tasks/lifecycle.ts';
 import { TaskService } from './modules/tasks/task.service.ts';
 import { ScriptService } from './modules/scripts/script.service.ts';
 import type { ScriptSigner } from './modules/signing/signing-key.ts';
+import { VerificationService } from './modules/verification/verification.service.ts';
+import { ReputationService } from './modules/verification/reputation.service.ts';
 import { WorkerService } from './modules/workers/worker.service.ts';
 import type { RegistrationLimiter } from './modules/rate-limit/registration-limit.ts';
 
@@ -63,6 +65,8 @@ export class Services {
   readonly results: ResultsService;
   readonly scripts: ScriptService;
   readonly tasks: TaskService;
+  readonly verification: VerificationService;
+  readonly reputation: ReputationService;
   readonly workers: WorkerService;
 
   constructor(deps: AppDeps, em: Db, viewer: Viewer | null) {
@@ -70,12 +74,14 @@ export class Services {
     this.artifacts = new ArtifactService(em, deps.env, deps.artifactCache);
     this.ledger = new LedgerService(em);
     this.lifecycle = new TaskLifecycle(em, deps.hotSql, deps.events, deps.env, this.ledger, { live: deps.liveLeases, leaseBatcher: deps.leaseBatcher });
+    this.verification = new VerificationService(em, deps.env, deps.events, this.lifecycle);
+    this.reputation = new ReputationService(em, deps.env, deps.events);
     this.loop = new CampaignLoop(em, deps.env, deps.events, this.lifecycle, deps.log);
     this.scripts = new ScriptService(em, deps.env, deps.signer, this.artifacts);
-    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.loop, this.scripts);
+    this.campaigns = new CampaignService(em, deps.env, deps.events, this.artifacts, this.lifecycle, this.loop, this.scripts, this.verification);
     this.explore = new ExploreService(em);
     this.agents = new AgentProposals(em, this.campaigns, this.lifecycle, this.loop);
-    this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle, loop: this.loop });
+    this.leases = new LeaseService(this.lifecycle, this.artifacts, { metrics: deps.metrics, replica: deps.lifecycle, loop: this.loop, verification: this.verification });
     this.results = new ResultsService(em);
     this.tasks = new TaskService(em, viewer, deps.liveLeases);
     this.workers = new WorkerService(em, deps.env, deps.events, deps.registrationLimiter);

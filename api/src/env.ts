@@ -74,6 +74,32 @@ const envSchema = z.object({
   XEENET_REGISTRATION_GLOBAL_PER_HOUR: z.coerce.number().min(0).max(1e8).default(2000),
   /** Behind a reverse proxy: take the client address from the first X-Forwarded-For entry. */
   XEENET_TRUST_PROXY: booleanFlag.default(false),
+  /**
+   * Result verification by replay (modules/verification): `replay` (the default) replicates results
+   * on independent workers, pays on validation and strikes invalid results; results of the campaign
+   * owner's own workers (e.g. `npm start`'s local worker) stand on the owner's trust. `off` accepts
+   * every result as reported.
+   */
+  XEENET_VERIFICATION: z.enum(['off', 'replay']).default('replay'),
+  /**
+   * Once established, a worker's results are spot-checked with probability 1 / this. 20 keeps the
+   * steady-state overhead (spot checks + new bests + the top results) near BOINC's 5-10 % (bench:verify).
+   */
+  XEENET_REPLICATION_CV: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Consecutive valid results after which a worker is established (not every result replicated). */
+  XEENET_TRUST_AFTER_VALID: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Seeds the spot-check draws, so a run of the same campaigns replicates the same results. */
+  XEENET_VERIFICATION_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
+  /** Invalid results (strikes) after which a worker and its owner are excluded from leasing. */
+  XEENET_MAX_STRIKES: z.coerce.number().int().min(1).max(100).default(3),
+  /** An unproven worker gets no new lease while this many of its results await a verdict. */
+  XEENET_MAX_PENDING_UNPROVEN: z.coerce.number().int().min(1).max(1000).default(3),
+  /** A new worker's daily task quota (doubles per valid result, halves per invalid). */
+  XEENET_INITIAL_DAILY_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(16),
+  /** Expected share of a campaign's tasks that get replicated, reserved at submission (unused returns). */
+  XEENET_VERIFICATION_RESERVE: z.coerce.number().min(0).max(3).default(0.25),
+  /** The best results of a finished campaign confirmed by an independent worker. */
+  XEENET_VERIFY_TOP: z.coerce.number().int().min(0).max(100).default(3),
   /** SIGTERM: how long in-flight requests may take before connections are cut. */
   XEENET_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** /metrics reads task counts and presence from the database at most this often. */

@@ -102,6 +102,28 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** The worker's owner was excluded from leasing (too many invalid results); an admin can reinstate. */
+export class ExcludedError extends AppError {
+  override name = 'ExcludedError';
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`this worker's owner is excluded from leasing: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+/** The worker leased its whole daily quota (BOINC's max_jobs_per_day); valid results raise it. */
+export class QuotaExceededError extends AppError {
+  override name = 'QuotaExceededError';
+  readonly quota: number;
+  readonly retryAfterS: number;
+  constructor(quota: number, retryAfterS: number) {
+    super(`this worker has leased its daily quota of ${quota} tasks; it doubles with each valid result. Try again in ${retryAfterS} s`);
+    this.quota = quota;
+    this.retryAfterS = retryAfterS;
+  }
+}
+
 /** NotFoundError → NOT_FOUND, StaleLeaseError → STALE_LEASE: the code clients see outside unions. */
 export function appErrorCode(error: AppError): string {
   return error.name

@@ -7,6 +7,8 @@ export {
   MAX_STEPS,
   MAX_TAIL_BYTES,
   MAX_VAL_BPB,
+  MAX_WALL_OVERRUN_S,
+  MIN_PLAUSIBLE_VAL_BPB,
 } from './limits.ts';
 export {
   formatPath,
@@ -21,6 +23,8 @@ export {
   utf8Length,
 } from './text.ts';
 export {
+  budgetProblems,
+  type TaskBudget,
   checkSteps,
   checkTrainLoss,
   checkValBpb,

@@ -12,5 +12,12 @@ export const MAX_PROGRESS_MESSAGE_CHARS = 500;
 export const MAX_STEPS = 2 ** 31 - 1;
 /** Above 64 bits per byte a model is worse than any byte-level guess could be: not a measurement. */
 export const MAX_VAL_BPB = 64;
+/**
+ * Below this many bits per byte no model of natural text gets at these budgets (the best published
+ * character models of English are near 1 bpb after days of training): a claim below it is refused.
+ */
+export const MIN_PLAUSIBLE_VAL_BPB = 0.5;
+/** A run's wall time may exceed its task's budget_s by at most this (the worker kills it 15 s past). */
+export const MAX_WALL_OVERRUN_S = 30;
 /** JSON values (metrics, search spaces) nest at most this deep. */
 export const MAX_JSON_DEPTH = 64;

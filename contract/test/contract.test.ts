@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  budgetProblems,
   checkReason,
   MAX_TAIL_BYTES,
   PROGRESS_CHECKS,
@@ -32,6 +33,23 @@ describe('result numbers', () => {
     expect(resultProblems({ ...GOOD, wallS: Infinity })[0]!.message).toBe('wallS must be a finite number, got Infinity');
     expect(resultProblems({ ...GOOD, wallS: '3' })[0]!.message).toBe('wallS must be a finite number, got "3"');
     expect(resultProblems({}).map((p) => p.path[0])).toEqual(['valBpb', 'trainLoss', 'steps', 'wallS']);
+  });
+
+  it('refuses a val_bpb below the plausibility floor for natural text', () => {
+    expect(resultProblems({ ...GOOD, valBpb: 0.49 })[0]!.message).toMatch(/^valBpb must be at least 0.5 bits per byte .*got 0.49$/);
+    expect(resultProblems({ ...GOOD, valBpb: 0.5 })).toEqual([]);
+  });
+
+  it('refuses steps, tokens and wall time beyond what the task allows', () => {
+    const task = { budgetS: 10, config: { max_steps: 100 } };
+    expect(budgetProblems({ steps: 100, wallS: 40 }, task)).toEqual([]);
+    expect(budgetProblems({ steps: 101, wallS: 40.5 }, task).map((p) => p.message)).toEqual([
+      "steps cannot exceed the task's max_steps of 100, got 101",
+      "wallS cannot exceed the task's cap of 40 s (budget_s 10 + 30), got 40.5",
+    ]);
+    const compute = { budgetS: 60, config: { budget_tokens: 10_240, batch_size: 8, block_size: 32 } };
+    expect(budgetProblems({ steps: 40, wallS: 5, tokens: 10_240 }, compute)).toEqual([]);
+    expect(budgetProblems({ steps: 41, wallS: 5, tokens: 10_496 }, compute).map((p) => p.path.join('.'))).toEqual(['steps', 'metrics.tokens']);
   });
 
   it('checks a script result line in its own spelling, wall_s optional, and its text', () => {

@@ -60,6 +60,7 @@ const KIND_LABELS: Record<LedgerKind, string> = {
   ESCROW: 'reserved',
   PAYOUT: 'payout',
   REFUND: 'refund',
+  CLAWBACK: 'clawed back',
 };
 
 export function CreditsPage() {

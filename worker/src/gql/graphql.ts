@@ -271,8 +271,10 @@ export type LeaseTaskMutationVariables = Exact<{ [key: string]: never; }>;
 
 
 export type LeaseTaskMutation = { leaseTask:
+    | { __typename: 'ExcludedError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'MutationLeaseTaskSuccess', data: { reason: EmptyLeaseReason | null, lease: { token: string, taskId: string, campaignId: string, index: number, config: unknown, seed: number, budgetS: number, attempt: number, maxAttempts: number, expiresAt: string, campaignOwnerId: string, ownMachinesOnly: boolean, budget: { kind: BudgetKind, unit: ComputeUnit | null, amount: number | null, capS: number, maxWallS: number }, script: { sha256: string, url: string, name: string, sizeBytes: number, scriptId: string, version: number, trust: ScriptTrust, signature: string | null, signingKeyId: string | null }, dataset: { sha256: string, url: string, name: string, sizeBytes: number } } | null } }
+    | { __typename: 'QuotaExceededError', message: string }
     | { __typename: 'UnauthenticatedError', message: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
    };

@@ -9,6 +9,9 @@ const AccountSchema = defineEntity({
     id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
     name: p.string().length(200),
     role: p.enum([...ROLES]),
+    /** Excluded from leasing (strikes); an admin reinstates. */
+    excludedAt: p.datetime().nullable(),
+    excludedReason: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

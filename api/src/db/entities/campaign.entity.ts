@@ -48,6 +48,8 @@ const CampaignSchema = defineEntity({
     ownMachinesOnly: p.boolean().default(false),
     status: p.enum([...CAMPAIGN_STATUSES]).default('running').index(),
     costCredits: p.bigint('number'),
+    /** Escrowed for replicas not created yet (the quote's verification overhead); unused returns. */
+    verificationReserve: p.bigint('number').default(0),
     createdAt: p.datetime().onCreate(() => new Date()).index(),
     finishedAt: p.datetime().nullable(),
   },

@@ -5,7 +5,7 @@ import { Task } from './task.entity.ts';
 // Declared so schema diffs know the trigger; the migration that created it owns its text.
 import { LEDGER_BALANCED_FUNCTION, LEDGER_BALANCED_TRIGGER } from '../migrations/Migration20261201195431_ledger_balanced.ts';
 
-export const LEDGER_KINDS = ['grant', 'escrow', 'payout', 'refund'] as const;
+export const LEDGER_KINDS = ['grant', 'escrow', 'payout', 'refund', 'clawback'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /** Double-entry: every transaction (txId) is rows that sum to zero; balances are sums, never stored. */

@@ -4,6 +4,9 @@ import { Worker } from './worker.entity.ts';
 
 export const TASK_STATUSES = ['queued', 'leased', 'succeeded', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** What a result is worth once replicas compared it (modules/verification). */
+export const VALIDATION_STATES = ['pending', 'valid', 'invalid', 'inconclusive'] as const;
+export type ValidationState = (typeof VALIDATION_STATES)[number];
 
 /** explore: proposed by the strategy (or agent); confirm: a replicate of a top config with a new seed. */
 export const TASK_ROLES = ['explore', 'confirm'] as const;
@@ -65,11 +68,27 @@ const TaskSchema = defineEntity({
     // Copied from the accepted result so ordering and aggregates stay within one table.
     valBpb: p.double().nullable(),
     simulated: p.boolean().default(false),
+    // Verification: a replica runs its original's config, seed and step count on another worker.
+    replicaOf: () => p.manyToOne(Task).ref().nullable().deleteRule('cascade').index(),
+    /** The original's verdict over its replicas (null: not verified, e.g. verification off). */
+    validation: p.enum([...VALIDATION_STATES]).nullable(),
+    /** The result statistics use: the majority's, once valid. */
+    canonicalResultId: p.uuid().nullable(),
+    /** Owners whose workers may not take this replica (the results it checks are theirs). */
+    excludedAccountIds: p.array().nullable(),
+    /** Only an established or trusted worker may take this replica. */
+    needsEstablished: p.boolean().default(false),
     finishedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
-  uniques: [{ properties: ['campaign', 'index'] }],
+  // Replicas keep their original's index; only originals are unique.
+  uniques: [
+    {
+      name: 'task_campaign_id_index_unique',
+      expression: 'create unique index "task_campaign_id_index_unique" on "task" ("campaign_id", "index") where "replica_of_id" is null',
+    },
+  ],
   indexes: [
     { properties: ['campaign', 'status'] },
     { properties: ['worker', 'status'] },

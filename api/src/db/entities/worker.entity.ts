@@ -27,6 +27,15 @@ const WorkerSchema = defineEntity({
     flopsPerS: p.double().nullable(),
     speedSource: p.enum(['calibration', 'tasks']).nullable(),
     speedMeasuredAt: p.datetime().nullable(),
+    // Reputation (modules/verification/reputation.ts).
+    consecutiveValid: p.integer().default(0),
+    validTotal: p.integer().default(0),
+    strikes: p.integer().default(0),
+    trusted: p.boolean().default(false),
+    /** Null: the initial quota (XEENET_INITIAL_DAILY_QUOTA). */
+    dailyQuota: p.integer().nullable(),
+    quotaDay: p.date().nullable(),
+    quotaUsed: p.integer().default(0),
     lastSeenAt: p.datetime().onCreate(() => new Date()),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

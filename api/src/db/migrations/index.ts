@@ -7,6 +7,7 @@ import { Migration20261201200115_artifact_uploads } from './Migration20261201200
 import { Migration20261201231636_adaptive_campaigns } from './Migration20261201231636_adaptive_campaigns.ts';
 import { Migration20261201231724_script_review } from './Migration20261201231724_script_review.ts';
 import { Migration20261201231810_compute_budgets } from './Migration20261201231810_compute_budgets.ts';
+import { Migration20261201233000_verification } from './Migration20261201233000_verification.ts';
 
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
   { name: 'Migration20261122080903_initial', class: Migration20261122080903_initial },
@@ -15,4 +16,5 @@ export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = 
   { name: 'Migration20261201231636_adaptive_campaigns', class: Migration20261201231636_adaptive_campaigns },
   { name: 'Migration20261201231724_script_review', class: Migration20261201231724_script_review },
   { name: 'Migration20261201231810_compute_budgets', class: Migration20261201231810_compute_budgets },
+  { name: 'Migration20261201233000_verification', class: Migration20261201233000_verification },
 ];

@@ -70,8 +70,8 @@ const TaskOrderEnum = builder.enumType('TaskOrder', {
   } as const,
 });
 
-const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').implement({
-  description: 'Task counts per state and val_bpb over accepted, non-simulated results.',
+export const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').implement({
+  description: 'Task counts per state (the campaign’s own tasks; replicas counted apart) and val_bpb over canonical results: not simulated, and valid (or unverified when verification is off).',
   fields: (t) => ({
     total: t.exposeInt('total', { description: 'All tasks of the campaign.' }),
     queued: t.exposeInt('queued', { description: 'Tasks waiting for a worker.' }),
@@ -92,7 +92,7 @@ const CampaignStatsRef = builder.objectRef<CampaignStats>('CampaignStats').imple
   }),
 });
 
-const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
+export const ResultPointRef = builder.objectRef<ResultPoint>('ResultPoint').implement({
   description: 'A compact finished-task record for charts: one row per succeeded task.',
   fields: (t) => ({
     taskId: t.id({ description: 'Global id of the task.', resolve: (point) => encodeGlobalID('Task', point.taskId) }),
@@ -161,11 +161,12 @@ builder.node(CampaignRef, {
         args: {
           status: t.arg({ type: TaskStatusEnum, description: 'Only tasks in this state.' }),
           orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'INDEX', description: 'Sort order.' }),
+          verifiedOnly: t.arg.boolean({ description: 'Only tasks whose result independent replays (or trust) made valid.' }),
         },
         complexity: connectionComplexity(1000, 100),
         resolve: (campaign, args, ctx) =>
           paginate(() =>
-            ctx.services.tasks.list(ctx.viewer, campaign, { status: args.status, orderBy: args.orderBy }, pageOptions(args, 100, 1000)),
+            ctx.services.tasks.list(ctx.viewer, campaign, { status: args.status, orderBy: args.orderBy, verifiedOnly: args.verifiedOnly }, pageOptions(args, 100, 1000)),
           ),
       },
       { name: 'CampaignTaskConnection', fields: (c) => ({ totalCount: c.int({ description: 'How many tasks match.', resolve: (connection) => (connection as { totalCount: number }).totalCount }) }) },
@@ -210,10 +211,15 @@ builder.queryFields((t) => ({
           description: 'Compute budgets: credits per 10^12 FLOPs (unit FLOPS) or per million tokens (unit TOKENS); 0 for wall.',
         }),
         perTask: f.exposeFloat('perTask', { description: 'What one task pays its worker: the work it contains (compute) or its seconds at the class rate (wall).' }),
-        total: f.exposeFloat('total', { description: 'taskCount × perTask, reserved in escrow at submission.' }),
+        computeCredits: f.exposeFloat('computeCredits', { description: 'The tasks themselves: taskCount × perTask.' }),
+        verificationTasks: f.exposeInt('verificationTasks', {
+          description: 'Replicas the quote expects verification to need: XEENET_VERIFICATION_RESERVE of the tasks plus the top results confirmed at the end (0 with verification off).',
+        }),
+        verificationCredits: f.exposeFloat('verificationCredits', { description: 'The expected verification overhead in credits: verificationTasks × perTask.' }),
+        total: f.exposeFloat('total', { description: 'computeCredits + verificationCredits: reserved at submission; whatever is not spent returns when the campaign closes.' }),
       }),
     }),
-    description: 'What a brief would cost. Compute budgets pay for the work a task contains; wall budgets pay per second at their hardware class’s rate.',
+    description: 'What a brief would cost before it is submitted: its compute (compute budgets pay for the work a task contains, wall budgets per second at their hardware class’s rate) plus the expected verification overhead, reserved at submission.',
     args: {
       taskCount: t.arg.int({ required: true, description: 'Tasks in the brief.' }),
       budgetS: t.arg.int({ description: 'The old wall-only budget: seconds per task (same as budget: {kind: WALL, seconds}).' }),

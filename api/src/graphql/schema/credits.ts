@@ -14,6 +14,7 @@ const LedgerKindEnum = builder.enumType('LedgerKind', {
     escrow: 'A campaign’s cost reserved from its researcher’s wallet at submission.',
     payout: 'A worker paid from a campaign’s escrow for an accepted result.',
     refund: 'Unused escrow returned to the researcher (cancelled or finished campaign).',
+    clawback: 'A payout taken back into escrow after a spot check found the result invalid (the wallet may go into debt).',
   }),
 });
 

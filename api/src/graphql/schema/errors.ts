@@ -2,12 +2,14 @@
 // always ask `... on Error { message }` and add fragments for the details it cares about.
 import type { AppError, LEASE_REJECTIONS } from '../../errors.ts';
 import {
+  ExcludedError,
   ForbiddenError,
   InsufficientCreditsError,
   InvalidStateError,
   NotFoundError,
   PayloadTooLargeError,
   RateLimitedError,
+  QuotaExceededError,
   StaleLeaseError,
   TaskBudgetExceededError,
   UnauthenticatedError,
@@ -133,6 +135,25 @@ builder.objectType(RateLimitedError, {
   fields: (t) => ({
     retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Whole seconds until one more request would be accepted.' }),
     scope: t.field({ type: RateLimitScopeEnum, description: 'The per-address or the server-wide limit.', resolve: (error) => error.scope }),
+  }),
+});
+
+builder.objectType(ExcludedError, {
+  name: 'ExcludedError',
+  description: 'The worker and its owner are excluded from leasing after too many invalid results; an admin can reinstate them.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ExcludedError,
+  fields: (t) => ({ reason: t.exposeString('reason', { description: 'Why the owner was excluded (the strikes that led to it).' }) }),
+});
+
+builder.objectType(QuotaExceededError, {
+  name: 'QuotaExceededError',
+  description: 'The worker leased its daily task quota; each valid result doubles it, each invalid one halves it.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof QuotaExceededError,
+  fields: (t) => ({
+    quota: t.exposeInt('quota', { description: 'Tasks this worker may lease per day (UTC) now.' }),
+    retryAfterS: t.exposeInt('retryAfterS', { description: 'Seconds until the quota resets (the next UTC day).' }),
   }),
 });
 

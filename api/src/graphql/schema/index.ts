@@ -14,5 +14,7 @@ import './credits.ts';
 import './explore.ts';
 import './signing.ts';
 import './script.ts';
+import './verification.ts';
+import './reputation.ts';
 
 export const schema = builder.toSchema();

@@ -1,5 +1,5 @@
 // The worker protocol: lease → heartbeat* → complete | fail | release.
-import { NotFoundError, PayloadTooLargeError, StaleLeaseError, ValidationError } from '../../errors.ts';
+import { ExcludedError, NotFoundError, PayloadTooLargeError, QuotaExceededError, StaleLeaseError, ValidationError } from '../../errors.ts';
 import type { ArtifactInfo } from '../../modules/artifacts/artifact.service.ts';
 import type { LeaseGrant } from '../../modules/tasks/lease.service.ts';
 import type { EmptyLeaseReason } from '../../modules/tasks/lifecycle.ts';
@@ -228,14 +228,17 @@ const HeartbeatPayload = builder.objectRef<{ taskId: string; expiresAt: Date }>(
 });
 
 const CompleteTaskPayload = builder
-  .objectRef<{ taskId: string; resultId: string; duplicate: boolean; creditsEarned: number }>('CompleteTaskPayload')
+  .objectRef<{ taskId: string; resultId: string; duplicate: boolean; creditsEarned: number; pendingVerification: boolean }>('CompleteTaskPayload')
   .implement({
     description: 'The accepted completion.',
     fields: (t) => ({
       task: t.field({ type: TaskRef, description: 'The task, now succeeded.', resolve: (p, _args, ctx) => ctx.services.tasks.reported(p.taskId) }),
       result: t.field({ type: RunResultRef, description: 'The stored result.', resolve: (p, _args, ctx) => ctx.services.tasks.reportedResult(p.resultId) }),
       duplicate: t.exposeBoolean('duplicate', { description: 'True when this repeats an already accepted completion.' }),
-      creditsEarned: t.exposeFloat('creditsEarned', { description: 'Credits paid to the worker’s owner for this result (0 for simulated ones).' }),
+      creditsEarned: t.exposeFloat('creditsEarned', { description: 'Credits paid for this result now (0 while it awaits verification).' }),
+      pendingVerification: t.exposeBoolean('pendingVerification', {
+        description: 'The result awaits independent replays; its credits (if any) come once it is valid.',
+      }),
     }),
   });
 
@@ -271,7 +274,7 @@ builder.mutationFields((t) => ({
   leaseTask: t.field({
     type: LeaseTaskPayload,
     description: 'Claims the next queued task for this worker (FOR UPDATE SKIP LOCKED), or returns no lease.',
-    errors: { types: [...AUTH_ERRORS, ValidationError], dataField: { description: 'The lease, or why there is none.' } },
+    errors: { types: [...AUTH_ERRORS, ValidationError, ExcludedError, QuotaExceededError], dataField: { description: 'The lease, or why there is none.' } },
     resolve: (_root, _args, ctx) => leaseOne(ctx),
   }),
   heartbeat: t.field({

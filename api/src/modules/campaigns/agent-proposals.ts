@@ -91,7 +91,7 @@ export class AgentProposals {
         tx,
         sql`select count(*)::int as total, count(*) filter (where role = 'explore')::int as explore,
               count(*) filter (where status in ('queued', 'leased'))::int as live
-            from task where campaign_id = ${campaign.id}::uuid`,
+            from task where campaign_id = ${campaign.id}::uuid and replica_of_id is null`,
       );
       const remaining = row.task_count - row.confirm - counts!.explore;
       if (checked.length > remaining) throw new TaskBudgetExceededError(checked.length, Math.max(0, remaining));

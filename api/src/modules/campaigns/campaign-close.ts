@@ -1,5 +1,5 @@
 // Closing a campaign: no live task left, and either every task of its budget was created or its
-// loop has nothing more to propose. Closing and refunding the unspent escrow commit together.
+// loop has nothing more to propose. Verification replicas are not part of the task budget. Closing and refunding the unspent escrow commit together.
 import { type Db, firstRow, rows, sql } from '../../db/sql.ts';
 import { LedgerService } from '../ledger/ledger.service.ts';
 
@@ -10,7 +10,7 @@ export async function finishedCampaignIds(em: Db): Promise<string[]> {
     sql`select c.id from campaign c
         where c.status = 'running'
           and not exists (select 1 from task t where t.campaign_id = c.id and t.status in ('queued', 'leased'))
-          and (select count(*) from task t where t.campaign_id = c.id) >= c.task_count`,
+          and (select count(*) from task t where t.campaign_id = c.id and t.replica_of_id is null) >= c.task_count`,
   );
   return found.map((row) => row.id);
 }
@@ -26,7 +26,7 @@ export async function closeCampaign(tx: Db, campaignId: string, options: { budge
     sql`update campaign c set status = 'completed', finished_at = now()
         where c.id = ${campaignId}::uuid and c.status = 'running'
           and not exists (select 1 from task t where t.campaign_id = c.id and t.status in ('queued', 'leased'))
-          and (not ${options.budgetSpent}::boolean or (select count(*) from task t where t.campaign_id = c.id) >= c.task_count)
+          and (not ${options.budgetSpent}::boolean or (select count(*) from task t where t.campaign_id = c.id and t.replica_of_id is null) >= c.task_count)
         returning c.owner_id`,
   );
   if (row) await new LedgerService(tx).refundRemainder(campaignId, row.owner_id);

@@ -97,7 +97,7 @@ export class CampaignLoop {
       this.em,
       sql`select c.id from campaign c where c.status = 'running'
           and (c.strategy in ('tpe', 'asha', 'local', 'agent') or c.confirm_top_k > 0
-               or exists (select 1 from task t where t.campaign_id = c.id and t.mark is null and t.status in ('succeeded', 'failed')))
+               or exists (select 1 from task t where t.campaign_id = c.id and t.replica_of_id is null and t.mark is null and t.status in ('succeeded', 'failed')))
           order by c.created_at, c.id`,
     );
     let stepped = 0;
@@ -158,7 +158,7 @@ export class CampaignLoop {
   private async hasUnmarked(campaignId: string): Promise<boolean> {
     const row = await firstRow<{ found: boolean }>(
       this.em,
-      sql`select exists (select 1 from task where campaign_id = ${campaignId}::uuid and mark is null and status in ('succeeded', 'failed')) as found`,
+      sql`select exists (select 1 from task where campaign_id = ${campaignId}::uuid and replica_of_id is null and mark is null and status in ('succeeded', 'failed')) as found`,
     );
     return Boolean(row?.found);
   }
@@ -168,14 +168,14 @@ export class CampaignLoop {
     const arrived = await rows<{ id: string; parent_task_id: string | null; val_bpb: number | null; status: string }>(
       tx,
       sql`select id, parent_task_id, val_bpb, status from task
-          where campaign_id = ${campaignId}::uuid and mark is null and status in ('succeeded', 'failed')
+          where campaign_id = ${campaignId}::uuid and replica_of_id is null and mark is null and status in ('succeeded', 'failed')
           order by finished_at, id`,
     );
     if (!arrived.length) return [];
     const best = await firstRow<{ id: string; val_bpb: number }>(
       tx,
-      sql`select id, val_bpb from task where campaign_id = ${campaignId}::uuid and mark is not null and status = 'succeeded'
-            and val_bpb is not null
+      sql`select id, val_bpb from task where campaign_id = ${campaignId}::uuid and replica_of_id is null and mark is not null
+            and status = 'succeeded' and val_bpb is not null
           order by val_bpb, finished_at, id limit 1`,
     );
     const parentIds = [...new Set(arrived.flatMap((task) => (task.parent_task_id ? [task.parent_task_id] : [])))];
@@ -213,7 +213,7 @@ export class CampaignLoop {
             count(*) filter (where role = 'explore')::int as explore,
             count(*) filter (where role = 'confirm')::int as confirm,
             count(*) filter (where role = 'explore' and status in ('queued', 'leased'))::int as live_explore
-          from task where campaign_id = ${campaignId}::uuid`,
+          from task where campaign_id = ${campaignId}::uuid and replica_of_id is null`,
     );
     return row!;
   }
@@ -260,7 +260,7 @@ export class CampaignLoop {
     const found = await rows<{ id: string; config: Record<string, unknown>; seed: number; budget_scale: number; status: string; val_bpb: number | null }>(
       tx,
       sql`select id, config, seed, budget_scale, status, val_bpb from task
-          where campaign_id = ${campaignId}::uuid and role = 'explore' and status <> 'cancelled'
+          where campaign_id = ${campaignId}::uuid and replica_of_id is null and role = 'explore' and status <> 'cancelled'
           order by (finished_at is null), finished_at, case when finished_at is null then index end, id`,
     );
     return found.map((task) => ({
@@ -295,10 +295,16 @@ export class CampaignLoop {
     const scale = maxBudgetScale(campaign.strategy, campaign.strategy_options);
     if (scale <= 1) return 0;
     // Tasks first, balance second: a payout in between then only makes the escrow keep too much.
-    const row = await firstRow<{ live_reward: string; created: number }>(
+    // What escrow must keep (verification's invariant): live and failed tasks' rewards, results
+    // awaiting a verdict, the verification reserve, and every task not created yet at the top rung.
+    const row = await firstRow<{ live_reward: string; pending_reward: string; reserve: string; created: number }>(
       tx,
-      sql`select coalesce(sum(reward) filter (where status in ('queued', 'leased')), 0)::bigint as live_reward, count(*)::int as created
-          from task where campaign_id = ${campaign.id}::uuid`,
+      sql`select
+            (select coalesce(sum(reward), 0) from task where campaign_id = ${campaign.id}::uuid and status in ('queued', 'leased', 'failed'))::bigint as live_reward,
+            (select coalesce(sum(t.reward), 0) from run_result r join task t on t.id = r.task_id
+              where t.campaign_id = ${campaign.id}::uuid and r.credit_state = 'pending')::bigint as pending_reward,
+            (select verification_reserve from campaign where id = ${campaign.id}::uuid)::bigint as reserve,
+            (select count(*) from task where campaign_id = ${campaign.id}::uuid and replica_of_id is null)::int as created`,
     );
     const notCreated = Math.max(0, campaign.task_count - (row?.created ?? 0));
     const base = budgetOf({
@@ -309,7 +315,7 @@ export class CampaignLoop {
       budgetHardware: campaign.budget_hardware,
     });
     const topPrice = taskPrice(pricedBudget(scaleBudget(base, scale)), pricingRates(this.env));
-    const keep = Number(row?.live_reward ?? 0) + notCreated * topPrice;
+    const keep = Number(row?.live_reward ?? 0) + Number(row?.pending_reward ?? 0) + Number(row?.reserve ?? 0) + notCreated * topPrice;
     return new LedgerService(tx).refundExcess(campaign.id, campaign.owner_id, keep);
   }
 }

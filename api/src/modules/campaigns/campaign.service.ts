@@ -22,9 +22,10 @@ import { canResearch, requireViewer, type Viewer } from '../accounts/viewer.ts';
 import type { ArtifactService } from '../artifacts/artifact.service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { LedgerService } from '../ledger/ledger.service.ts';
-import { pricingRates, taskPrice, wallRate } from '../ledger/pricing.ts';
+import { pricingRates, taskPrice, verificationTasks, wallRate } from '../ledger/pricing.ts';
 import type { CursorPage } from '../pagination.ts';
 import type { TaskLifecycle } from '../tasks/lifecycle.ts';
+import type { VerificationService } from '../verification/verification.service.ts';
 import { textFieldErrors, UUID_PATTERN, zodFieldErrors } from '../validation.ts';
 import { closeCampaign, finishedCampaignIds } from './campaign-close.ts';
 import { type Budget, type BudgetInput, budgetSeconds, MAX_BUDGET_S, parseBudget, pricedBudget, scaleBudget, type ScriptBudgets } from './budget.ts';
@@ -99,6 +100,12 @@ export interface CostEstimate {
   /** Credits per unit of compute (per TFLOP or per million tokens; 0 for wall budgets). */
   creditsPerComputeUnit: number;
   perTask: number;
+  /** The tasks themselves: taskCount × perTask. */
+  computeCredits: number;
+  /** Replicas the quote expects verification to need (none with verification off). */
+  verificationTasks: number;
+  verificationCredits: number;
+  /** computeCredits + verificationCredits: what submission reserves; unused credits return. */
   total: number;
 }
 
@@ -120,11 +127,22 @@ export class CampaignService {
   private readonly artifacts: ArtifactService;
   private readonly lifecycle: TaskLifecycle;
   private readonly scripts: ScriptService;
+  private readonly verification: VerificationService;
   private readonly statsLoader: DataLoader<string, CampaignStats>;
   private readonly loop: CampaignLoop | null;
 
-  constructor(em: Db, env: Env, events: EventBus, artifacts: ArtifactService, lifecycle: TaskLifecycle, loop: CampaignLoop | null, scripts: ScriptService) {
+  constructor(
+    em: Db,
+    env: Env,
+    events: EventBus,
+    artifacts: ArtifactService,
+    lifecycle: TaskLifecycle,
+    loop: CampaignLoop | null,
+    scripts: ScriptService,
+    verification: VerificationService,
+  ) {
     this.scripts = scripts;
+    this.verification = verification;
     this.em = em;
     this.loop = loop;
     this.env = env;
@@ -165,6 +183,10 @@ export class CampaignService {
   private quote(taskCount: number, budget: Budget): CostEstimate {
     const rates = pricingRates(this.env);
     const perTask = taskPrice(pricedBudget(budget), rates);
+    const computeCredits = taskCount * perTask;
+    // Verification's expected overhead: a share of the tasks replicated plus the top results confirmed.
+    const replicas = this.verification.enabled ? verificationTasks(taskCount, this.env.XEENET_VERIFICATION_RESERVE, this.env.XEENET_VERIFY_TOP) : 0;
+    const verificationCredits = replicas * perTask;
     return {
       taskCount,
       budget,
@@ -172,7 +194,10 @@ export class CampaignService {
       creditsPerTaskSecond: budget.kind === 'wall' ? wallRate(budget.hardware, rates) : 0,
       creditsPerComputeUnit: budget.kind === 'compute' ? (budget.unit === 'flops' ? rates.creditsPerTflop : rates.creditsPerMillionTokens) : 0,
       perTask,
-      total: taskCount * perTask,
+      computeCredits,
+      verificationTasks: replicas,
+      verificationCredits,
+      total: computeCredits + verificationCredits,
     };
   }
 
@@ -237,7 +262,8 @@ export class CampaignService {
         : [];
     const proposals = batch.map((proposal, index) => ({ index, ...proposal, role: 'explore' as const }));
     // Reserved for the worst case (ASHA: every task at its top rung); the loop returns what cannot be spent.
-    const cost = this.quote(brief.taskCount, scaleBudget(budget.budget, maxBudgetScale(brief.strategy, options.options))).total;
+    const quote = this.quote(brief.taskCount, scaleBudget(budget.budget, maxBudgetScale(brief.strategy, options.options)));
+    const cost = quote.total;
 
     const campaign = await this.em.transactional(async (em) => {
       const created = em.create(Campaign, {
@@ -264,6 +290,7 @@ export class CampaignService {
         allowSimulated: brief.allowSimulated,
         ownMachinesOnly: brief.ownMachinesOnly,
         costCredits: cost,
+        verificationReserve: quote.verificationCredits,
       });
       await em.flush();
       await new LedgerService(em).openEscrow(owner.accountId, created.id, cost);
@@ -295,6 +322,8 @@ export class CampaignService {
       );
       if (!updated.length) throw new InvalidStateError('the campaign finished while it was being cancelled');
       const changes = await this.lifecycle.cancel(em, campaign.id);
+      // Results still awaiting a verdict can no longer get one: inconclusive, unpaid.
+      await this.verification.beforeClose(em, campaign.id, true);
       await new LedgerService(em).refundRemainder(campaign.id, campaign.owner.id);
       return changes;
     });
@@ -310,7 +339,11 @@ export class CampaignService {
   async closeFinished(): Promise<number> {
     let closed = 0;
     for (const id of await finishedCampaignIds(this.em)) {
-      const ownerId = await this.em.transactional((tx) => closeCampaign(tx, id, { budgetSpent: true }));
+      const ownerId = await this.em.transactional(async (tx) => {
+        // Its best results are confirmed by independent workers first (the campaign stays open for them).
+        if (!(await this.verification.beforeClose(tx, id, false))) return null;
+        return closeCampaign(tx, id, { budgetSpent: true });
+      });
       if (!ownerId) continue;
       closed++;
       this.events.campaignChanged(id);

@@ -69,7 +69,7 @@ export class ResultsService {
           from task t
           left join task p on p.id = t.parent_task_id and p.campaign_id = t.campaign_id
           left join task a on a.id = t.mark_against_task_id and a.campaign_id = t.campaign_id
-          where t.campaign_id = ${campaign.id}::uuid
+          where t.campaign_id = ${campaign.id}::uuid and t.replica_of_id is null
           order by t.index`,
     );
     return found.map((row) => ({
@@ -97,7 +97,7 @@ export class ResultsService {
     this.assertVisible(viewer, campaign);
     const [row] = await rows<{ explore: number }>(
       this.em,
-      sql`select count(*)::int as explore from task where campaign_id = ${campaign.id}::uuid and role = 'explore'`,
+      sql`select count(*)::int as explore from task where campaign_id = ${campaign.id}::uuid and replica_of_id is null and role = 'explore'`,
     );
     return Math.max(0, campaign.taskCount - campaign.confirmTopK * campaign.confirmSeeds - (row?.explore ?? 0));
   }

@@ -147,11 +147,72 @@ export class LedgerService {
     const escrow = await this.escrowId(campaignId);
     await rows(this.em, sql`select id from credit_account where id = ${escrow}::uuid for update`);
     const remainder = await this.balanceOf(escrow);
+    // Nothing is left to verify: the reserve is part of what returns.
+    await rows(this.em, sql`update campaign set verification_reserve = 0 where id = ${campaignId}::uuid`);
     if (remainder > 0) {
       const wallet = await this.walletId(ownerAccountId);
       await this.transfer({ from: escrow, to: wallet, amount: remainder, kind: 'refund', memo: 'unused campaign budget returned', campaignId });
     }
     return remainder;
+  }
+
+  // Verification (modules/verification). A campaign's escrow holds, at every moment, the rewards of
+  // its live tasks and of its results awaiting a verdict, plus `verification_reserve` (what the
+  // quote set aside for replicas not created yet). These keep that true.
+
+  /** Pays a validated (or trusted) result's reward from the campaign's escrow to the worker's owner. */
+  async payResult(campaignId: string, taskId: string, accountId: string, amount: number, memo: string): Promise<void> {
+    if (amount <= 0) return;
+    await this.transfer({ from: await this.escrowId(campaignId), to: await this.walletId(accountId), amount, kind: 'payout', memo, campaignId, taskId });
+  }
+
+  /**
+   * Takes back a payout for a result a spot check found invalid, into the escrow. The wallet may go
+   * below zero: a debt that blocks spending (reserve refuses it) until it is earned back.
+   */
+  async clawBack(campaignId: string, taskId: string, accountId: string, amount: number): Promise<void> {
+    if (amount <= 0) return;
+    await this.transfer({
+      from: await this.walletId(accountId),
+      to: await this.escrowId(campaignId),
+      amount,
+      kind: 'clawback',
+      memo: 'payout clawed back: independent replays found the result invalid',
+      campaignId,
+      taskId,
+    });
+  }
+
+  /**
+   * Funds a replica: from the campaign's verification reserve while it lasts, else from the owner's
+   * wallet (InsufficientCreditsError when neither can).
+   */
+  async fundReplica(campaignId: string, ownerAccountId: string, amount: number): Promise<void> {
+    const taken = await rows(
+      this.em,
+      sql`update campaign set verification_reserve = verification_reserve - ${amount}::bigint
+          where id = ${campaignId}::uuid and verification_reserve >= ${amount}::bigint returning id`,
+    );
+    if (!taken.length) await this.reserve(ownerAccountId, campaignId, amount);
+  }
+
+  /** Escrowed credits no longer owed to anyone (an invalid result's unpaid reward, a clawback) go back to the reserve. */
+  async returnToReserve(campaignId: string, amount: number): Promise<void> {
+    if (amount <= 0) return;
+    await rows(this.em, sql`update campaign set verification_reserve = verification_reserve + ${amount}::bigint where id = ${campaignId}::uuid`);
+  }
+
+  /** Pending and granted credits of an account's results (the account itself and admins). */
+  async credits(viewer: Viewer | null, accountId: string): Promise<{ pending: number; granted: number } | null> {
+    if (!viewer || (viewer.accountId !== accountId && viewer.role !== 'admin')) return null;
+    const row = await firstRow<{ pending: string; granted: string }>(
+      this.em,
+      sql`select coalesce(sum(t.reward) filter (where r.credit_state = 'pending'), 0)::bigint as pending,
+            coalesce(sum(t.reward) filter (where r.credit_state = 'granted' or (r.credit_state is null and not r.simulated)), 0)::bigint as granted
+          from run_result r join task t on t.id = r.task_id join worker w on w.id = r.worker_id
+          where w.account_id = ${accountId}::uuid and r.accepted`,
+    );
+    return { pending: Number(row?.pending ?? 0), granted: Number(row?.granted ?? 0) };
   }
 
   /** The caller's own wallet entries, newest first: `limit` of them, older than `beforeId`. */

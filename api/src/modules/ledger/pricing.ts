@@ -55,3 +55,11 @@ export function taskPrice(budget: PricedBudget, rates: PricingRates): number {
 export function campaignCost(taskCount: number, budget: PricedBudget, rates: PricingRates): number {
   return taskCount * taskPrice(budget, rates);
 }
+
+/**
+ * Replicas a campaign's quote reserves: the expected share of replicated tasks plus the top
+ * results confirmed once it finishes. Unused reserve returns to the owner when it closes.
+ */
+export function verificationTasks(taskCount: number, reserveShare: number, top: number): number {
+  return Math.ceil(taskCount * reserveShare) + Math.min(top, taskCount);
+}

@@ -15,6 +15,8 @@ const FINISHED_EVERY = 12;
 
 interface Snapshot {
   tasks: Record<string, number>;
+  /** Accepted results by validation state (counted as rarely as finished tasks: the table grows). */
+  results: Record<string, number>;
   oldestHeartbeatAgeS: number;
   workersOnline: number;
   refreshS: number;
@@ -49,7 +51,7 @@ export class DatabaseGauges {
     });
     new Gauge({
       name: 'xeenet_heartbeat_oldest_age_seconds',
-      help: 'Seconds since the least recently heartbeated leased task last heard from its worker (0 with no leases); above the lease TTL means the reaper is behind.',
+      help: 'Seconds since the least recently written heartbeat of a leased task (0 with no leases; rows are written at most once per heartbeat write interval); above the lease TTL means the reaper is behind.',
       registers: [registry],
       async collect() {
         this.set((await current()).oldestHeartbeatAgeS);
@@ -71,13 +73,16 @@ export class DatabaseGauges {
         this.set((await current()).refreshS);
       },
     });
-    // Verification does not exist yet: the metric is declared so dashboards and alerts can be
-    // written now; it gets one sample per state once results carry a validation state.
+    // Results verified by replay (XEENET_VERIFICATION=replay); no samples while verification is off.
     new Gauge({
       name: 'xeenet_results',
-      help: `Accepted results by validation state (${VALIDATION_STATES.join(', ')}); no samples until result verification exists.`,
+      help: `Accepted results by validation state (${VALIDATION_STATES.join(', ')}), counted as often as finished tasks.`,
       labelNames: ['validation'] as const,
       registers: [registry],
+      async collect() {
+        const { results } = await current();
+        for (const [state, count] of Object.entries(results)) this.set({ validation: state }, count);
+      },
     });
   }
 
@@ -102,6 +107,7 @@ export class DatabaseGauges {
             (select count(*) from worker where last_seen_at > now() - ${`${ONLINE_WINDOW_MS} milliseconds`}::interval) as workers_online`,
     );
     const tasks: Record<string, number> = { ...this.snapshot?.tasks };
+    let results: Record<string, number> = { ...this.snapshot?.results };
     for (const state of ACTIVE_STATES) tasks[state] = Number(live?.[state] ?? 0);
     if (!this.snapshot || Date.now() - this.finishedAt >= this.refreshMs * FINISHED_EVERY) {
       const finished = await rows<{ status: string; count: string }>(
@@ -109,10 +115,16 @@ export class DatabaseGauges {
         sql`select status, count(*) as count from task where status in ('succeeded', 'failed', 'cancelled') group by status`,
       );
       for (const state of FINISHED_STATES) tasks[state] = Number(finished.find((row) => row.status === state)?.count ?? 0);
+      const verdicts = await rows<{ validation: string; count: string }>(
+        em,
+        sql`select validation, count(*) as count from run_result where accepted and validation is not null group by validation`,
+      );
+      results = verdicts.length ? Object.fromEntries(VALIDATION_STATES.map((state) => [state, Number(verdicts.find((row) => row.validation === state)?.count ?? 0)])) : {};
       this.finishedAt = Date.now();
     }
     this.snapshot = {
       tasks,
+      results,
       oldestHeartbeatAgeS: Math.max(0, live?.oldest_age_s ?? 0),
       workersOnline: Number(live?.workers_online ?? 0),
       refreshS: (performance.now() - started) / 1000,

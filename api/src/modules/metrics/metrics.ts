@@ -5,7 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseGauges } from './database-gauges.ts';
 
-/** The validation states of results; verification will set them (see api/README.md). */
+/** The validation states of results (modules/verification; see api/README.md). */
 export const VALIDATION_STATES = ['pending', 'valid', 'invalid', 'inconclusive'] as const;
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -15,6 +15,17 @@
 //                         progress message; the beats between only reach the live lease store
 //                         (live-leases.ts). The reaper reads only the row, whose expiry covers them.
 //
+// Verification (XEENET_VERIFICATION=replay, modules/verification) adds tasks, not states: a
+// replica is a queued task with replica_of set (create-replica.ts), the same config, seed and step
+// count as its succeeded original, leased only by workers of other owners (and, when it checks an
+// unproven worker, only by established ones), and it moves through the same machine. What its
+// result and the original's are worth moves on a second, separate axis (validate.ts):
+//
+//   result:  pending ──quorum agrees──▶ valid ──outvoted by a later spot check──▶ invalid
+//               ├──outvoted──▶ invalid        (valid at once: a trusted result not replicated)
+//               └──no majority / campaign ended──▶ inconclusive
+//   original task's validation: pending → valid (canonical result set) | inconclusive
+//
 // After an expiry the task keeps its last lease token until it is leased again, so a result
 // that arrives late from that worker is still accepted; a new lease makes the old token stale.
 // Task status says where the work is; what a result is worth (its acceptance, and later its

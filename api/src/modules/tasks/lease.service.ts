@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { CompletionAck, EmptyLeaseReason, FailureAck, HeartbeatAck, LeaseHolder, TaskLifecycle } from './lifecycle.ts';
 import { parseClaim, parseFailure, parseProgress, parseRefusal, parseResult } from './report-input.ts';
 import { type ScriptTrust, trustOf } from '../scripts/script-trust.ts';
+import type { VerificationService } from '../verification/verification.service.ts';
 
 export const MAX_TASKS_PER_LEASE = 16;
 
@@ -62,6 +63,8 @@ export interface LeaseServiceDeps {
   replica: Lifecycle;
   /** The campaign loop: after a result, adaptive strategies propose what comes next. */
   loop?: CampaignLoop | null;
+  /** Verification by replay: what happens to a fresh result, and to a replica that failed for good. */
+  verification: VerificationService;
 }
 
 export class LeaseService {
@@ -70,6 +73,7 @@ export class LeaseService {
   private readonly metrics: Metrics;
   private readonly replica: Lifecycle;
   private readonly loop: CampaignLoop | null;
+  private readonly verification: VerificationService;
 
   constructor(lifecycle: TaskLifecycle, artifacts: ArtifactService, deps: LeaseServiceDeps) {
     this.lifecycle = lifecycle;
@@ -77,6 +81,7 @@ export class LeaseService {
     this.metrics = deps.metrics;
     this.replica = deps.replica;
     this.loop = deps.loop ?? null;
+    this.verification = deps.verification;
   }
 
   /**
@@ -155,7 +160,10 @@ export class LeaseService {
     if (!ack.duplicate) this.metrics.completions.inc();
     // Post-commit: the result is marked and the campaign's strategy proposes what comes next.
     if (!ack.duplicate) await this.loop?.afterResult(ack.campaignId);
-    return ack;
+    // A fresh result is verified next (replicated, or accepted on trust and paid).
+    if (ack.duplicate || !ack.pendingVerification) return ack;
+    const verified = await this.verification.afterCompletion(ack.resultId);
+    return { ...ack, creditsEarned: verified.credits, pendingVerification: verified.pending };
   }
 
   /** Reports a failed attempt: requeued while attempts remain (and the failure may pass), else failed. */
@@ -170,6 +178,8 @@ export class LeaseService {
     if (!ack.duplicate) this.metrics.failures.inc({ outcome: ack.willRetry ? 'requeued' : 'failed' });
     // A final failure is a crash to mark, and frees a slot the strategy may fill.
     if (!ack.duplicate && !ack.willRetry) await this.loop?.afterResult(ack.campaignId);
+    // A crash is a failure, never a strike; a replica out of attempts is replaced or left inconclusive.
+    if (!ack.duplicate && ack.status === 'failed') await this.verification.afterReplicaFailed(claim.taskId);
     return ack;
   }
 

@@ -5,10 +5,15 @@
 // permissions and parse input first (LeaseService for workers, CampaignService for owners, the
 // reaper for expiry); nothing else writes task.status.
 import { randomUUID } from 'node:crypto';
+import { budgetProblems } from '@xeenet/contract';
 import type { Env } from '../../env.ts';
 import type { TaskProgress, TaskStatus } from '../../db/entities/task.entity.ts';
 import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
+import type { ValidationState } from '../../db/entities/task.entity.ts';
+import type { CreditState } from '../../db/entities/run-result.entity.ts';
+import { ExcludedError, QuotaExceededError, ValidationError } from '../../errors.ts';
+import { formatHardwareClass, hardwareClassOf } from '../verification/tolerance.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { pricingRates, taskPrice } from '../ledger/pricing.ts';
@@ -18,18 +23,42 @@ import { heartbeatWriteIntervalMs, type LiveLeaseStore } from './live-leases.ts'
 import type { ReportedFailure, ReportedResult } from './report-input.ts';
 import { cancelTasks } from './sql/cancel-tasks.ts';
 import { completeTask, completionState } from './sql/complete-task.ts';
+import { createReplica, type ReplicaSpec } from './sql/create-replica.ts';
 import { campaignBudget, createTasks, type Proposal } from './sql/create-tasks.ts';
 import { expireLeases } from './sql/expire-leases.ts';
 import { failTask, failureState } from './sql/fail-task.ts';
 import { heartbeat } from './sql/heartbeat.ts';
-import { type LeasedRow, leaseTasks, whyNothingFits } from './sql/lease-tasks.ts';
+import { type LeaseGate, type LeasedRow, leaseGateState, leaseTasks, whyNothingFits } from './sql/lease-tasks.ts';
 import { LeaseBatcher } from './lease-batcher.ts';
 import { type RefusalCode, refuseTask } from './sql/refuse-task.ts';
 import { releaseTask } from './sql/release-task.ts';
-import { taskState } from './sql/task-state.ts';
+import { taskBudget, taskState } from './sql/task-state.ts';
+import { moveCreditState, setResultValidation, setTaskValidation, type VerdictRow } from './sql/validate.ts';
 
 export type { Proposal } from './sql/create-tasks.ts';
 export type { LeasedRow } from './sql/lease-tasks.ts';
+export type { ReplicaSpec } from './sql/create-replica.ts';
+export type { VerdictRow } from './sql/validate.ts';
+
+/**
+ * A task's budget and config never change once created; the lease hands them out, so the
+ * completion's sanity bounds read them from here instead of the database (bounded, oldest out;
+ * a miss, e.g. a lease made by another replica, reads the row).
+ */
+type GateEnv = Pick<Env, 'XEENET_VERIFICATION' | 'XEENET_TRUST_AFTER_VALID' | 'XEENET_INITIAL_DAILY_QUOTA' | 'XEENET_MAX_PENDING_UNPROVEN'>;
+
+/** Verification's lease gate from the environment (quotas only when verification is on). */
+function leaseGate(env: GateEnv): LeaseGate {
+  return {
+    quotas: env.XEENET_VERIFICATION !== 'off',
+    trustAfterValid: env.XEENET_TRUST_AFTER_VALID,
+    initialQuota: env.XEENET_INITIAL_DAILY_QUOTA,
+    maxPendingUnproven: env.XEENET_MAX_PENDING_UNPROVEN,
+  };
+}
+
+const leasedBudgets = new Map<string, { budgetS: number; config: Record<string, unknown> }>();
+const LEASED_BUDGETS_MAX = 100_000;
 
 /** Why a lease request got no task (besides the replica shutting down). */
 export type EmptyLeaseReason = 'queue_empty' | 'too_slow' | 'other_hardware';
@@ -56,6 +85,8 @@ export interface CompletionAck {
   resultId: string;
   duplicate: boolean;
   creditsEarned: number;
+  /** The result awaits verification (its credits, if any, once it is valid). */
+  pendingVerification: boolean;
 }
 
 export interface FailureAck {
@@ -87,6 +118,10 @@ export class TaskLifecycle {
     | 'XEENET_CAP_MARGIN'
     | 'XEENET_CAP_OVERHEAD_S'
     | 'XEENET_HEARTBEAT_WRITE_S'
+    | 'XEENET_VERIFICATION'
+    | 'XEENET_TRUST_AFTER_VALID'
+    | 'XEENET_INITIAL_DAILY_QUOTA'
+    | 'XEENET_MAX_PENDING_UNPROVEN'
   >;
   private readonly ledger: LedgerService;
   private readonly live: LiveLeaseStore;
@@ -117,11 +152,11 @@ export class TaskLifecycle {
   static leaseBatcher(
     hot: HotSql,
     em: () => Db,
-    env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_LEASE_BATCH_MAX' | 'XEENET_CAP_MARGIN' | 'XEENET_CAP_OVERHEAD_S'>,
+    env: Pick<Env, 'XEENET_LEASE_TTL_S' | 'XEENET_LEASE_BATCH_MAX' | 'XEENET_CAP_MARGIN' | 'XEENET_CAP_OVERHEAD_S'> & GateEnv,
     onBatch?: (size: number) => void,
   ): LeaseBatcher | null {
     if (env.XEENET_LEASE_BATCH_MAX <= 1) return null;
-    const caps = { capMargin: env.XEENET_CAP_MARGIN, capOverheadS: env.XEENET_CAP_OVERHEAD_S };
+    const caps = { capMargin: env.XEENET_CAP_MARGIN, capOverheadS: env.XEENET_CAP_OVERHEAD_S, gate: leaseGate(env) };
     return new LeaseBatcher({
       run: (requests, simulatedWorkers) =>
         hot.rows(em(), leaseTasks({ requests, simulatedWorkers, ttlS: env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S, ...caps })),
@@ -173,6 +208,12 @@ export class TaskLifecycle {
         leaseTasks({ requests: [request], simulatedWorkers: holder.simulated, ttlS: this.env.XEENET_LEASE_TTL_S, presenceS: PRESENCE_WRITE_S, ...this.caps() }),
       );
     const leased = this.batcher ? await this.batcher.lease({ ...request, simulated: holder.simulated }) : await alone();
+    // Nothing leased: an exclusion or a spent quota says so; an empty queue is just empty.
+    if (!leased.length) await this.refuseGated(holder);
+    for (const row of leased) {
+      leasedBudgets.set(row.id, { budgetS: row.budget_s, config: row.config });
+      if (leasedBudgets.size > LEASED_BUDGETS_MAX) leasedBudgets.delete(leasedBudgets.keys().next().value!);
+    }
     // The lease wrote the row: the first heartbeats need not.
     await Promise.all(
       leased.map((row) =>
@@ -184,16 +225,33 @@ export class TaskLifecycle {
     return leased;
   }
 
-  /** How a calibrated worker's wall-clock cap is fitted (expected seconds × margin + overhead). */
-  private caps(): { capMargin: number; capOverheadS: number } {
-    return { capMargin: this.env.XEENET_CAP_MARGIN, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S };
+  /** How a calibrated worker's wall-clock cap is fitted (expected seconds × margin + overhead), and verification's gate. */
+  private caps(): { capMargin: number; capOverheadS: number; gate: LeaseGate } {
+    return { capMargin: this.env.XEENET_CAP_MARGIN, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S, gate: leaseGate(this.env) };
+  }
+
+  /** After an empty lease: a typed error when the worker's owner is excluded or its daily quota is spent. */
+  private async refuseGated(holder: LeaseHolder): Promise<void> {
+    const gate = await this.hot.first(this.em, leaseGateState(holder.workerId));
+    if (gate?.excluded) throw new ExcludedError(gate.excluded_reason ?? 'too many invalid results');
+    const quota = gate?.quota ?? this.env.XEENET_INITIAL_DAILY_QUOTA;
+    if (this.env.XEENET_VERIFICATION !== 'off' && !holder.simulated && gate && gate.used_today >= quota) {
+      const now = new Date();
+      const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+      throw new QuotaExceededError(quota, Math.ceil((midnight - now.getTime()) / 1000));
+    }
   }
 
   /** After an empty lease: whether queued tasks exist that this worker is too slow for, or that need another class. */
   async whyEmpty(holder: LeaseHolder): Promise<EmptyLeaseReason> {
     const row = await this.hot.first(
       this.em,
-      whyNothingFits({ workerId: holder.workerId, simulatedWorker: holder.simulated, capOverheadS: this.env.XEENET_CAP_OVERHEAD_S }),
+      whyNothingFits({
+        workerId: holder.workerId,
+        simulatedWorker: holder.simulated,
+        capOverheadS: this.env.XEENET_CAP_OVERHEAD_S,
+        trustAfterValid: this.env.XEENET_TRUST_AFTER_VALID,
+      }),
     );
     return row?.too_slow ? 'too_slow' : row?.other_class ? 'other_hardware' : 'queue_empty';
   }
@@ -238,20 +296,48 @@ export class TaskLifecycle {
     // A simulating worker's results are always marked simulated, whatever it claims.
     const simulated = result.simulated || holder.simulated;
     const resultId = randomUUID();
-    const wallet = simulated ? null : await this.ledger.walletId(holder.accountId);
-    const done = await this.hot.first(this.em, completeTask(claim, { ...result, resultId, simulated }, wallet));
+    // With verification on, a real result pays nothing here: VerificationService pays once it is valid.
+    const verifying = this.env.XEENET_VERIFICATION !== 'off' && !simulated;
+    const wallet = simulated || verifying ? null : await this.ledger.walletId(holder.accountId);
+    const creditState: CreditState = simulated ? 'none' : verifying ? 'pending' : 'granted';
+    const metrics = result.metricsJson ? (JSON.parse(result.metricsJson) as Record<string, unknown>) : null;
+    // The contract's sanity bounds against this task's budget (steps, tokens, wall time). Refused
+    // only when the claim holds the lease: anyone else gets the lease refusal below.
+    const budget = leasedBudgets.get(claim.taskId) ?? (await this.taskBudget(claim.taskId));
+    if (budget) {
+      const problems = budgetProblems({ steps: result.steps, wallS: result.wallS, tokens: metrics?.tokens }, budget);
+      if (problems.length) {
+        const task = await this.hot.first(this.em, taskBudget(claim.taskId));
+        const holds = task && task.lease_token === claim.leaseToken && task.worker_id === claim.workerId && (task.status === 'leased' || task.status === 'queued');
+        if (holds) throw new ValidationError(problems);
+      }
+    }
+    // The stored label is report-input's (device|torch|kernels|threads); verification compares the parsed class.
+    const hardwareClass = result.hardwareClass ?? formatHardwareClass(hardwareClassOf(metrics));
+    const record = { ...result, resultId, simulated, validation: verifying ? ('pending' as const) : null, creditState, hardwareClass };
+    const done = await this.hot.first(this.em, completeTask(claim, record, wallet));
     if (done) {
       await this.live.forget([claim.taskId]);
-      const reward = simulated ? 0 : Number(done.reward);
+      leasedBudgets.delete(claim.taskId);
+      const reward = creditState === 'granted' ? Number(done.reward) : 0;
       this.events.taskChanged(done.campaign_id, claim.taskId);
       this.events.workerChanged(claim.workerId);
       if (reward > 0) this.events.balanceChanged(holder.accountId);
-      return { taskId: claim.taskId, campaignId: done.campaign_id, resultId, duplicate: false, creditsEarned: reward };
+      return { taskId: claim.taskId, campaignId: done.campaign_id, resultId, duplicate: false, creditsEarned: reward, pendingVerification: verifying };
     }
     const previous = await this.hot.first(this.em, completionState(claim));
     if (previous?.status === 'succeeded' && previous.result_id && previous.worker_id === claim.workerId) {
-      const creditsEarned = previous.simulated ? 0 : Number(previous.reward);
-      return { taskId: claim.taskId, campaignId: previous.campaign_id, resultId: previous.result_id, duplicate: true, creditsEarned };
+      // Results recorded before verification existed have no credit state: they were paid at once.
+      const granted = previous.credit_state === 'granted' || (previous.credit_state === null && !previous.simulated);
+      const creditsEarned = granted ? Number(previous.reward) : 0;
+      return {
+        taskId: claim.taskId,
+        campaignId: previous.campaign_id,
+        resultId: previous.result_id,
+        duplicate: true,
+        creditsEarned,
+        pendingVerification: previous.credit_state === 'pending',
+      };
     }
     throw rejection(previous, claim);
   }
@@ -295,7 +381,7 @@ export class TaskLifecycle {
   }
 
   /** expire: leases past their expiry go back to the queue, or fail after their last attempt. */
-  async expire(): Promise<{ requeued: number; failed: number }> {
+  async expire(): Promise<{ requeued: number; failed: number; failedIds: string[] }> {
     const expired = await run(this.em, expireLeases());
     await this.live.forget(expired.map((task) => task.id));
     for (const task of expired) {
@@ -305,6 +391,7 @@ export class TaskLifecycle {
     return {
       requeued: expired.filter((task) => task.status === 'queued').length,
       failed: expired.filter((task) => task.status === 'failed').length,
+      failedIds: expired.filter((task) => task.status === 'failed').map((task) => task.id),
     };
   }
 
@@ -317,6 +404,35 @@ export class TaskLifecycle {
       taskIds: leased.map((task) => task.id),
       workerIds: [...new Set(leased.flatMap((task) => (task.worker_id ? [task.worker_id] : [])))],
     };
+  }
+
+  // The validation transitions (VerificationService decides; these write). All run inside the
+  // caller's transaction `tx`, which holds the original task's row lock.
+
+  /** A replica of an original task for a running campaign, or null when the campaign is not running. */
+  async createReplica(tx: Db, originalId: string, spec: ReplicaSpec): Promise<{ id: string; campaignId: string; reward: number } | null> {
+    const [row] = await run(tx, createReplica(originalId, spec));
+    return row ? { id: row.id, campaignId: row.campaign_id, reward: Number(row.reward) } : null;
+  }
+
+  /** Sets results' verdict; returns what each was before (for reputation and credits). */
+  setResultValidation(tx: Db, resultIds: readonly string[], validation: ValidationState): Promise<VerdictRow[]> {
+    return resultIds.length ? run(tx, setResultValidation(resultIds, validation)) : Promise.resolve([]);
+  }
+
+  /** Moves a result's credit state from `from` to `to`; false when it was not in `from` (paid or clawed back already). */
+  async moveCreditState(tx: Db, resultId: string, from: CreditState, to: CreditState): Promise<boolean> {
+    return (await run(tx, moveCreditState(resultId, from, to))).length === 1;
+  }
+
+  /** The original task's verdict and canonical result; announces nothing (the caller does after commit). */
+  async setTaskValidation(tx: Db, originalId: string, validation: ValidationState, canonicalResultId: string | null): Promise<void> {
+    await run(tx, setTaskValidation(originalId, validation, canonicalResultId));
+  }
+
+  private async taskBudget(taskId: string): Promise<{ budgetS: number; config: Record<string, unknown> } | null> {
+    const task = await this.hot.first(this.em, taskBudget(taskId));
+    return task ? { budgetS: task.budget_s, config: task.config } : null;
   }
 
   private state(taskId: string): Promise<LeaseRow | undefined> {

@@ -4,6 +4,7 @@
 import type { Logger } from '../../logger.ts';
 import type { CampaignLoop } from '../campaigns/campaign-loop.ts';
 import type { CampaignService } from '../campaigns/campaign.service.ts';
+import type { VerificationService } from '../verification/verification.service.ts';
 import type { TaskLifecycle } from './lifecycle.ts';
 
 export interface ReapReport {
@@ -15,7 +16,7 @@ export interface ReapReport {
 }
 
 /** A fresh unit of work per tick. */
-export type ReaperWork = () => { lifecycle: TaskLifecycle; campaigns: CampaignService; loop: CampaignLoop };
+export type ReaperWork = () => { lifecycle: TaskLifecycle; campaigns: CampaignService; loop: CampaignLoop; verification: VerificationService };
 
 export class Reaper {
   private timer: NodeJS.Timeout | null = null;
@@ -53,8 +54,10 @@ export class Reaper {
   }
 
   async tick(): Promise<ReapReport> {
-    const { lifecycle, campaigns, loop } = this.work();
-    const expired = await lifecycle.expire();
+    const { lifecycle, campaigns, loop, verification } = this.work();
+    const { failedIds, ...expired } = await lifecycle.expire();
+    // A replica that expired on its last attempt is replaced (or its original left inconclusive).
+    for (const taskId of failedIds) await verification.afterReplicaFailed(taskId);
     // The periodic top-up: results a replica did not step after (it died, or a lease expired for
     // good), and workers that came online since, get their proposals here.
     const campaignsStepped = await loop.topUpAll();

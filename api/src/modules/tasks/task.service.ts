@@ -23,6 +23,8 @@ export interface ResultPoint {
   finishedAt: Date;
   config: Record<string, unknown>;
   simulated: boolean;
+  /** pending, valid, inconclusive; null when verification is off. */
+  validation: string | null;
 }
 
 /** What a task shows of its last heartbeat: the live store's when it is newer than the row's. */
@@ -111,12 +113,14 @@ export class TaskService {
   list(
     viewer: Viewer | null,
     campaign: Campaign,
-    filter: { status?: TaskStatus | null; orderBy?: TaskOrder | null },
+    filter: { status?: TaskStatus | null; orderBy?: TaskOrder | null; verifiedOnly?: boolean | null },
     page: CursorPage,
   ): Promise<Cursor<Task>> {
     this.assertVisible(viewer, campaign);
-    const where: Record<string, unknown> = { campaign: campaign.id };
+    // Replicas are listed under their original (Task.replicas), not among the campaign's tasks.
+    const where: Record<string, unknown> = { campaign: campaign.id, replicaOf: null };
     if (filter.status) where.status = filter.status;
+    if (filter.verifiedOnly) where.validation = 'valid';
     if (filter.orderBy === 'VAL_BPB') where.valBpb = { $ne: null };
     const orderBy =
       filter.orderBy === 'VAL_BPB'
@@ -127,23 +131,57 @@ export class TaskService {
     return this.em.findByCursor(Task, { ...page, where, orderBy });
   }
 
-  /** The campaign's best accepted, non-simulated result's task. */
+  /** The campaign's best canonical result's task (valid, or unverified with verification off). */
   best(viewer: Viewer | null, campaign: Campaign): Promise<Task | null> {
     this.assertVisible(viewer, campaign);
     return this.em.findOne(
       Task,
-      { campaign: campaign.id, status: 'succeeded', simulated: false, valBpb: { $ne: null } },
+      { campaign: campaign.id, status: 'succeeded', simulated: false, replicaOf: null, valBpb: { $ne: null }, $or: [{ validation: null }, { validation: 'valid' }] },
       { orderBy: { valBpb: 'asc', index: 'asc' } },
     );
+  }
+
+  /** A result still awaiting verification that would beat the best canonical one, or null. */
+  async pendingBest(viewer: Viewer | null, campaign: Campaign): Promise<Task | null> {
+    this.assertVisible(viewer, campaign);
+    const pending = await this.em.findOne(
+      Task,
+      { campaign: campaign.id, status: 'succeeded', simulated: false, replicaOf: null, validation: 'pending', valBpb: { $ne: null } },
+      { orderBy: { valBpb: 'asc', index: 'asc' } },
+    );
+    const best = await this.best(viewer, campaign);
+    return pending && (!best || (pending.valBpb ?? Infinity) < (best.valBpb ?? Infinity)) ? pending : null;
+  }
+
+  /** The verification runs of a task the caller already holds, oldest first. */
+  replicas(task: Task): Promise<Task[]> {
+    return this.em.find(Task, { replicaOf: task.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /** The result statistics use for a task the caller already holds: its canonical one once verified. */
+  canonicalResult(task: Task): Promise<RunResult | null> {
+    if (task.canonicalResultId && task.validation === 'valid') return this.em.findOne(RunResult, { id: task.canonicalResultId });
+    if (task.validation == null && task.status === 'succeeded') return this.acceptedResult(task);
+    return Promise.resolve(null);
   }
 
   /** Every succeeded task as a chart point, oldest first (simulated ones flagged). */
   async resultPoints(viewer: Viewer | null, campaign: Campaign): Promise<ResultPoint[]> {
     this.assertVisible(viewer, campaign);
-    const points = await rows<{ id: string; index: number; val_bpb: number; finished_at: string; config: Record<string, unknown>; simulated: boolean }>(
+    const points = await rows<{
+      id: string;
+      index: number;
+      val_bpb: number;
+      finished_at: string;
+      config: Record<string, unknown>;
+      simulated: boolean;
+      validation: string | null;
+    }>(
       this.em,
-      sql`select id, index, val_bpb, finished_at, config, simulated from task
-          where campaign_id = ${campaign.id}::uuid and status = 'succeeded' and val_bpb is not null
+      // Canonical results and pending ones (marked); never invalid or inconclusive ones, never replicas.
+      sql`select id, index, val_bpb, finished_at, config, simulated, validation from task
+          where campaign_id = ${campaign.id}::uuid and status = 'succeeded' and val_bpb is not null and replica_of_id is null
+            and (validation is null or validation in ('valid', 'pending'))
           order by finished_at, index`,
     );
     return points.map((point) => ({
@@ -153,6 +191,7 @@ export class TaskService {
       finishedAt: toDate(point.finished_at)!,
       config: point.config,
       simulated: point.simulated,
+      validation: point.validation,
     }));
   }
 
