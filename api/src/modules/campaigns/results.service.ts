@@ -97,7 +97,7 @@ export class ResultsService {
     this.assertVisible(viewer, campaign);
     const [row] = await rows<{ explore: number }>(
       this.em,
-      sql`select count(*)::int as explore from task where campaign_id = ${campaign.id}::uuid and role = 'explore'`,
+      sql`select count(*)::int as explore from task where campaign_id = ${campaign.id}::uuid and replica_of_id is null and role = 'explore'`,
     );
     return Math.max(0, campaign.taskCount - campaign.confirmTopK * campaign.confirmSeeds - (row?.explore ?? 0));
   }
