@@ -20,7 +20,7 @@ describe('CreditsPage', () => {
   it('shows the balance, the ledger (older pages appended) and the leaderboard', async () => {
     const api = new FakeApi({
       Credits: (variables) => ({
-        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 99_100 },
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 99_100, credits: { __typename: 'AccountCredits', granted: 120, pending: 45 } },
         creditsPerTaskSecond: 1,
         creditLedger: variables.before
           ? { __typename: 'LedgerPage', entries: [entry(1, 100_000, 'GRANT')], hasMore: false, nextBefore: null }
@@ -40,6 +40,9 @@ describe('CreditsPage', () => {
     expect(within(ledger).getAllByRole('row')).toHaveLength(4);
     expect(screen.queryByRole('button', { name: 'Show older entries' })).toBeNull();
     expect(await screen.findByText('gpu-volunteer')).toBeInTheDocument();
+    // Pending credits wait for verification; granted ones were paid.
+    expect(screen.getByTestId('worker-credits')).toHaveTextContent('120 cr granted');
+    expect(screen.getByTestId('worker-credits')).toHaveTextContent('45 cr pending verification');
   });
 
   it('ranks the leaderboard by the ordering chosen, asking the API for it', async () => {
@@ -57,7 +60,7 @@ describe('CreditsPage', () => {
     const many = row('m', 'many-results', 150, 2.25, 30);
     const api = new FakeApi({
       Credits: () => ({
-        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 1 },
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 1, credits: null },
         creditsPerTaskSecond: 1,
         creditLedger: { __typename: 'LedgerPage', entries: [], hasMore: false, nextBefore: null },
       }),
@@ -82,7 +85,7 @@ describe('CreditsPage', () => {
     let balance = 500;
     const api = new FakeApi({
       Credits: () => ({
-        me: { __typename: 'Account', id: 'a', name: 'Ada', balance },
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance, credits: null },
         creditsPerTaskSecond: 1,
         creditLedger: { __typename: 'LedgerPage', entries: [], hasMore: false, nextBefore: null },
       }),
@@ -113,7 +116,7 @@ describe('CreditsPage', () => {
   it('says how credits start moving when there are none', async () => {
     const api = new FakeApi({
       Credits: () => ({
-        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 0 },
+        me: { __typename: 'Account', id: 'a', name: 'Ada', balance: 0, credits: null },
         creditsPerTaskSecond: 1,
         creditLedger: { __typename: 'LedgerPage', entries: [], hasMore: false, nextBefore: null },
       }),

@@ -14,6 +14,10 @@ const CreditsQuery = graphql(`
       id
       name
       balance
+      credits {
+        granted
+        pending
+      }
     }
     creditsPerTaskSecond
     creditLedger(first: $first, before: $before) {
@@ -100,6 +104,13 @@ export function CreditsPage() {
               {formatCredits(me.balance)}
             </span>
           </div>
+          {me.credits && (
+            <div className="stat" data-testid="worker-credits">
+              <span className="stat__label">Earned by your workers</span>
+              <span className="stat__value">{formatCredits(me.credits.granted)} granted</span>
+              <span className="muted small">{formatCredits(me.credits.pending)} pending verification (paid only if found valid)</span>
+            </div>
+          )}
           <div className="stat">
             <span className="stat__label">Price of compute</span>
             <span className="stat__value">{formatInt(credits.data?.creditsPerTaskSecond)} cr</span>

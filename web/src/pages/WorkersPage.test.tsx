@@ -16,6 +16,7 @@ function worker(id: string, patch: Record<string, unknown> = {}) {
     owner: { __typename: 'Account', id: 'v1', name: 'Volunteer' },
     hardware: { __typename: 'Hardware', cpu: 'Ryzen 7', cores: 8, ramMb: 32768, gpu: null, gpuMemoryMb: null, device: 'cpu', torchVersion: '2.6.0' },
     currentTasks: [],
+    reputation: { __typename: 'WorkerReputation', consecutiveValid: 12, established: true, strikes: 0, excluded: false, excludedReason: null, dailyQuota: 64, leasedToday: 3 },
     ...patch,
   };
 }
@@ -42,7 +43,8 @@ const page = (nodes: unknown[]) => ({
 describe('WorkersPage', () => {
   it('shows online and offline workers, hardware, and the running task with its progress', async () => {
     const stale = new Date(Date.now() - 5 * 60_000).toISOString();
-    const api = new FakeApi({ Workers: () => page([worker('a', { currentTasks: [running] }), worker('b', { online: false, lastSeenAt: stale })]) });
+    const excluded = { __typename: 'WorkerReputation', consecutiveValid: 0, established: false, strikes: 3, excluded: true, excludedReason: '3 invalid results', dailyQuota: 1, leasedToday: 0 };
+    const api = new FakeApi({ Workers: () => page([worker('a', { currentTasks: [running] }), worker('b', { online: false, lastSeenAt: stale, reputation: excluded })]) });
     renderPage(<WorkersPage />, api);
     const cards = await screen.findAllByTestId('worker');
     expect(cards).toHaveLength(2);
@@ -53,6 +55,9 @@ describe('WorkersPage', () => {
     expect(within(cards[1]!).getByText('offline')).toBeInTheDocument();
     expect(within(cards[1]!).getByText(/5 min ago/)).toBeInTheDocument();
     expect(screen.getByText('1 online of 2')).toBeInTheDocument();
+    // Reputation: an established worker, and one excluded after its strikes.
+    expect(within(cards[0]!).getByTestId('reputation')).toHaveTextContent('Established · 12 valid in a row · 0 strikes · 3/64 tasks today');
+    expect(within(cards[1]!).getByTestId('reputation')).toHaveTextContent('Excluded: 3 invalid results · 0 valid in a row · 3 strikes');
   });
 
   it('updates a card from the worker subscription, and refetches for a new worker', async () => {

@@ -21,6 +21,15 @@ export const WorkerCard = graphql(`
       id
       name
     }
+    reputation {
+      consecutiveValid
+      established
+      strikes
+      excluded
+      excludedReason
+      dailyQuota
+      leasedToday
+    }
     hardware {
       cpu
       cores
@@ -199,6 +208,16 @@ function WorkerItem({ worker, now }: { worker: WorkerCardFragment; now: number }
       <p className="small">
         Last heartbeat <time dateTime={worker.lastSeenAt}>{formatAgo(worker.lastSeenAt, now)}</time> · {worker.slots}{' '}
         {worker.slots === 1 ? 'slot' : 'slots'} · owner {worker.owner.name}
+      </p>
+      <p className="small" data-testid="reputation">
+        {worker.reputation.excluded ? (
+          <span className="field__error">Excluded{worker.reputation.excludedReason ? `: ${worker.reputation.excludedReason}` : ''}</span>
+        ) : worker.reputation.established ? (
+          'Established'
+        ) : (
+          'New (every result replicated)'
+        )}
+        {` · ${worker.reputation.consecutiveValid} valid in a row · ${worker.reputation.strikes} ${worker.reputation.strikes === 1 ? 'strike' : 'strikes'} · ${worker.reputation.leasedToday}/${worker.reputation.dailyQuota} tasks today`}
       </p>
       {worker.currentTasks.length === 0 ? (
         <p className="muted small">{online ? 'Idle: waiting for queued tasks.' : 'Not running anything.'}</p>
