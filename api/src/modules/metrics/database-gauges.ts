@@ -7,7 +7,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Orm } from '../../db/orm.ts';
 import { type Db, firstRow, rows, sql } from '../../db/sql.ts';
 import { ONLINE_WINDOW_MS } from '../workers/worker.service.ts';
-import { VALIDATION_STATES } from './metrics.ts';
+import { VALIDATION_STATES } from '../../db/entities/task.entity.ts';
 
 const ACTIVE_STATES = ['queued', 'leased'] as const;
 const FINISHED_STATES = ['succeeded', 'failed', 'cancelled'] as const;
