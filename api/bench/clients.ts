@@ -2,6 +2,7 @@
 // /proc, percentiles.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Client } from 'graphql-ws';
+import type pg from 'pg';
 
 export const REGISTER = `mutation ($input: RegisterWorkerInput!) { registerWorker(input: $input) { ... on MutationRegisterWorkerSuccess { data { token } } } }`;
 export const SUBMIT = `mutation ($input: SubmitBriefInput!) { submitBrief(input: $input) { __typename ... on Error { message } } }`;
@@ -86,6 +87,22 @@ export function postgresCpuSeconds(): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU seconds of this database's server backends (other databases on the server are someone else's load). */
+export async function backendCpu(db: pg.Client, name: string): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
+  return new Map(rows.flatMap((row) => {
+    const cpu = cpuSeconds(row.pid);
+    return cpu === null ? [] : [[row.pid, cpu] as [number, number]];
+  }));
+}
+
+/** CPU the backends alive at both ends used in between (a backend that came or went in between is not counted). */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, cpu] of after) if (before.has(pid)) total += cpu - before.get(pid)!;
+  return total;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { type Client, createClient } from 'graphql-ws';
 import pg from 'pg';
 import { type ApiProcess, startApiProcess } from './api-process.ts';
-import { cpuSeconds, http, median, op, percentile, registerWorkers, round, rssBytes, SUBMIT } from './clients.ts';
+import { backendCpu, cpuBetween, cpuSeconds, http, median, op, percentile, registerWorkers, round, rssBytes, SUBMIT } from './clients.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +62,8 @@ async function scrape(api: ApiProcess): Promise<{ heartbeats: number; rowWrites:
 async function tableWrites(db: pg.Client): Promise<Record<string, number>> {
   // Stats reach pg_stat_* when a backend goes idle (at most every second); the round is long enough that the edges do not matter.
   const { rows } = await db.query<{ relname: string; writes: string }>(
-    `select relname, n_tup_upd + n_tup_ins + n_tup_del as writes from pg_stat_user_tables where relname in ('task', 'worker', 'run_result', 'ledger_entry')`,
+    `select relname, n_tup_upd + n_tup_ins + n_tup_del as writes from pg_stat_user_tables where relname in ('task', 'worker', 'run_result', 'ledger_entry')
+     union all select relname || '_hot', n_tup_hot_upd from pg_stat_user_tables where relname in ('task', 'worker')`,
   );
   return Object.fromEntries(rows.map((row) => [row.relname, Number(row.writes)]));
 }
@@ -76,28 +77,14 @@ interface RoundFigures {
   rows_per_heartbeat: number;
   rows_per_worker_per_10s: number;
   heartbeats_writing_row_pct: number;
+  /** Updates PostgreSQL could make heap-only (no index entries), per table. */
+  hot_update_pct: { task: number; worker: number };
   events_published_per_heartbeat: number;
   replica_rss_mib: (number | null)[];
   /** V8 heap in use at the round's end: unlike RSS it shrinks again after a collection. */
   replica_heap_used_mib: number[];
   api_cpu_ms_per_heartbeat: number;
   postgres_cpu_ms_per_heartbeat: number;
-}
-
-/** CPU seconds of this database's server backends (other databases on the server are someone else's load). */
-async function backendCpu(db: pg.Client, name: string): Promise<Map<number, number>> {
-  const { rows } = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
-  return new Map(rows.flatMap((row) => {
-    const cpu = cpuSeconds(row.pid);
-    return cpu === null ? [] : [[row.pid, cpu] as [number, number]];
-  }));
-}
-
-/** CPU the backends alive at both ends used in between (a backend that came or went in between is not counted). */
-function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, cpu] of after) if (before.has(pid)) total += cpu - before.get(pid)!;
-  return total;
 }
 
 const fixtureScripts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/training-scripts');
@@ -226,6 +213,7 @@ try {
       rows_per_heartbeat: round(totalRows / heartbeats, 4),
       rows_per_worker_per_10s: round(totalRows / WORKERS / (seconds / 10), 3),
       heartbeats_writing_row_pct: round((rowWrites / heartbeats) * 100, 1),
+      hot_update_pct: { task: round((delta('task_hot') / Math.max(1, rows.task)) * 100, 1), worker: round((delta('worker_hot') / Math.max(1, rows.worker)) * 100, 1) },
       events_published_per_heartbeat: round(published / heartbeats, 2),
       replica_heap_used_mib: metricsAfter.map((m) => round(m.heapUsed / 2 ** 20, 1)),
       replica_rss_mib: rss.map((bytes) => (bytes ? round(bytes / 2 ** 20, 1) : null)),

@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { type ApiProcess, startApiProcess } from './api-process.ts';
-import { cpuSeconds, http, median, op, percentile, postgresCpuSeconds, registerWorkers, SUBMIT } from './clients.ts';
+import { backendCpu, cpuBetween, cpuSeconds, http, median, op, percentile, registerWorkers, SUBMIT } from './clients.ts';
 import { type GraphileFigures, graphileDrain } from './graphile.ts';
 
 const { values: args } = parseArgs({
@@ -72,7 +72,8 @@ interface Figures {
   postgres_cpu_ms_per_cycle: number | null;
 }
 
-async function run(label: string, api: ApiProcess, durationS: number, load: Load): Promise<Figures> {
+/** dbName: the PostgreSQL database, whose own backends' CPU is counted (null on PGlite). */
+async function run(label: string, api: ApiProcess, durationS: number, load: Load, dbName: string | null = null): Promise<Figures> {
   const expected = Math.ceil((WARMUP_S + durationS) * (load.kind === 'rate' ? load.cyclesPerS * 1.1 : 2500)) + WORKERS * 2;
   const tokens = await registerWorkers(WORKERS, () => api.graphqlUrl);
   const submitted = await http(
@@ -103,8 +104,8 @@ async function run(label: string, api: ApiProcess, durationS: number, load: Load
   const heartbeatMs: number[] = [];
   const completeMs: number[] = [];
   let cycles = 0;
-  let cpuAtStart: { api: number | null; postgres: number | null } = { api: null, postgres: null };
-  let cpuAtEnd: { api: number | null; postgres: number | null } = { api: null, postgres: null };
+  let cpuAtStart: { api: number | null; postgres: Promise<Map<number, number>> | null } = { api: null, postgres: null };
+  let cpuAtEnd: { api: number | null; postgres: Promise<Map<number, number>> | null } = { api: null, postgres: null };
   const start = performance.now();
   const measureFrom = start + WARMUP_S * 1000;
   const measureTo = measureFrom + durationS * 1000;
@@ -117,8 +118,9 @@ async function run(label: string, api: ApiProcess, durationS: number, load: Load
   };
 
   const pid = api.child.pid!;
-  setTimeout(() => (cpuAtStart = { api: cpuSeconds(pid), postgres: postgresCpuSeconds() }), WARMUP_S * 1000);
-  setTimeout(() => (cpuAtEnd = { api: cpuSeconds(pid), postgres: postgresCpuSeconds() }), (WARMUP_S + durationS) * 1000);
+  const backends = () => (dbName ? backendCpu(server, dbName) : null);
+  setTimeout(() => (cpuAtStart = { api: cpuSeconds(pid), postgres: backends() }), WARMUP_S * 1000);
+  setTimeout(() => (cpuAtEnd = { api: cpuSeconds(pid), postgres: backends() }), (WARMUP_S + durationS) * 1000);
   // At a rate, worker i starts its k-th cycle at start + (i / N + k) × N / rate, or at once if late.
   const intervalMs = load.kind === 'rate' ? (WORKERS / load.cyclesPerS) * 1000 : 0;
   await Promise.all(
@@ -165,7 +167,8 @@ async function run(label: string, api: ApiProcess, durationS: number, load: Load
     complete_p50_ms: round(percentile(completeMs, 50)),
     complete_p99_ms: round(percentile(completeMs, 99)),
     api_cpu_ms_per_cycle: perCycle(cpuAtStart.api, cpuAtEnd.api, cycles),
-    postgres_cpu_ms_per_cycle: label === 'postgresql' ? perCycle(cpuAtStart.postgres, cpuAtEnd.postgres, cycles) : null,
+    postgres_cpu_ms_per_cycle:
+      cpuAtStart.postgres && cpuAtEnd.postgres ? perCycle(0, cpuBetween(await cpuAtStart.postgres, await cpuAtEnd.postgres), cycles) : null,
   };
   console.log(
     `${label.padEnd(10)} ${figures.load.padEnd(24)} ${WORKERS} workers, ${durationS} s after ${WARMUP_S} s warm-up: ${figures.tasks_per_s} full cycles/s` +
@@ -208,6 +211,7 @@ const fresh = async () => {
   const api = await startApiProcess({ ...common, DATABASE_URL: dbUrl.toString() });
   return {
     api,
+    dbName,
     url: dbUrl.toString(),
     async drop() {
       await api.stop();
@@ -219,15 +223,15 @@ try {
   for (let r = 1; r <= ROUNDS; r++) {
     const target = await fresh();
     try {
-      const capacity = await run('postgresql', target.api, DURATION_S, { kind: 'capacity' });
+      const capacity = await run('postgresql', target.api, DURATION_S, { kind: 'capacity' }, target.dbName);
       // The API stops first: graphile gets the machine (and the database) to itself, as XeeNet did.
       await target.api.stop();
       const graphile = await graphileDrain(target.url, {
         concurrency: Number(args['graphile-concurrency']),
         warmupS: WARMUP_S,
         durationS: DURATION_S,
-        expectedPerS: 2500,
-        postgresCpu: async () => postgresCpuSeconds(),
+        expectedPerS: 1500,
+        backends: () => backendCpu(server, target.dbName),
       });
       const ratio = Math.round((capacity.tasks_per_s / graphile.jobs_per_s) * 1000) / 1000;
       console.log(
@@ -241,7 +245,7 @@ try {
   }
   const target = await fresh();
   try {
-    atRate = await run('postgresql', target.api, DURATION_S, { kind: 'rate', cyclesPerS: RATE });
+    atRate = await run('postgresql', target.api, DURATION_S, { kind: 'rate', cyclesPerS: RATE }, target.dbName);
   } finally {
     await target.drop();
   }

@@ -75,11 +75,12 @@ const envSchema = z.object({
   /** Behind a reverse proxy: take the client address from the first X-Forwarded-For entry. */
   XEENET_TRUST_PROXY: booleanFlag.default(false),
   /**
-   * Result verification by replay (modules/verification): `replay` replicates results on
-   * independent workers, pays on validation and strikes invalid results; `off` accepts every result
-   * as reported (a single-owner fleet, e.g. `npm start`'s local worker, cannot verify itself).
+   * Result verification by replay (modules/verification): `replay` (the default) replicates results
+   * on independent workers, pays on validation and strikes invalid results; results of the campaign
+   * owner's own workers (e.g. `npm start`'s local worker) stand on the owner's trust. `off` accepts
+   * every result as reported.
    */
-  XEENET_VERIFICATION: z.enum(['off', 'replay']).default('off'),
+  XEENET_VERIFICATION: z.enum(['off', 'replay']).default('replay'),
   /**
    * Once established, a worker's results are spot-checked with probability 1 / this. 20 keeps the
    * steady-state overhead (spot checks + new bests + the top results) near BOINC's 5-10 % (bench:verify).

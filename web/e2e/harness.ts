@@ -139,6 +139,8 @@ export async function startApi(options: { webDist?: string; env?: Record<string,
     XEENET_FETCH_DATASETS: 'false',
     XEENET_WEB_DIST: options.webDist ?? path.join(webDir, 'dist'),
     XEENET_LOG_LEVEL: 'warn',
+    // A simulated fleet of strangers' workers: results are paid at once (verification has its own tests).
+    XEENET_VERIFICATION: 'off',
     ...(shared ? { XEENET_DATASETS_DIR: shared } : {}),
     ...options.env,
   };

@@ -16,6 +16,7 @@ import type { Viewer } from '../modules/accounts/viewer.ts';
 import { SIGNING_KEY_PATH } from '../modules/signing/signing-key.ts';
 import { ArtifactService } from '../modules/artifacts/artifact.service.ts';
 import { serveHealth, serveMetrics, serveReadiness } from './operations.ts';
+import { RESULTS_EXPORT_PATH, serveResultsExport } from './results-export.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import { serveStatic } from './static-files.ts';
 import { attachGraphqlWebSockets, type GraphqlWebSockets, SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON } from './websocket.ts';
@@ -112,6 +113,7 @@ function routeOf(pathname: string): string {
   if (pathname === GRAPHQL_PATH) return 'graphql';
   if (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') return pathname.slice(1);
   if (pathname.startsWith('/artifacts/')) return 'artifacts';
+  if (RESULTS_EXPORT_PATH.test(pathname)) return 'results_export';
   if (pathname === SIGNING_KEY_PATH) return 'signing_key';
   return 'dashboard';
 }
@@ -196,6 +198,12 @@ export function createHttpServer(deps: AppDeps): HttpServer {
         'x-content-sha256': sha256,
       });
       return res.end(req.method === 'HEAD' ? undefined : found.bytes);
+    }
+    const results = RESULTS_EXPORT_PATH.exec(pathname);
+    if (results && req.method === 'GET') {
+      const viewer = await viewerFor(deps, tokenFromAuthorization(req.headers.authorization));
+      if (viewer === 'invalid') return sendJsonError(res, 401, 'UNAUTHENTICATED', 'the API token is unknown or revoked');
+      return serveResultsExport(deps, viewer, res, results[1]!, results[2] as 'tsv' | 'csv' | 'json');
     }
     if (await serveStatic(env.XEENET_WEB_DIST, req, res, pathname)) return;
     sendJsonError(res, 404, 'NOT_FOUND', `nothing at ${pathname}`);

@@ -24,6 +24,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Env
     XEENET_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'xeenet-test-')),
     XEENET_REAPER_INTERVAL_MS: '60000',
     XEENET_REDIS_PREFIX: TEST_REDIS_PREFIX,
+    // Tests of other concerns pay at once; verification's own tests turn replay on (helpers/verification.ts).
+    XEENET_VERIFICATION: 'off',
     // Tests register many machines from 127.0.0.1; registration-limit.test.ts sets real limits.
     XEENET_REGISTRATION_PER_ADDRESS_BURST: '1000000',
     XEENET_REGISTRATION_GLOBAL_BURST: '1000000',

@@ -51,7 +51,7 @@ export async function campaignTasks(url: string, token: string, campaignId: stri
 export const PROPOSE = `mutation ($campaignId: ID!, $experiments: [ExperimentInput!]!) {
   proposeExperiments(campaignId: $campaignId, experiments: $experiments) {
     __typename
-    ... on MutationProposeExperimentsSuccess { data { tasks { id index config seed description role parent { id } parentId } campaign { tasksRemaining } } }
+    ... on MutationProposeExperimentsSuccess { data { tasks { id index config seed description role parent { id } parentId } campaign { tasksRemaining proposalsRemaining } } }
     ... on ValidationError { message fieldErrors { path message } }
     ... on TaskBudgetExceededError { message requested remaining }
     ... on Error { message }

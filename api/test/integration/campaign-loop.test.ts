@@ -66,6 +66,18 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
     const json = JSON.parse(data.campaign.json as string) as Record<string, unknown>[];
     expect(json).toHaveLength(3);
     expect(json[1]).toMatchObject({ task: 1, parent: null, val_bpb: 2.52, mark: 'keep', status: 'succeeded', against: 0, role: 'explore', seed: expect.any(Number) });
+
+    // The same export as a file over HTTP, with the GraphQL field's visibility.
+    const file = (token: string | null, format = 'tsv') =>
+      fetch(`${app.url}/campaigns/${encodeURIComponent(campaign.id)}/results.${format}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const owner = await file(researcher.token);
+    expect(owner.status).toBe(200);
+    expect(owner.headers.get('content-type')).toMatch(/^text\/tab-separated-values/);
+    expect(await owner.text()).toBe(data.campaign.tsv);
+    expect(JSON.parse(await (await file(researcher.token, 'json')).text())).toEqual(json);
+    expect((await file(stranger.token)).status).toBe(404);
+    expect((await file(null)).status).toBe(404);
+    expect((await file('xn_not_a_real_token_at_all_000000')).status).toBe(401);
     await cancel(campaign.id);
   });
 
@@ -100,7 +112,7 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
     expect(configs[0]).toMatchObject({ rank: 1, n: 2, values: [2.4, 2.42] });
     expect(configs[0].mean).toBeCloseTo(2.41, 10);
     // Two runs each: the t quantile at 1 degree of freedom (12.706) makes the intervals wide.
-    expect(configs[0].high - configs[0].low).toBeCloseTo(2 * 12.706 * (Math.SQRT1_2 * 0.02) / Math.SQRT2, 6);
+    expect(configs[0].high - configs[0].low).toBeCloseTo(2 * 12.706 * (Math.SQRT1_2 * 0.02) / Math.SQRT2, 4);
     expect(configs[0].distinguishable).toBe(false);
     expect(noiseFloor).toBeCloseTo(Math.sqrt((0.02 ** 2 / 2 + 0.05 ** 2 / 2) / 2), 10);
     // The loop closed it as the last replicate arrived; unspent credits (none here) came back.
@@ -152,7 +164,7 @@ describe.each(DATABASES)('campaign loop on %s', (database) => {
     const first = await propose(url, researcher.token, campaign.id, [{ config: base, description: 'baseline' }]);
     expect(first.__typename).toBe('MutationProposeExperimentsSuccess');
     expect(first.data.tasks[0]).toMatchObject({ index: 0, description: 'baseline', role: 'EXPLORE', parent: null, config: { dropout: 0, ...base } });
-    expect(first.data.campaign.tasksRemaining).toBe(2);
+    expect(first.data.campaign).toEqual({ tasksRemaining: 2, proposalsRemaining: 2 });
     await runOne(url, worker.token, () => 2.5);
     const baseline = await results.next((e) => e.campaignResults.index === 0);
     expect(baseline.campaignResults).toMatchObject({ mark: 'KEEP', valBpb: 2.5 });

@@ -62,7 +62,7 @@ export async function runAgent(
     });
     inFlight += experiments.length;
     proposed += experiments.length;
-    remaining = outcome.data.campaign.tasksRemaining;
+    remaining = outcome.data.campaign.proposalsRemaining;
   }
 
   async function topUp(): Promise<void> {

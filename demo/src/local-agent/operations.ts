@@ -23,7 +23,7 @@ export const ProposeExperiments = graphql(`
   mutation ProposeExperiments($campaignId: ID!, $experiments: [ExperimentInput!]!) {
     proposeExperiments(campaignId: $campaignId, experiments: $experiments) {
       __typename
-      ... on MutationProposeExperimentsSuccess { data { tasks { id index } campaign { tasksRemaining } } }
+      ... on MutationProposeExperimentsSuccess { data { tasks { id index } campaign { proposalsRemaining } } }
       ... on TaskBudgetExceededError { message requested remaining }
       ... on ValidationError { message fieldErrors { path message } }
       ... on Error { message }

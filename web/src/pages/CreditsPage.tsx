@@ -56,7 +56,7 @@ const LeaderboardQuery = graphql(`
 const BOARD_ORDERS: { value: LeaderboardOrder; label: string; what: string }[] = [
   { value: 'CREDITS', label: 'credits', what: 'credits earned for accepted results' },
   { value: 'COMPUTE_HOURS', label: 'compute hours', what: 'hours of run time of accepted results' },
-  { value: 'VERIFIED_RESULTS', label: 'verified results', what: 'accepted results (verified once replication lands)' },
+  { value: 'VERIFIED_RESULTS', label: 'verified results', what: 'results found valid by independent replay' },
 ];
 
 const KIND_LABELS: Record<LedgerKind, string> = {

@@ -130,6 +130,10 @@ builder.objectFields(CampaignRef, (t) => ({
     description: 'Tasks of the budget not created yet (AGENT campaigns: what proposeExperiments may still add, plus confirm replicates).',
     resolve: async (campaign, _args, ctx) => Math.max(0, campaign.taskCount - (await ctx.services.campaigns.stats(campaign)).total),
   }),
+  proposalsRemaining: t.int({
+    description: 'Experiments the strategy (or, for AGENT, proposeExperiments) may still add: the budget less confirm replicates less those created.',
+    resolve: (campaign, _args, ctx) => ctx.services.results.proposalsRemaining(ctx.viewer, campaign),
+  }),
   confirmations: t.field({
     type: ConfirmReportRef,
     complexity: 20,
@@ -158,7 +162,7 @@ const ProposalPayloadRef = builder.objectRef<{ tasks: Task[]; campaign: Campaign
   description: 'The tasks created, queued in the order proposed.',
   fields: (t) => ({
     tasks: t.field({ type: [TaskRef], description: 'One per experiment, in order.', resolve: (payload) => payload.tasks }),
-    campaign: t.field({ type: CampaignRef, description: 'The campaign (tasksRemaining is the budget left).', resolve: (payload) => payload.campaign }),
+    campaign: t.field({ type: CampaignRef, description: 'The campaign (proposalsRemaining: how many more it takes).', resolve: (payload) => payload.campaign }),
   }),
 });
 

@@ -37,7 +37,7 @@ export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
     GRID: { value: 'grid', description: 'The cartesian product of the space (continuous parameters need "points"), created at submission.' },
     TPE: {
       value: 'tpe',
-      description: 'Multivariate Tree-structured Parzen Estimator proposing as results arrive; options: startupTasks (random tasks first, default 10), candidates, maxInFlight.',
+      description: 'Multivariate Tree-structured Parzen Estimator proposing as results arrive; options: startupTasks (random tasks first, default 10), candidates, gamma, priorWeight, maxInFlight.',
     },
     ASHA: {
       value: 'asha',
@@ -45,7 +45,7 @@ export const SearchStrategyEnum = builder.enumType('SearchStrategy', {
     },
     LOCAL: {
       value: 'local',
-      description: 'autoresearch’s loop: from a baseline, change one parameter at a time around the best, keep if better; options: baseline (a partial config), maxInFlight.',
+      description: 'autoresearch’s loop: from a baseline, change one parameter at a time around the best, keep if better; options: baseline (a partial config), parallel (candidates in flight, default 1), logFactor, uniformStep, maxInFlight.',
     },
     AGENT: {
       value: 'agent',
@@ -225,11 +225,20 @@ builder.queryFields((t) => ({
       budgetS: t.arg.int({ description: 'The old wall-only budget: seconds per task (same as budget: {kind: WALL, seconds}).' }),
       script: t.arg.string({ description: 'The training script (name or SHA-256): its unit and defaults. Without it, only wall budgets can be quoted.' }),
       budget: t.arg({ type: BudgetInputRef, description: 'The per-task budget, as in SubmitBriefInput.' }),
+      strategy: t.arg({ type: SearchStrategyEnum, description: 'The brief’s strategy (default RANDOM): ASHA reserves every task at its top rung.' }),
+      strategyOptions: t.arg({ type: 'JSON', description: 'The brief’s strategy options (ASHA’s eta and rungs set its top rung).' }),
     },
     // A plain result (not a union), as before budgets had kinds: a bad budget is a GraphQL error
     // with code VALIDATION and the field's message.
     resolve: (_root, args, ctx) =>
-      ctx.services.campaigns.estimate(ctx.viewer, { taskCount: args.taskCount, budgetS: args.budgetS, script: args.script, budget: args.budget }),
+      ctx.services.campaigns.estimate(ctx.viewer, {
+        taskCount: args.taskCount,
+        budgetS: args.budgetS,
+        script: args.script,
+        budget: args.budget,
+        strategy: args.strategy,
+        strategyOptions: args.strategyOptions,
+      }),
   }),
 }));
 

@@ -57,7 +57,7 @@ const LeaderboardOrderEnum = builder.enumType('LeaderboardOrder', {
     COMPUTE_HOURS: { value: 'computeHours', description: 'Hours of run time of accepted real results, each counted up to its task’s budget.' },
     VERIFIED_RESULTS: {
       value: 'verifiedResults',
-      description: 'Accepted real results. Until results are verified by replication, an accepted result counts as verified.',
+      description: 'Real results found valid by independent replay (or trusted); with verification off, every accepted real result.',
     },
   } satisfies Record<string, { value: LeaderboardOrder; description: string }>,
 });
@@ -77,7 +77,7 @@ const LeaderboardEntryRef = builder.objectRef<LeaderboardRow>('LeaderboardEntry'
       description: 'Hours of run time of the account’s accepted real results, each counted up to its task’s budget.',
     }),
     verifiedResults: t.exposeInt('verifiedResults', {
-      description: 'The account’s accepted real results. Until results are verified by replication, an accepted result counts as verified.',
+      description: 'The account’s real results found valid (with verification off, its accepted real results); invalid ones never count.',
     }),
   }),
 });

@@ -13,6 +13,7 @@ import {
   type CampaignStatus,
   CAMPAIGN_STATUSES,
   SEARCH_STRATEGIES,
+  type SearchStrategy,
   VISIBILITIES,
 } from '../../db/entities/campaign.entity.ts';
 import { type Db, rows, sql } from '../../db/sql.ts';
@@ -114,6 +115,9 @@ export interface EstimateInput {
   script?: string | null;
   budget?: BudgetInput | null;
   budgetS?: number | null;
+  /** ASHA's quote is every task at its top rung, as its submission reserves. */
+  strategy?: SearchStrategy | null;
+  strategyOptions?: unknown;
 }
 
 export class CampaignService {
@@ -171,7 +175,9 @@ export class CampaignService {
     if (empty && parsed.ok && parsed.budget.kind === 'wall') parsed.budget.seconds = 0;
     if (!parsed.ok) errors.push(...parsed.errors);
     if (errors.length || !parsed.ok) throw new ValidationError(errors);
-    return this.quote(Math.max(0, input.taskCount), parsed.budget);
+    const strategy = input.strategy ?? 'random';
+    const options = parseStrategyOptions(strategy, input.strategyOptions ?? {}, null);
+    return this.quote(Math.max(0, input.taskCount), scaleBudget(parsed.budget, maxBudgetScale(strategy, options.ok ? options.options : {})));
   }
 
   private quote(taskCount: number, budget: Budget): CostEstimate {

@@ -92,6 +92,16 @@ export class ResultsService {
     }));
   }
 
+  /** Explore tasks the campaign may still add (its budget less confirm's share less what exists). */
+  async proposalsRemaining(viewer: Viewer | null, campaign: Campaign): Promise<number> {
+    this.assertVisible(viewer, campaign);
+    const [row] = await rows<{ explore: number }>(
+      this.em,
+      sql`select count(*)::int as explore from task where campaign_id = ${campaign.id}::uuid and replica_of_id is null and role = 'explore'`,
+    );
+    return Math.max(0, campaign.taskCount - campaign.confirmTopK * campaign.confirmSeeds - (row?.explore ?? 0));
+  }
+
   async export(viewer: Viewer | null, campaign: Campaign, format: ExportFormat): Promise<string> {
     return formatResults(await this.rows(viewer, campaign), format);
   }

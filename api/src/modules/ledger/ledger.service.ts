@@ -29,7 +29,7 @@ export interface LeaderboardRow {
   tasksPaid: number;
   /** Hours of accepted, real (not simulated) results' run time, each counted up to its task's budget. */
   computeHours: number;
-  /** Accepted real results. Until results are verified by replication, accepted counts as verified. */
+  /** Valid real results (with verification off, every accepted real result). */
   verifiedResults: number;
 }
 
@@ -259,9 +259,12 @@ export class LedgerService {
             where le.kind = 'payout' and le.amount > 0 and ca.account_id is not null
             group by ca.account_id
           ), work as (
-            select w.account_id, sum(least(coalesce(r.wall_s, 0), t.budget_s))::float8 as compute_s, count(*)::bigint as verified
+            -- Invalid results earn neither; a result counts as verified once valid (or, with
+            -- verification off, as soon as it is accepted: it has no verdict then).
+            select w.account_id, sum(least(coalesce(r.wall_s, 0), t.budget_s))::float8 as compute_s,
+              count(*) filter (where r.validation is null or r.validation = 'valid')::bigint as verified
             from run_result r join worker w on w.id = r.worker_id join task t on t.id = r.task_id
-            where r.accepted and not r.simulated
+            where r.accepted and not r.simulated and r.validation is distinct from 'invalid'
             group by w.account_id
           )
           select a.id as account_id, a.name, coalesce(e.earned, 0)::bigint as earned, coalesce(e.tasks_paid, 0)::bigint as tasks_paid,

@@ -7,7 +7,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Orm } from '../../db/orm.ts';
 import { type Db, firstRow, rows, sql } from '../../db/sql.ts';
 import { ONLINE_WINDOW_MS } from '../workers/worker.service.ts';
-import { VALIDATION_STATES } from './metrics.ts';
+import { VALIDATION_STATES } from '../../db/entities/task.entity.ts';
 
 const ACTIVE_STATES = ['queued', 'leased'] as const;
 const FINISHED_STATES = ['succeeded', 'failed', 'cancelled'] as const;
@@ -51,7 +51,7 @@ export class DatabaseGauges {
     });
     new Gauge({
       name: 'xeenet_heartbeat_oldest_age_seconds',
-      help: 'Seconds since the least recently heartbeated leased task last heard from its worker (0 with no leases); above the lease TTL means the reaper is behind.',
+      help: 'Seconds since the least recently written heartbeat of a leased task (0 with no leases; rows are written at most once per heartbeat write interval); above the lease TTL means the reaper is behind.',
       registers: [registry],
       async collect() {
         this.set((await current()).oldestHeartbeatAgeS);

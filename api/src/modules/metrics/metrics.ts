@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DatabaseGauges } from './database-gauges.ts';
 
 /** The validation states of results (modules/verification; see api/README.md). */
-export const VALIDATION_STATES = ['pending', 'valid', 'invalid', 'inconclusive'] as const;
+export { VALIDATION_STATES } from '../../db/entities/task.entity.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { budgetProblems } from '@xeenet/contract';
 import type { Env } from '../../env.ts';
-import type { TaskProgress, TaskStatus } from '../../db/entities/task.entity.ts';
+import type { TaskProgress } from '../../db/entities/task.entity.ts';
 import type { HotSql } from '../../db/hot-sql.ts';
 import { type Db, run, toDate } from '../../db/sql.ts';
 import type { ValidationState } from '../../db/entities/task.entity.ts';
@@ -39,70 +39,17 @@ export type { Proposal } from './sql/create-tasks.ts';
 export type { LeasedRow } from './sql/lease-tasks.ts';
 export type { ReplicaSpec } from './sql/create-replica.ts';
 export type { VerdictRow } from './sql/validate.ts';
+export type { CompletionAck, EmptyLeaseReason, FailureAck, HeartbeatAck, LeaseHolder, TaskChanges } from './lifecycle-types.ts';
+import type { CompletionAck, EmptyLeaseReason, FailureAck, HeartbeatAck, LeaseHolder, TaskChanges } from './lifecycle-types.ts';
+import { type GateEnv, leaseGate } from './lease-gate.ts';
 
 /**
  * A task's budget and config never change once created; the lease hands them out, so the
  * completion's sanity bounds read them from here instead of the database (bounded, oldest out;
  * a miss, e.g. a lease made by another replica, reads the row).
  */
-type GateEnv = Pick<Env, 'XEENET_VERIFICATION' | 'XEENET_TRUST_AFTER_VALID' | 'XEENET_INITIAL_DAILY_QUOTA' | 'XEENET_MAX_PENDING_UNPROVEN'>;
-
-/** Verification's lease gate from the environment (quotas only when verification is on). */
-function leaseGate(env: GateEnv): LeaseGate {
-  return {
-    quotas: env.XEENET_VERIFICATION !== 'off',
-    trustAfterValid: env.XEENET_TRUST_AFTER_VALID,
-    initialQuota: env.XEENET_INITIAL_DAILY_QUOTA,
-    maxPendingUnproven: env.XEENET_MAX_PENDING_UNPROVEN,
-  };
-}
-
 const leasedBudgets = new Map<string, { budgetS: number; config: Record<string, unknown> }>();
 const LEASED_BUDGETS_MAX = 100_000;
-
-/** Why a lease request got no task (besides the replica shutting down). */
-export type EmptyLeaseReason = 'queue_empty' | 'too_slow' | 'other_hardware';
-
-/** The worker a lease belongs to. */
-export interface LeaseHolder {
-  workerId: string;
-  accountId: string;
-  /** A simulating worker only gets tasks of campaigns that allow it, and its results pay nothing. */
-  simulated: boolean;
-}
-
-export interface HeartbeatAck {
-  taskId: string;
-  /** The lease's expiry as written to the row: the reaper's deadline. */
-  expiresAt: Date;
-  /** Whether this heartbeat wrote the task row (false: only the live store). */
-  written: boolean;
-}
-
-export interface CompletionAck {
-  taskId: string;
-  campaignId: string;
-  resultId: string;
-  duplicate: boolean;
-  creditsEarned: number;
-  /** The result awaits verification (its credits, if any, once it is valid). */
-  pendingVerification: boolean;
-}
-
-export interface FailureAck {
-  taskId: string;
-  campaignId: string;
-  status: TaskStatus;
-  willRetry: boolean;
-  duplicate: boolean;
-}
-
-/** What a transition inside the caller's transaction changed; announce() it once that committed. */
-export interface TaskChanges {
-  campaignId: string;
-  taskIds: string[];
-  workerIds: string[];
-}
 
 export class TaskLifecycle {
   private readonly em: Db;

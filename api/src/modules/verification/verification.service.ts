@@ -106,11 +106,20 @@ export class VerificationService {
       }
       const ledger = new LedgerService(tx);
       const reward = Number(facts.reward);
+      touched.campaigns.add(facts.campaign_id);
+      touched.tasks.set(facts.task_id, facts.campaign_id);
+      // The researcher's own machine: nothing to defend against (paying oneself gains nothing), so
+      // the result stands on its owner's trust. It earns no reputation, or a researcher could farm
+      // standing on its own campaigns.
+      if (facts.account_id === facts.campaign_owner_id) {
+        pending = false;
+        await this.lifecycle.setResultValidation(tx, [resultId], 'valid');
+        await this.lifecycle.setTaskValidation(tx, facts.task_id, 'valid', resultId);
+        return this.pay(ledger, tx, facts.campaign_id, facts.task_id, resultId, facts.account_id, reward, 'accepted result (owner’s own machine)', touched);
+      }
       const worker = { consecutiveValid: facts.consecutive_valid, trusted: facts.trusted };
       const newBest = facts.best_valid === null || Number(facts.val_bpb) < Number(facts.best_valid);
       const reason = replicationReason(worker, newBest, [facts.campaign_seed, facts.index, facts.attempts], this.settings);
-      touched.campaigns.add(facts.campaign_id);
-      touched.tasks.set(facts.task_id, facts.campaign_id);
       if (reason === null) {
         pending = false;
         await this.lifecycle.setResultValidation(tx, [resultId], 'valid');

@@ -47,6 +47,8 @@ export interface CompletedFacts {
   account_id: string;
   consecutive_valid: number;
   trusted: boolean;
+  /** The campaign's owner: a result from one of the owner's own workers needs no independent check. */
+  campaign_owner_id: string;
   /** The campaign's best valid val_bpb among originals, before this result. */
   best_valid: number | null;
 }
@@ -54,7 +56,7 @@ export interface CompletedFacts {
 export function completedFacts(resultId: string): Query<CompletedFacts> {
   return {
     name: 'xeenet_verify_completed_facts',
-    text: `select t.id as task_id, t.replica_of_id, t.campaign_id, c.seed as campaign_seed, c.status as campaign_status, t.index,
+    text: `select t.id as task_id, t.replica_of_id, t.campaign_id, c.seed as campaign_seed, c.status as campaign_status, c.owner_id as campaign_owner_id, t.index,
         t.attempts, t.reward, r.id as result_id, r.val_bpb, r.metrics, r.worker_id, w.account_id, w.consecutive_valid, w.trusted,
         (select min(o.val_bpb) from task o where o.campaign_id = t.campaign_id and o.replica_of_id is null
            and o.validation = 'valid' and o.id <> t.id) as best_valid
@@ -149,7 +151,9 @@ export function unconfirmedTop(campaignId: string, top: number): Query<{ id: str
           and not simulated and val_bpb is not null
         order by val_bpb, index limit $2
       ) o join run_result r on r.id = o.canonical_result_id join worker w on w.id = r.worker_id
-      where not exists (select 1 from task l where l.replica_of_id = o.id)`,
+      where not exists (select 1 from task l where l.replica_of_id = o.id)
+        -- The owner's own machines' results stand on the owner's trust (nobody else could confirm them).
+        and w.account_id <> (select owner_id from campaign where id = $1::uuid)`,
     values: [campaignId, top],
   };
 }
