@@ -8,7 +8,7 @@ import { complete, createAccount, lease, registerWorker, submitBrief } from '../
 
 const EXPLORE = `query ($script: String, $dataset: String) {
   explore(script: $script, dataset: $dataset) {
-    script { name } dataset { name } budgetS resultCount configCount campaignCount noiseFloorStd
+    script { name } dataset { name } budgetS budgetKind budgetAmount resultCount configCount campaignCount noiseFloorStd
     bestConfigs { rank config runs seeds meanValBpb stdValBpb bestValBpb interval { level low high halfWidth } overlapsTop campaignCount campaigns { id name } }
   }
 }`;
@@ -50,7 +50,7 @@ describe.each(DATABASES)('explore on %s', (database) => {
     const { explore } = await gql(url, EXPLORE, {}, null);
     expect(explore).toHaveLength(1);
     const [group] = explore;
-    expect(group).toMatchObject({ script: { name: 'fixture-script' }, dataset: { name: 'brown' }, budgetS: 5, resultCount: 4, configCount: 2, campaignCount: 2 });
+    expect(group).toMatchObject({ script: { name: 'fixture-script' }, dataset: { name: 'brown' }, budgetS: 5, budgetKind: 'WALL', budgetAmount: null, resultCount: 4, configCount: 2, campaignCount: 2 });
     // Pooled within-config std (the campaign loop's noiseFloor): only the replicated config contributes.
     expect(group.noiseFloorStd).toBeCloseTo(noiseFloor([[2.1, 2.2, 2.3], [2.4]])!.sd, 9);
     expect(group.noiseFloorStd).toBeCloseTo(0.1, 9);

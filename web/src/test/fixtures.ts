@@ -20,6 +20,7 @@ export function task(index: number, patch: Record<string, unknown> = {}) {
     mark: null,
     role: 'EXPLORE',
     budgetScale: 1,
+    validation: null,
     progress: null,
     worker: null,
     result: null,
@@ -55,6 +56,9 @@ export function stats(patch: Record<string, unknown> = {}) {
     bestValBpb: null,
     meanValBpb: null,
     stdValBpb: null,
+    verified: 0,
+    pendingVerification: 0,
+    pendingBestValBpb: null,
     ...patch,
   };
 }
@@ -68,6 +72,7 @@ export function point(t: ReturnType<typeof task>) {
     finishedAt: t.finishedAt,
     config: t.config,
     simulated: t.simulated,
+    validation: t.validation,
   };
 }
 

@@ -3,6 +3,7 @@ import { EXPLORE_MAX_CONFIGS, EXPLORE_MAX_GROUPS, type ExploreConfig, type Explo
 import type { Interval } from '../../modules/explore/noise-band.ts';
 import { builder } from '../builder.ts';
 import { ArtifactRef } from './artifact.ts';
+import { BudgetKindEnum, ComputeUnitEnum } from './budget.ts';
 import { CampaignRef } from './campaign.ts';
 
 /** Campaigns listed per config; `campaignCount` has the full number. */
@@ -54,11 +55,16 @@ const ExploreConfigRef = builder.objectRef<ExploreConfig>('ExploreConfig').imple
 });
 
 const ExploreGroupRef = builder.objectRef<ExploreGroup>('ExploreGroup').implement({
-  description: 'Real results of one script on one dataset at one per-task budget, across all public campaigns.',
+  description: 'Canonical results (real, verified where verification is on) of one script on one dataset at one per-task budget, across all public campaigns.',
   fields: (t) => ({
     script: t.field({ type: ArtifactRef, description: 'The training script.', resolve: (group, _args, ctx) => ctx.services.artifacts.get(ctx.viewer, group.scriptSha256) }),
     dataset: t.field({ type: ArtifactRef, description: 'The dataset.', resolve: (group, _args, ctx) => ctx.services.artifacts.get(ctx.viewer, group.datasetSha256) }),
-    budgetS: t.exposeInt('budgetS', { description: 'The per-task budget in seconds: results at other budgets are not comparable, so they form other groups.' }),
+    budgetS: t.exposeInt('budgetS', {
+      description: 'Wall budgets: seconds per task. Compute budgets: the largest wall-clock cap in the group. Results at other budgets are not comparable, so they form other groups.',
+    }),
+    budgetKind: t.field({ type: BudgetKindEnum, description: 'Wall seconds or a fixed amount of compute.', resolve: (group) => group.budgetKind }),
+    budgetAmount: t.exposeFloat('budgetAmount', { nullable: true, description: 'Compute budgets: training tokens or FLOPs per task; null for wall budgets.' }),
+    budgetUnit: t.field({ type: ComputeUnitEnum, nullable: true, description: 'Compute budgets: what the amount counts.', resolve: (group) => group.budgetUnit }),
     resultCount: t.exposeInt('resultCount', { description: 'Succeeded real tasks in the group.' }),
     configCount: t.exposeInt('configCount', { description: 'Distinct configs among them.' }),
     campaignCount: t.exposeInt('campaignCount', { description: 'Public campaigns that contributed.' }),

@@ -194,6 +194,13 @@ describe('CampaignPage', () => {
     expect(screen.getByTestId('replicates-noise')).toHaveTextContent('0.0200');
   });
 
+  it('marks a pending best as such beside the verified best', async () => {
+    setup([task(0)], campaignDetail({ stats: stats({ bestValBpb: 2.3, pendingBestValBpb: 2.1, verified: 4, pendingVerification: 1 }) }));
+    expect(await screen.findByTestId('pending-best')).toHaveTextContent('pending best 2.1000: awaits verification');
+    expect(screen.getByTestId('best-val-bpb')).toHaveTextContent('2.3000');
+    expect(screen.getByTestId('verification-counts')).toHaveTextContent('4 verified · 1 awaiting replays');
+  });
+
   it('cancels only after confirmation, then reloads the campaign and its tasks', async () => {
     const { api } = setup();
     await screen.findByText('3 tasks');

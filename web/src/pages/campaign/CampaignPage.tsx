@@ -43,6 +43,9 @@ export const CampaignSummary = graphql(`
       bestValBpb
       meanValBpb
       stdValBpb
+      verified
+      pendingVerification
+      pendingBestValBpb
     }
     bestTask {
       id
@@ -243,6 +246,11 @@ export default function CampaignPage() {
             {formatBpb(stats.bestValBpb)}
           </span>
           {campaign.bestTask && <span className="muted small">task #{campaign.bestTask.index}</span>}
+          {stats.pendingBestValBpb != null && (
+            <span className="muted small" data-testid="pending-best">
+              pending best {formatBpb(stats.pendingBestValBpb)}: awaits verification
+            </span>
+          )}
         </div>
         <div className="stat">
           <span className="stat__label">Mean ± std</span>
@@ -256,6 +264,11 @@ export default function CampaignPage() {
             {formatInt(stats.succeeded)} / {formatInt(stats.total)}
           </span>
           {stats.simulated > 0 && <span className="muted small">{formatInt(stats.simulated)} simulated (not in the figures)</span>}
+          {(stats.verified > 0 || stats.pendingVerification > 0) && (
+            <span className="muted small" data-testid="verification-counts">
+              {formatInt(stats.verified)} verified · {formatInt(stats.pendingVerification)} awaiting replays
+            </span>
+          )}
         </div>
         <div className="stat">
           <span className="stat__label">Budget</span>

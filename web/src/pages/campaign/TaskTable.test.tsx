@@ -11,6 +11,25 @@ const many = (n: number) =>
 const rowIndexes = () => [...document.querySelectorAll('tr[data-task-index]')].map((row) => Number(row.getAttribute('data-task-index')));
 
 describe('TaskTable', () => {
+  it('marks each result verified, pending, invalid or inconclusive, and filters to verified ones', async () => {
+    const tasks = [
+      succeeded(0, 2.5, { validation: 'VALID' }),
+      succeeded(1, 2.1, { validation: 'PENDING' }),
+      succeeded(2, 2.0, { validation: 'INVALID' }),
+      succeeded(3, 2.2, { validation: 'INCONCLUSIVE' }),
+      task(4),
+    ] as unknown as TaskRowFragment[];
+    render(<TaskTable tasks={tasks} paramKeys={['lr']} totalCount={5} complete budgetS={3} />);
+    const badge = (index: number) => document.querySelector(`tr[data-task-index="${index}"] [data-testid="verification"]`)?.getAttribute('aria-label');
+    expect(badge(0)).toMatch(/^verified/);
+    expect(badge(1)).toMatch(/^awaiting independent replays/);
+    expect(badge(2)).toMatch(/^outvoted/);
+    expect(badge(3)).toMatch(/no majority/);
+    expect(badge(4)).toBeUndefined();
+    await userEvent.click(screen.getByLabelText('Verified only'));
+    expect(rowIndexes()).toEqual([0]);
+  });
+
   it('shows each proposal with its description, parent, rung and replicate role, and its keep / discard mark', async () => {
     const tasks = [
       succeeded(0, 2.5, { description: 'baseline' }),

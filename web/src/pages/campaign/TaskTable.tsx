@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
 import { SimulatedMarker, StatusBadge } from '../../components/StatusBadge';
 import { graphql } from '../../gql';
-import type { TaskMark, TaskRowFragment } from '../../gql/graphql';
+import type { TaskMark, TaskRowFragment, ValidationState } from '../../gql/graphql';
 import { formatBpb, formatInt, formatParam, formatSeconds } from '../../lib/format';
 import { configOf, type FixedSortKey, filterTasks, type Sort, type SortKey, sortTasks, type TaskFilter } from './task-sort';
 
@@ -25,6 +25,7 @@ export const TaskRow = graphql(`
     mark
     role
     budgetScale
+    validation
     progress {
       step
       elapsedS
@@ -69,7 +70,7 @@ const COLUMNS: { key: FixedSortKey; label: string; numeric?: boolean; width: num
 export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, height = 520 }: Props) {
   const id = useId();
   const [sort, setSort] = useState<Sort>({ key: 'index', direction: 'asc' });
-  const [filter, setFilter] = useState<TaskFilter>({ status: 'ALL', text: '', hideSimulated: false });
+  const [filter, setFilter] = useState<TaskFilter>({ status: 'ALL', text: '', hideSimulated: false, verifiedOnly: false });
   const deferredFilter = useDeferredValue(filter);
   const deferredSort = useDeferredValue(sort);
   const rows = useMemo(() => sortTasks(filterTasks(tasks, deferredFilter), deferredSort), [tasks, deferredFilter, deferredSort]);
@@ -116,7 +117,7 @@ export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, hei
 
   // The count changes with every page and event; screen readers hear it only when loading ends
   // or the filters change (set during render when that key changes, not on every flush).
-  const filterKey = `${deferredFilter.status}|${deferredFilter.text}|${deferredFilter.hideSimulated}`;
+  const filterKey = `${deferredFilter.status}|${deferredFilter.text}|${deferredFilter.hideSimulated}|${deferredFilter.verifiedOnly}`;
   const [announced, setAnnounced] = useState({ filterKey, complete, text: '' });
   if (announced.filterKey !== filterKey || announced.complete !== complete) {
     let text = '';
@@ -173,6 +174,15 @@ export function TaskTable({ tasks, paramKeys, totalCount, complete, budgetS, hei
             onChange={(event) => setFilter((current) => ({ ...current, hideSimulated: event.target.checked }))}
           />
           <label htmlFor={`${id}-sim`}>Hide simulated</label>
+        </div>
+        <div className="field field--check">
+          <input
+            id={`${id}-verified`}
+            type="checkbox"
+            checked={filter.verifiedOnly}
+            onChange={(event) => setFilter((current) => ({ ...current, verifiedOnly: event.target.checked }))}
+          />
+          <label htmlFor={`${id}-verified`}>Verified only</label>
         </div>
       </div>
       <div
@@ -252,6 +262,25 @@ function StatusCell({ task, budgetS }: { task: TaskRowFragment; budgetS: number 
   );
 }
 
+const VERIFICATION_LABEL: Record<ValidationState, { text: string; title: string }> = {
+  VALID: { text: '✓', title: 'verified: independent replays agreed' },
+  PENDING: { text: 'pending', title: 'awaiting independent replays; not in the figures yet' },
+  INVALID: { text: 'invalid', title: 'outvoted by replays; left out of every figure' },
+  INCONCLUSIVE: { text: 'inconclusive', title: 'replays reached no majority; left out of the figures' },
+};
+
+/** The verdict on a result (nothing with verification off). */
+export function VerificationBadge({ state }: { state: ValidationState | null | undefined }) {
+  if (!state) return null;
+  const label = VERIFICATION_LABEL[state];
+  return (
+    <span className={`verify verify--${state.toLowerCase()}`} title={label.title} aria-label={label.title} data-testid="verification">
+      {' '}
+      {label.text}
+    </span>
+  );
+}
+
 const MARK_LABEL: Record<TaskMark, string> = { KEEP: 'keep', DISCARD: 'discard', CRASH: 'crash' };
 
 /** autoresearch's results.tsv status: kept (better than its reference), discarded, or crashed. */
@@ -309,6 +338,7 @@ function Row({
       <td className="truncate">{task.worker?.name ?? '—'}</td>
       <td className="num">
         {formatBpb(task.valBpb)}
+        <VerificationBadge state={task.validation} />
         {task.simulated && (
           <>
             {' '}

@@ -28,8 +28,8 @@ describe('bestSoFar', () => {
 
   it('orders API points by finish time', () => {
     const raw = [
-      { taskId: 'b', index: 1, valBpb: 2, finishedAt: '2026-01-01T00:00:02Z', config: {}, simulated: false },
-      { taskId: 'a', index: 0, valBpb: 3, finishedAt: '2026-01-01T00:00:01Z', config: {}, simulated: false },
+      { taskId: 'b', index: 1, valBpb: 2, finishedAt: '2026-01-01T00:00:02Z', config: {}, simulated: false, validation: null },
+      { taskId: 'a', index: 0, valBpb: 3, finishedAt: '2026-01-01T00:00:01Z', config: {}, simulated: false, validation: null },
     ];
     expect(toPoints(raw).map((p) => p.taskId)).toEqual(['a', 'b']);
   });
@@ -119,5 +119,19 @@ describe('compute spent', () => {
       [5, 2.5],
       [9, 2.0],
     ]);
+  });
+});
+
+describe('best so far with verification', () => {
+  it('draws the frontier from verified results only: a pending best is not a best yet', () => {
+    const points = toPoints([
+      { taskId: 'a', index: 0, valBpb: 2.5, finishedAt: '2026-11-22T08:00:01.000Z', config: {}, simulated: false, validation: 'VALID' },
+      { taskId: 'b', index: 1, valBpb: 2.0, finishedAt: '2026-11-22T08:00:02.000Z', config: {}, simulated: false, validation: 'PENDING' },
+      { taskId: 'c', index: 2, valBpb: 2.3, finishedAt: '2026-11-22T08:00:03.000Z', config: {}, simulated: false, validation: 'VALID' },
+    ] as never);
+    expect(points.map((point) => point.pending)).toEqual([false, true, false]);
+    expect(bestSoFar(points).steps.map((step) => step.best)).toEqual([2.5, 2.3]);
+    // Nothing verified yet: no frontier (not the pending results passed off as best).
+    expect(bestSoFar(points.filter((point) => point.pending)).steps).toEqual([]);
   });
 });

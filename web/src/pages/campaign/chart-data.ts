@@ -13,6 +13,7 @@ export const ResultPointFields = graphql(`
     finishedAt
     config
     simulated
+    validation
   }
 `);
 
@@ -24,6 +25,8 @@ export interface Point {
   finishedAt: number;
   config: Record<string, unknown>;
   simulated: boolean;
+  /** Awaiting verification: drawn, but not a "best" until replays confirm it. */
+  pending?: boolean;
 }
 
 /** Per chart: enough to read the distribution, few enough for SVG to redraw in a frame or two. */
@@ -41,6 +44,7 @@ export interface PointSource {
   finishedAt: string | null | undefined;
   config: unknown;
   simulated: boolean;
+  validation?: string | null;
 }
 
 /** The one conversion to a chart point; null when there is nothing to plot. */
@@ -54,6 +58,7 @@ export function toPoint(source: PointSource): Point | null {
     finishedAt: source.finishedAt ? new Date(source.finishedAt).getTime() : Date.now(),
     config: asConfig(source.config),
     simulated: source.simulated,
+    pending: source.validation === 'PENDING',
   };
 }
 
@@ -81,8 +86,10 @@ export interface FrontierStep {
  * campaign has nothing but simulated ones (then those, and the caller labels them so).
  */
 export function bestSoFar(points: readonly Point[]): { steps: FrontierStep[]; simulated: boolean } {
-  const real = points.filter((point) => !point.simulated);
-  const source = real.length > 0 ? real : points;
+  // Verified (or, with verification off, accepted) results only: a pending best is not a best yet.
+  const real = points.filter((point) => !point.simulated && !point.pending);
+  const anyReal = real.length > 0 || points.some((point) => !point.simulated);
+  const source = anyReal ? real : points;
   const steps: FrontierStep[] = [];
   let best = Number.POSITIVE_INFINITY;
   for (const point of source) {
@@ -95,7 +102,7 @@ export function bestSoFar(points: readonly Point[]): { steps: FrontierStep[]; si
   const last = source.at(-1);
   const tail = steps.at(-1);
   if (last && tail && last.finishedAt > tail.finishedAt) steps.push({ finishedAt: last.finishedAt, best: tail.best, index: tail.index });
-  return { steps, simulated: real.length === 0 && points.length > 0 };
+  return { steps, simulated: !anyReal && points.length > 0 };
 }
 
 /**

@@ -66,6 +66,8 @@ export interface TaskFilter {
   status: TaskStatus | 'ALL';
   text: string;
   hideSimulated: boolean;
+  /** Only results independent replays made valid. */
+  verifiedOnly?: boolean;
 }
 
 export function filterTasks(tasks: readonly TaskRowFragment[], filter: TaskFilter): TaskRowFragment[] {
@@ -73,6 +75,7 @@ export function filterTasks(tasks: readonly TaskRowFragment[], filter: TaskFilte
   return tasks.filter((task) => {
     if (filter.status !== 'ALL' && task.status !== filter.status) return false;
     if (filter.hideSimulated && task.simulated) return false;
+    if (filter.verifiedOnly && task.validation !== 'VALID') return false;
     if (!needle) return true;
     if (String(task.index) === needle || task.worker?.name.toLowerCase().includes(needle)) return true;
     if (task.description?.toLowerCase().includes(needle) || (task.mark && task.mark.toLowerCase() === needle)) return true;

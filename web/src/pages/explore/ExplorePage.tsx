@@ -26,6 +26,9 @@ const Explore = graphql(`
         title
       }
       budgetS
+      budgetKind
+      budgetAmount
+      budgetUnit
       resultCount
       configCount
       campaignCount
@@ -153,7 +156,12 @@ function GroupCard({ group }: { group: Group }) {
   return (
     <section className="card explore-group" aria-labelledby={`${id}-title`} data-testid="explore-group">
       <h2 id={`${id}-title`}>
-        {group.script.title} on {group.dataset.title} <span className="muted small">at {formatSeconds(group.budgetS)} per task</span>
+        {group.script.title} on {group.dataset.title}{' '}
+        <span className="muted small">
+          {group.budgetKind === 'COMPUTE' && group.budgetAmount != null
+            ? `at ${formatParam(group.budgetAmount)} ${group.budgetUnit?.toLowerCase() ?? 'units'} per task (compute)`
+            : `at ${formatSeconds(group.budgetS)} per task (wall)`}
+        </span>
       </h2>
       <p className="muted small">
         {plural(group.resultCount, 'result')} of {plural(group.configCount, 'config')} from {plural(group.campaignCount, 'public campaign')} ·{' '}
@@ -220,8 +228,8 @@ export function ExplorePage() {
         <h1 id={`${id}-title`}>Explore: what works</h1>
       </div>
       <p className="muted">
-        The best configs of each training script on each dataset at each per-task budget, from every public campaign&apos;s real results
-        (simulated ones never count). A mean comes with its 95% interval when the config was run with several seeds; two configs whose
+        The best configs of each training script on each dataset at each per-task budget, from every public campaign&apos;s canonical
+        results: real (simulated ones never count) and, where verification is on, verified by independent replays. A mean comes with its 95% interval when the config was run with several seeds; two configs whose
         intervals overlap are not shown to differ.
       </p>
       <form className="filters" aria-label="Filter results" onSubmit={(event) => event.preventDefault()}>
