@@ -178,8 +178,12 @@ export class Worker {
         leasing: this.leasing,
         preparer,
         preflight,
-        // refuseTask: not counted as an attempt, and never leased to this machine again.
-        refuse: (task, refusal) => this.leasing.refuse(task.lease, refusalCode(refusal.code), refusal.reason),
+        // refuseTask: not counted as an attempt, and never leased to this machine again. A refusal
+        // by the volunteer's own preferences gives the lease back instead: preferences change.
+        refuse: (task, refusal) =>
+          refusalCode(refusal.code) === 'PREFERENCES'
+            ? this.leasing.release(task.lease, refusal.reason)
+            : this.leasing.refuse(task.lease, refusalCode(refusal.code), refusal.reason),
         executor,
         reporter: this.reporter,
         stats: this.stats,

@@ -210,13 +210,13 @@ describe('with real PyTorch tasks', () => {
     const created = await brief({ name: 'real', taskCount: 2, budgetS: TRAIN_BUDGET_S });
     const home = newHome();
     const port = await freePort();
-    // Leases do not say their script's kind yet (UNKNOWN): accepting only built-ins refuses them.
-    const worker = startWorker({ server: api.url, home, args: ['--name', 'real-volunteer', '--accept-scripts', 'builtin', '--page-port', String(port)] });
+    // The leases carry a built-in script: accepting only reviewed researcher scripts refuses them.
+    const worker = startWorker({ server: api.url, home, args: ['--name', 'real-volunteer', '--accept-scripts', 'reviewed', '--page-port', String(port)] });
     running.push(worker);
     const token = new URL(String((await worker.waitForLog((line) => line.msg === 'local status page', 60_000, 'the page')).url)).searchParams.get('token')!;
     const refused = await worker.waitForLog((line) => line.msg === 'refusing the task', 90_000, 'a refusal');
     expect(refused).toMatchObject({ code: 'NOT_ACCEPTED' });
-    expect(String(refused.reason)).toContain('accepts only builtin scripts');
+    expect(String(refused.reason)).toContain('accepts only reviewed scripts');
     await waitUntil(async () => (await campaign(api, created.id)).stats.leased === 0 || null, 10_000, 'the refused lease given back');
     expect((await campaign(api, created.id)).tasks.every((entry) => entry.status === 'QUEUED' && entry.attempts === 0)).toBe(true);
     expect(worker.logs.some((line) => line.msg === 'task started')).toBe(false);
