@@ -102,6 +102,8 @@ export class Worker {
   readonly reporter: Reporter;
   readonly stats = new WorkerStats();
   readonly runsDir: string;
+  /** Leftover task folders are gone: interpreters may warm now. */
+  private runsReady = false;
   /** The measured training speed the API fits compute caps to. */
   readonly speed: SpeedReporter;
   private readonly leasing: LeaseSource;
@@ -217,6 +219,8 @@ export class Worker {
       if (decision.run) loop.resume();
       else loop.pause(decision.whenRunning, decision.reason);
     }
+    // Before run() has cleared leftover task folders, warming would start in a folder it then removes.
+    if (decision.run && !this.runsReady) return;
     for (const cycle of this.cycles) {
       cycle.rest(!decision.run).catch((error: unknown) => this.log.warn('cannot stop the waiting interpreter', { error: (error as Error).message }));
     }
@@ -262,6 +266,7 @@ export class Worker {
   async run(): Promise<WorkerExit> {
     await ensurePrivateDir(this.runsDir);
     await this.cleanRunsDir();
+    this.runsReady = true;
     this.log.info('worker ready', {
       server: this.config.urls.base,
       workerId: this.config.credential.workerId,
