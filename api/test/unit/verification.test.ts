@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type Run } from '../../src/modules/verification/quorum.ts';
 import { isEstablished, quotaAfter, replicationReason, spotCheckDraw } from '../../src/modules/verification/replication.ts';
-import { agree, hardwareClassOf, toleranceFor } from '../../src/modules/verification/tolerance.ts';
+import { parseHardwareClass as hardwareClassOf } from '../../src/modules/tasks/hardware-class.ts';
+import { agree, toleranceFor } from '../../src/modules/verification/tolerance.ts';
 
 const cpu = (threads: number, openblas = 'Cooperlake') =>
   hardwareClassOf({ device: 'cpu', torch_version: '1.13.1', cpu_kernels: { aten: 'AVX2', openblas }, replay: { num_threads: threads } });

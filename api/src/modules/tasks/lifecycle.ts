@@ -13,7 +13,6 @@ import { type Db, run, toDate } from '../../db/sql.ts';
 import type { ValidationState } from '../../db/entities/task.entity.ts';
 import type { CreditState } from '../../db/entities/run-result.entity.ts';
 import { ExcludedError, QuotaExceededError, ValidationError } from '../../errors.ts';
-import { formatHardwareClass, hardwareClassOf } from '../verification/tolerance.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { pricingRates, taskPrice } from '../ledger/pricing.ts';
@@ -259,8 +258,7 @@ export class TaskLifecycle {
         if (holds) throw new ValidationError(problems);
       }
     }
-    // The stored label is report-input's (device|torch|kernels|threads); verification compares the parsed class.
-    const hardwareClass = result.hardwareClass ?? formatHardwareClass(hardwareClassOf(metrics));
+    const hardwareClass = result.hardwareClass;
     const record = { ...result, resultId, simulated, validation: verifying ? ('pending' as const) : null, creditState, hardwareClass };
     const done = await this.hot.first(this.em, completeTask(claim, record, wallet));
     if (done) {

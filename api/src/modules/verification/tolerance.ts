@@ -1,15 +1,7 @@
 // When two runs of the same task agree: a tolerance per pair of hardware classes, measured by
 // training-scripts/bench/replay_spread.py (figures in training-scripts/README.md, "Replay spread").
-// A hardware class is derived here, and only here, from what the result itself reports.
-
-/** What a replay's outcome depends on besides the config, seed and step count. */
-export interface HardwareClass {
-  device: string | null;
-  torch: string | null;
-  /** torch's ATen capability and OpenBLAS's core type, e.g. "AVX2/Cooperlake". */
-  kernels: string | null;
-  threads: number | null;
-}
+// The class itself comes from tasks/hardware-class.ts, the one place that reads it from a result.
+import type { HardwareClass } from '../tasks/hardware-class.ts';
 
 export interface Tolerance {
   valBpb: number;
@@ -29,28 +21,6 @@ export const TOLERANCES: Record<Tolerance['basis'], Omit<Tolerance, 'basis'>> = 
   'other kernels': { valBpb: 0.08, trainLoss: 0.025 },
   unmeasured: { valBpb: 0.08, trainLoss: 0.025 },
 };
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() ? value.trim() : null;
-}
-
-/** The class of a result, from its metrics (the script's result line: device, torch_version, cpu_kernels, replay.num_threads). */
-export function hardwareClassOf(metrics: Record<string, unknown> | null | undefined): HardwareClass {
-  const line = metrics ?? {};
-  const replay = (line.replay && typeof line.replay === 'object' ? line.replay : {}) as Record<string, unknown>;
-  const kernels = (line.cpu_kernels && typeof line.cpu_kernels === 'object' ? line.cpu_kernels : null) as Record<string, unknown> | null;
-  const threads = Number(replay.num_threads ?? line.num_threads);
-  return {
-    device: text(line.device)?.toLowerCase().split(':')[0] ?? null,
-    torch: text(line.torch_version),
-    kernels: kernels ? `${text(kernels.aten) ?? '?'}/${text(kernels.openblas) ?? '?'}` : null,
-    threads: Number.isInteger(threads) && threads > 0 ? threads : null,
-  };
-}
-
-export function formatHardwareClass(hw: HardwareClass): string {
-  return `${hw.device ?? 'unknown device'} · torch ${hw.torch ?? '?'} · kernels ${hw.kernels ?? '?'} · ${hw.threads ?? '?'} threads`;
-}
 
 /** The band two results of these classes must fall within. Anything not fully known is "unmeasured". */
 export function toleranceFor(a: HardwareClass, b: HardwareClass): Tolerance {

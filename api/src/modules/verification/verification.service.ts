@@ -27,7 +27,7 @@ import {
   unconfirmedTop,
   undecidedOriginals,
 } from './sql/verification.ts';
-import { hardwareClassOf } from './tolerance.ts';
+import { parseHardwareClass } from '../tasks/hardware-class.ts';
 
 type VerificationEnv = Pick<
   Env,
@@ -59,7 +59,7 @@ function replayKeys(metrics: Record<string, unknown> | null): Record<string, unk
 }
 
 function toRun(row: GroupRun): Run {
-  return { id: row.id, valBpb: Number(row.val_bpb), trainLoss: Number(row.train_loss), steps: Number(row.steps), hardware: hardwareClassOf(row.metrics) };
+  return { id: row.id, valBpb: Number(row.val_bpb), trainLoss: Number(row.train_loss), steps: Number(row.steps), hardware: parseHardwareClass(row.metrics) };
 }
 
 export class VerificationService {
