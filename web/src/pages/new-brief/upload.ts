@@ -1,9 +1,7 @@
-// Dataset upload with the GraphQL multipart request spec: a plain fetch with FormData
-// (operations, map, and the file as part "0"). graphql-yoga reads it natively.
-import { print } from 'graphql';
+// Dataset upload: a file-carrying mutation (lib/file-upload.ts), answered as a typed outcome.
 import { graphql } from '../../gql';
 import type { UploadDatasetMutation } from '../../gql/graphql';
-import { GRAPHQL_PATH } from '../../lib/endpoints';
+import { postFileMutation } from '../../lib/file-upload';
 
 export const UploadDatasetMutationDoc = graphql(`
   mutation UploadDataset($name: String!, $file: File!) {
@@ -45,37 +43,21 @@ function megabytes(bytes: number): string {
 }
 
 export async function uploadDataset(token: string, name: string, file: File, fetchImpl: typeof fetch = fetch): Promise<UploadOutcome> {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: print(UploadDatasetMutationDoc), operationName: 'UploadDataset', variables: { name, file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', file, file.name);
-
-  let response: Response;
-  try {
-    response = await fetchImpl(GRAPHQL_PATH, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  } catch {
+  const answer = await postFileMutation<UploadDatasetMutation>(token, UploadDatasetMutationDoc, 'UploadDataset', { name }, file, fetchImpl);
+  if (answer.kind === 'unreachable') {
     return { ok: false, message: 'The upload could not reach the API. Check your connection and that the API is running, then try again.' };
   }
-  type Body = { data?: UploadDatasetMutation | null; errors?: { message: string; extensions?: { limitBytes?: number; code?: string } }[] };
-  let body: Body | null = null;
-  try {
-    body = (await response.json()) as Body;
-  } catch {
-    // handled below
-  }
-  if (response.status === 413) {
-    const limit = body?.errors?.[0]?.extensions?.limitBytes;
+  if (answer.kind === 'unauthenticated') return { ok: false, unauthenticated: true, message: 'Your token was rejected. Sign in again, then upload.' };
+  if (answer.status === 413) {
+    const limit = answer.errors[0]?.extensions?.limitBytes;
     return {
       ok: false,
       message: `${file.name} (${megabytes(file.size)}) is larger than the API accepts${limit ? ` (${megabytes(limit)})` : ''}. Upload a smaller text file.`,
     };
   }
-  if (response.status === 401 || body?.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED')) {
-    return { ok: false, unauthenticated: true, message: 'Your token was rejected. Sign in again, then upload.' };
-  }
-  const result = body?.data?.uploadDataset;
+  const result = answer.data?.uploadDataset;
   if (!result) {
-    const message = body?.errors?.map((error) => error.message).join('; ') ?? `HTTP ${response.status}`;
+    const message = answer.errors.map((error) => error.message).join('; ') || `HTTP ${answer.status}`;
     return { ok: false, message: `The upload failed: ${message}. Try again, or check the API log.` };
   }
   switch (result.__typename) {
