@@ -4,7 +4,7 @@
 // of rung k that is in the top floor(n_k / eta) of the n_k results in that rung and not promoted
 // yet (re-run with the same config and seed at eta times the budget; no checkpoints); otherwise
 // start a new random config at rung 0. Nothing ever waits for a rung to fill.
-import { configKey, pendingObservation, positiveInt, randomDraw } from './common.ts';
+import { configKey, positiveInt, proposeInTurn, randomDraw } from './common.ts';
 import type { Observation, Proposal, Strategy, StrategyContext } from './strategy.ts';
 
 export const ASHA_DEFAULTS = { eta: 3, rungs: 3 };
@@ -91,14 +91,6 @@ export const ashaStrategy: Strategy = {
   name: 'asha',
   propose(context, history, count) {
     const options = readOptions(context.options);
-    const working = [...history];
-    const proposals: Proposal[] = [];
-    const wanted = Math.max(0, Math.min(count, context.taskBudget - history.length));
-    for (let i = 0; i < wanted; i++) {
-      const proposal = proposeOne(context, working, options);
-      proposals.push(proposal);
-      working.push(pendingObservation(proposal.config, proposal.seed, proposal.budgetScale, i));
-    }
-    return proposals;
+    return proposeInTurn(context, history, count, (working) => proposeOne(context, working, options));
   },
 };

@@ -2,7 +2,7 @@
 import { Prng } from '../campaigns/prng.ts';
 import { canonical, sampleTasks } from '../campaigns/sampler.ts';
 import type { SearchSpace } from '../campaigns/search-space.ts';
-import type { Observation, TaskConfig } from './strategy.ts';
+import type { Observation, Proposal, StrategyContext, TaskConfig } from './strategy.ts';
 
 /** The identity of a config: canonical JSON (sorted keys, floats already rounded). */
 export function configKey(config: TaskConfig): string {
@@ -49,6 +49,27 @@ export function constants(space: SearchSpace): TaskConfig {
 /** A working copy of the history with this call's earlier proposals added as still running. */
 export function pendingObservation(config: TaskConfig, seed: number, budgetScale: number, n: number): Observation {
   return { taskId: `pending-${n}`, config, seed, budgetScale, state: 'running', value: null };
+}
+
+/**
+ * Up to `count` proposals (within the task budget), one at a time: each sees the ones before it
+ * as running (the constant liar inside one call), so 3 at once = 1 at a time with the others running.
+ */
+export function proposeInTurn(
+  context: StrategyContext,
+  history: readonly Observation[],
+  count: number,
+  proposeOne: (working: readonly Observation[]) => Proposal,
+): Proposal[] {
+  const working = [...history];
+  const proposals: Proposal[] = [];
+  const wanted = Math.max(0, Math.min(count, context.taskBudget - history.length));
+  for (let i = 0; i < wanted; i++) {
+    const proposal = proposeOne(working);
+    proposals.push(proposal);
+    working.push(pendingObservation(proposal.config, proposal.seed, proposal.budgetScale, i));
+  }
+  return proposals;
 }
 
 export function positiveInt(value: unknown, fallback: number, name: string): number {

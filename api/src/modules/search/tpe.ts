@@ -5,7 +5,7 @@
 // l by log l(x) - log g(x). Until `startupTasks` results are in, it proposes random draws.
 import { roundFloat } from '../campaigns/sampler.ts';
 import type { Parameter, Scalar, SearchSpace } from '../campaigns/search-space.ts';
-import { constants, drawTaskSeed, pendingObservation, positiveInt, prngAt, randomDraw, searchedNames } from './common.ts';
+import { constants, drawTaskSeed, positiveInt, prngAt, proposeInTurn, randomDraw, searchedNames } from './common.ts';
 import { observationWeights, ParzenEstimator, type Dimension } from './parzen.ts';
 import type { Observation, Proposal, Strategy, StrategyContext, TaskConfig } from './strategy.ts';
 
@@ -181,15 +181,6 @@ export const tpeStrategy: Strategy = {
   name: 'tpe',
   propose(context, history, count) {
     const options = readOptions(context.options);
-    const working = [...history];
-    const proposals: Proposal[] = [];
-    const wanted = Math.max(0, Math.min(count, context.taskBudget - history.length));
-    for (let i = 0; i < wanted; i++) {
-      const proposal = proposeOne(context, working, options);
-      proposals.push(proposal);
-      // Constant liar inside one call too: the next proposal sees this one as running.
-      working.push(pendingObservation(proposal.config, proposal.seed, proposal.budgetScale, i));
-    }
-    return proposals;
+    return proposeInTurn(context, history, count, (working) => proposeOne(context, working, options));
   },
 };
